@@ -1,0 +1,706 @@
+/* config.c - inih handler, defaults and validation for flashbay.conf. */
+#include "autoconf.h"
+
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xalloc.h"
+
+enum key_type {
+	K_STR,      /* free text */
+	K_WORD,     /* [A-Za-z0-9._-]+ */
+	K_PATH,     /* ~ expanded, relative to the file's folder */
+	K_CMD,      /* a command: words; the first resolved like a path if it has a '/' */
+	K_UINT,     /* decimal in [min, max] */
+	K_DURATION, /* "120", "120s", "500ms", "2m" -> ms, in [min, max] seconds */
+	K_ENUM,     /* one of choices; stored as the index */
+	K_ENUMSTR,  /* one of choices, '-' and '_' equivalent; stored normalised */
+	K_LIST,     /* words separated by spaces or commas, appended */
+	K_HEX32,    /* 0x... */
+	K_USBID_LIST, /* "vid:pid" words, pid may be "*" */
+	K_URL,      /* http(s)://... or empty */
+};
+
+struct key_def {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t off;
+	long min, max;
+	const char *const *choices;
+};
+
+static const char *const erase_choices[] = { "none", "all", NULL };
+static const char *const glyph_choices[] = { "auto", "utf8", "ascii", NULL };
+static const char *const color_choices[] = { "auto", "always", "never", NULL };
+static const char *const before_choices[] = { "default_reset", "usb_reset", "no_reset",
+					      "no_reset_no_sync", NULL };
+static const char *const after_choices[] = { "hard_reset", "soft_reset", "no_reset",
+					     "no_reset_stub", "watchdog_reset", NULL };
+static const char *const mode_choices[] = { "keep", "qio", "qout", "dio", "dout", NULL };
+static const char *const freq_choices[] = { "keep", "80m", "60m", "48m", "40m", "30m", "26m",
+					    "24m", "20m", "16m", "15m", "12m", NULL };
+static const char *const size_choices[] = { "keep",  "detect", "256KB", "512KB", "1MB",
+					    "2MB",   "4MB",    "8MB",   "16MB",  "32MB",
+					    "64MB",  "128MB",  NULL };
+static const char *const method_choices[] = { "katapult", "make_flash", NULL };
+
+#define F(field) offsetof(struct config, field)
+
+static const struct key_def keys[] = {
+	{ "station", "name", K_STR, F(station_name), 0, 0, NULL },
+	{ "station", "max_workers", K_UINT, F(max_workers), 1, 64, NULL },
+	{ "station", "database", K_PATH, F(database), 0, 0, NULL },
+	{ "station", "log_dir", K_PATH, F(log_dir), 0, 0, NULL },
+	{ "station", "lock_dir", K_PATH, F(lock_dir), 0, 0, NULL },
+
+	{ "devices", "reappear_window", K_DURATION, F(reappear_window_ms), 0, 600, NULL },
+	{ "devices", "allow", K_USBID_LIST, F(allow), 0, 0, NULL },
+	{ "devices", "deny", K_USBID_LIST, F(deny), 0, 0, NULL },
+	{ "devices", "sysfs_root", K_PATH, F(sysfs_root), 0, 0, NULL },
+	{ "devices", "dev_root", K_PATH, F(dev_root), 0, 0, NULL },
+
+	{ "esp32", "esptool", K_CMD, F(esptool), 0, 0, NULL },
+	{ "esp32", "chip", K_WORD, F(chip), 0, 0, NULL },
+	{ "esp32", "baud", K_UINT, F(baud), 300, 12000000, NULL },
+	{ "esp32", "before", K_ENUMSTR, F(before), 0, 0, before_choices },
+	{ "esp32", "after", K_ENUMSTR, F(after), 0, 0, after_choices },
+	{ "esp32", "connect_attempts", K_UINT, F(connect_attempts), 0, 100, NULL },
+	{ "esp32", "timeout", K_DURATION, F(flash_timeout_ms), 1, 86400, NULL },
+	{ "esp32", "flash_mode", K_ENUMSTR, F(flash_mode), 0, 0, mode_choices },
+	{ "esp32", "flash_freq", K_ENUMSTR, F(flash_freq), 0, 0, freq_choices },
+	{ "esp32", "flash_size", K_ENUMSTR, F(flash_size), 0, 0, size_choices },
+	{ "esp32", "erase", K_ENUM, F(erase), 0, 0, erase_choices },
+	{ "esp32", "retry_baud", K_UINT, F(retry_baud), 300, 12000000, NULL },
+
+	{ "firmware", "offset", K_HEX32, F(fw_offset), 0, 0, NULL },
+	{ "firmware", "flash_args", K_PATH, F(flash_args), 0, 0, NULL },
+
+	{ "klipper", "klipper_dir", K_PATH, F(klipper_dir), 0, 0, NULL },
+	{ "klipper", "katapult_dir", K_PATH, F(katapult_dir), 0, 0, NULL },
+	{ "klipper", "service", K_LIST, F(services), 0, 0, NULL },
+	{ "klipper", "default_method", K_ENUMSTR, F(default_method), 0, 0, method_choices },
+	{ "klipper", "build_timeout", K_DURATION, F(build_timeout_ms), 1, 86400, NULL },
+	{ "klipper", "flash_timeout", K_DURATION, F(klipper_flash_timeout_ms), 1, 86400, NULL },
+	{ "klipper", "service_timeout", K_DURATION, F(service_timeout_ms), 1, 3600, NULL },
+	{ "klipper", "reappear_timeout", K_DURATION, F(reappear_timeout_ms), 1, 3600, NULL },
+	{ "klipper", "moonraker", K_URL, F(moonraker), 0, 0, NULL },
+	{ "klipper", "jobs", K_UINT, F(make_jobs), 0, 256, NULL },
+	{ "klipper", "build_dir", K_PATH, F(build_dir), 0, 0, NULL },
+	{ "klipper", "python", K_CMD, F(python), 0, 0, NULL },
+	{ "klipper", "make", K_CMD, F(make), 0, 0, NULL },
+	{ "klipper", "boards", K_PATH, F(boards_file), 0, 0, NULL },
+	{ "klipper", "configs_dir", K_PATH, F(configs_dir), 0, 0, NULL },
+
+	{ "tui", "glyphs", K_ENUM, F(glyphs), 0, 0, glyph_choices },
+	{ "tui", "color", K_ENUM, F(color), 0, 0, color_choices },
+	{ "tui", "fps", K_UINT, F(fps), 1, 60, NULL },
+};
+
+#undef F
+
+_Static_assert(sizeof keys / sizeof keys[0] <= 64, "set_list() tracks keys in a 64-bit mask");
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	strvec_init(&cfg->allow);
+	strvec_init(&cfg->deny);
+	strvec_init(&cfg->services);
+	strvec_init(&cfg->files_read);
+	cfg->images_from_file = -1;
+}
+
+/* Free a string field and replace it (value may be NULL). */
+void config_set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup_or_null(value);
+}
+
+/* Drop the firmware image list and flash_args. */
+static void clear_images(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_images; i++) {
+		free(cfg->images[i].path);
+		free(cfg->images[i].origin.file);
+	}
+	free(cfg->images);
+	cfg->images = NULL;
+	cfg->n_images = 0;
+	config_set_str(&cfg->flash_args, NULL);
+	config_set_str(&cfg->flash_args_origin.file, NULL);
+}
+
+void config_release(struct config *cfg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		void *p = (char *)cfg + keys[i].off;
+
+		switch (keys[i].type) {
+		case K_STR: case K_WORD: case K_PATH: case K_CMD: case K_ENUMSTR: case K_URL:
+			config_set_str(p, NULL);
+			break;
+		case K_LIST: case K_USBID_LIST:
+			strvec_release(p);
+			break;
+		default:
+			break;
+		}
+	}
+	clear_images(cfg);
+	for (size_t i = 0; i < cfg->n_slots; i++) {
+		free(cfg->slots[i].label);
+		free(cfg->slots[i].path);
+	}
+	free(cfg->slots);
+	free(cfg->kind_rules);
+	strvec_release(&cfg->files_read);
+	config_init(cfg);
+}
+
+/* The host name, for the default station name. */
+static char *host_name(void)
+{
+	char buf[256];
+
+	if (gethostname(buf, sizeof buf) < 0)
+		return xstrdup("flashbay");
+	buf[sizeof buf - 1] = '\0';
+	return xstrdup(buf);
+}
+
+void config_defaults(struct config *cfg)
+{
+	char *state = xdg_state_home(), *conf = xdg_config_home(), *cache = xdg_cache_home();
+
+	cfg->station_name = host_name();
+	cfg->max_workers = 8;
+	cfg->database = xasprintf("%s/flashbay/history.db", state);
+	cfg->log_dir = xasprintf("%s/flashbay/logs", state);
+	cfg->reappear_window_ms = 3000;
+	cfg->chip = xstrdup("auto");
+	cfg->baud = 921600;
+	cfg->before = xstrdup("default_reset");
+	cfg->after = xstrdup("hard_reset");
+	cfg->flash_timeout_ms = 120000;
+	cfg->flash_mode = xstrdup("keep");
+	cfg->flash_freq = xstrdup("keep");
+	cfg->flash_size = xstrdup("keep");
+	cfg->erase = ERASE_NONE;
+	cfg->fw_offset = 0x10000;
+	cfg->klipper_dir = expand_home("~/klipper");
+	cfg->katapult_dir = expand_home("~/katapult");
+	cfg->default_method = xstrdup("katapult");
+	strvec_push(&cfg->services, "klipper");
+	cfg->build_timeout_ms = 300000;
+	cfg->klipper_flash_timeout_ms = 60000;
+	cfg->service_timeout_ms = 30000;
+	cfg->reappear_timeout_ms = 30000;
+	cfg->moonraker = xstrdup("http://localhost:7125");
+	cfg->build_dir = xasprintf("%s/flashbay/build", cache);
+	cfg->python = xstrdup("python3");
+	cfg->make = xstrdup("make");
+	cfg->boards_file = xasprintf("%s/flashbay/boards.ini", conf);
+	cfg->configs_dir = xasprintf("%s/flashbay/configs", conf);
+	cfg->glyphs = GLYPHS_AUTO;
+	cfg->color = COLOR_AUTO;
+	cfg->fps = 10;
+	free(state);
+	free(conf);
+	free(cache);
+}
+
+/* State of one file being parsed. */
+struct parse {
+	struct config *cfg;
+	const char *file;
+	char *dir;
+	int file_index;
+	int line;
+	int long_line; /* last line that was too long, 0: none */
+	FILE *f;
+	struct strbuf *err, *warn;
+	int errors;
+	uint64_t lists_set; /* bit i: list key i already set by this file */
+};
+
+static void perr(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pwarn(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Report an error at the current line. */
+static void perr(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	strbuf_addf(p->err, "%s:%d: ", p->file, p->line);
+	va_start(ap, fmt);
+	strbuf_vaddf(p->err, fmt, ap);
+	va_end(ap);
+	strbuf_addch(p->err, '\n');
+	p->errors++;
+}
+
+/* Report a warning at the current line. */
+static void pwarn(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!p->warn)
+		return;
+	strbuf_addf(p->warn, "%s:%d: warning: ", p->file, p->line);
+	va_start(ap, fmt);
+	strbuf_vaddf(p->warn, fmt, ap);
+	va_end(ap);
+	strbuf_addch(p->warn, '\n');
+}
+
+/* Resolve a path value against the file's folder. */
+static char *resolve_path(struct parse *p, const char *v)
+{
+	char *e = expand_home(v), *r;
+
+	if (e[0] == '/')
+		return e;
+	r = path_join(p->dir, e);
+	free(e);
+	return r;
+}
+
+/* "120", "120s", "500ms", "2m", "1h" -> ms. */
+static int parse_duration(const char *v, uint64_t *ms)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mul;
+	} units[] = { { "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { "h", 3600000 } };
+	char *end;
+	unsigned long long n;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || n > 1000000000ull)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (!strcmp(end, units[i].unit)) {
+			*ms = n * units[i].mul;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Index of v in choices with '-' == '_', or -1. */
+static int find_choice(const char *const *choices, const char *v)
+{
+	for (int i = 0; choices[i]; i++) {
+		size_t j = 0;
+
+		for (; choices[i][j] && v[j]; j++) {
+			char a = choices[i][j] == '-' ? '_' : choices[i][j];
+			char b = v[j] == '-' ? '_' : v[j];
+
+			if (tolower((unsigned char)a) != tolower((unsigned char)b))
+				break;
+		}
+		if (!choices[i][j] && !v[j])
+			return i;
+	}
+	return -1;
+}
+
+/* "a, b, c" for messages. */
+static void list_choices(struct strbuf *sb, const char *const *choices)
+{
+	for (int i = 0; choices[i]; i++)
+		strbuf_addf(sb, "%s%s", i ? ", " : "", choices[i]);
+}
+
+/* Parse "vid:pid" (pid may be '*' when allow_any). */
+static int parse_usbid(const char *s, uint16_t *vid, uint16_t *pid, bool *any)
+{
+	uint32_t v, q = 0;
+	char *tmp = xstrdup(s), *colon = strchr(tmp, ':');
+	int ret = -EINVAL;
+
+	if (colon && strlen(tmp) - strlen(colon) == 4) {
+		*colon = '\0';
+		*any = !strcmp(colon + 1, "*");
+		if (!parse_hex_u32(tmp, &v) && v <= 0xffff &&
+		    (*any || (strlen(colon + 1) == 4 && !parse_hex_u32(colon + 1, &q) && q <= 0xffff))) {
+			*vid = (uint16_t)v;
+			*pid = (uint16_t)q;
+			ret = 0;
+		}
+	}
+	free(tmp);
+	return ret;
+}
+
+static bool valid_word(const char *v)
+{
+	if (!*v)
+		return false;
+	for (; *v; v++)
+		if (!isalnum((unsigned char)*v) && !strchr("._-", *v))
+			return false;
+	return true;
+}
+
+/* Store a K_CMD value: words; a relative first word with '/' is resolved. */
+static char *resolve_cmd(struct parse *p, const char *v)
+{
+	struct strvec w = STRVEC_INIT;
+	char *r;
+
+	strvec_split(&w, v, " \t");
+	if (w.n && strchr(w.v[0], '/')) {
+		char *first = resolve_path(p, w.v[0]);
+
+		free(w.v[0]);
+		w.v[0] = first;
+	}
+	r = strvec_join(&w, " ");
+	strvec_release(&w);
+	return r;
+}
+
+/* Numeric types: K_UINT, K_DURATION, K_HEX32. */
+static void set_number(struct parse *p, const struct key_def *k, void *field, const char *v)
+{
+	long n;
+	uint64_t ms;
+	uint32_t h;
+
+	switch (k->type) {
+	case K_UINT:
+		if (!*v && k->off == offsetof(struct config, retry_baud)) {
+			*(unsigned *)field = 0; /* retry_baud = (empty): no retry */
+		} else if (parse_long(v, k->min, k->max, &n)) {
+			perr(p, "[%s] %s: '%s' is not a whole number from %ld to %ld", k->section,
+			     k->name, v, k->min, k->max);
+		} else {
+			*(unsigned *)field = (unsigned)n;
+		}
+		break;
+	case K_DURATION:
+		if (parse_duration(v, &ms) || ms < (uint64_t)k->min * 1000 ||
+		    ms > (uint64_t)k->max * 1000)
+			perr(p, "[%s] %s: '%s' is not a duration from %ld to %ld seconds (e.g. 30, 30s, 500ms, 2m)",
+			     k->section, k->name, v, k->min, k->max);
+		else
+			*(uint64_t *)field = ms;
+		break;
+	default: /* K_HEX32 */
+		if (parse_hex_u32(v, &h))
+			perr(p, "[%s] %s: '%s' is not a hex offset (e.g. 0x10000)", k->section, k->name, v);
+		else
+			*(uint32_t *)field = h;
+		break;
+	}
+}
+
+/* Word lists: K_LIST, K_USBID_LIST. A file's first mention replaces the
+ * list (defaults or earlier files); later lines of the same file append. */
+static void set_list(struct parse *p, const struct key_def *k, struct strvec *sv, const char *v)
+{
+	struct strvec words = STRVEC_INIT;
+	uint64_t bit = 1ull << (k - keys);
+
+	if (!(p->lists_set & bit)) {
+		strvec_release(sv);
+		p->lists_set |= bit;
+	}
+
+	strvec_split(&words, v, " \t,");
+	for (size_t i = 0; i < words.n; i++) {
+		uint16_t vid, pid;
+		bool any;
+
+		if (k->type == K_USBID_LIST && parse_usbid(words.v[i], &vid, &pid, &any)) {
+			perr(p, "[%s] %s: '%s' is not a USB id (vid:pid in hex, e.g. 10c4:ea60 or 1a86:*)",
+			     k->section, k->name, words.v[i]);
+			continue;
+		}
+		if (strvec_find(sv, words.v[i]) < 0)
+			strvec_push(sv, words.v[i]);
+	}
+	strvec_release(&words);
+}
+
+/* Enumerations: K_ENUM (index) and K_ENUMSTR (normalised string). */
+static void set_enum(struct parse *p, const struct key_def *k, void *field, const char *v)
+{
+	int i = find_choice(k->choices, v);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (i < 0) {
+		list_choices(&sb, k->choices);
+		perr(p, "[%s] %s: '%s' is not one of: %s", k->section, k->name, v, sb.buf);
+		strbuf_release(&sb);
+		return;
+	}
+	if (k->type == K_ENUM)
+		*(int *)field = i;
+	else
+		config_set_str(field, k->choices[i]);
+}
+
+/* Validate and store one value of a table key. */
+static void set_key(struct parse *p, const struct key_def *k, const char *v)
+{
+	void *field = (char *)p->cfg + k->off;
+
+	switch (k->type) {
+	case K_STR:
+		config_set_str(field, v);
+		break;
+	case K_WORD:
+		if (!valid_word(v))
+			perr(p, "[%s] %s: '%s' must be a single word", k->section, k->name, v);
+		else
+			config_set_str(field, v);
+		break;
+	case K_PATH:
+		free(*(char **)field);
+		*(char **)field = *v ? resolve_path(p, v) : NULL;
+		break;
+	case K_CMD:
+		free(*(char **)field);
+		*(char **)field = *v ? resolve_cmd(p, v) : NULL;
+		break;
+	case K_URL:
+		if (*v && !str_starts_with(v, "http://") && !str_starts_with(v, "https://"))
+			perr(p, "[%s] %s: '%s' is not an http:// or https:// URL (empty turns it off)",
+			     k->section, k->name, v);
+		else
+			config_set_str(field, v);
+		break;
+	case K_ENUM: case K_ENUMSTR:
+		set_enum(p, k, field, v);
+		break;
+	case K_LIST: case K_USBID_LIST:
+		set_list(p, k, field, v);
+		break;
+	default:
+		set_number(p, k, field, v);
+		break;
+	}
+}
+
+/* The first image or flash_args of a file replaces those of earlier files. */
+static void claim_images(struct parse *p)
+{
+	if (p->cfg->images_from_file != p->file_index) {
+		clear_images(p->cfg);
+		p->cfg->images_from_file = p->file_index;
+	}
+}
+
+/* [firmware] 0x1000 = bootloader.bin */
+static void add_image(struct parse *p, const char *name, const char *v)
+{
+	struct config *cfg = p->cfg;
+	struct fw_image *img;
+	uint32_t off;
+
+	if (parse_hex_u32(name, &off) || !str_starts_with(name, "0x")) {
+		perr(p, "[firmware] '%s': expected an offset in hex (0x1000 = file.bin), offset, or flash_args",
+		     name);
+		return;
+	}
+	if (!*v) {
+		perr(p, "[firmware] %s: no image file given", name);
+		return;
+	}
+	claim_images(p);
+	for (size_t i = 0; i < cfg->n_images; i++) {
+		if (cfg->images[i].offset == off) {
+			perr(p, "[firmware] %s: offset given twice", name);
+			return;
+		}
+	}
+	cfg->images = xrealloc(cfg->images, (cfg->n_images + 1) * sizeof *cfg->images);
+	img = &cfg->images[cfg->n_images++];
+	img->offset = off;
+	img->path = resolve_path(p, v);
+	img->origin.file = xstrdup(p->file);
+	img->origin.line = p->line;
+}
+
+/* [slots] label = ID_PATH or by-path link */
+static void add_slot(struct parse *p, const char *name, const char *v)
+{
+	struct config *cfg = p->cfg;
+
+	if (!*v) {
+		perr(p, "[slots] %s: no port path given (an ID_PATH such as pci-0000:00:14.0-usb-0:1.2:1.0, or a /dev/serial/by-path link)",
+		     name);
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_slots; i++) {
+		if (!strcmp(cfg->slots[i].label, name)) {
+			config_set_str(&cfg->slots[i].path, v);
+			return;
+		}
+	}
+	cfg->slots = xrealloc(cfg->slots, (cfg->n_slots + 1) * sizeof *cfg->slots);
+	cfg->slots[cfg->n_slots].label = xstrdup(name);
+	cfg->slots[cfg->n_slots++].path = xstrdup(v);
+}
+
+/* [kinds] esp32-usb = 303a:8000 303a:8001 (ini names cannot hold ':') */
+static void add_kind_rules(struct parse *p, const char *name, const char *v)
+{
+	struct config *cfg = p->cfg;
+	struct strvec ids = STRVEC_INIT;
+	int kind = kind_from_name(name);
+
+	if (kind < 0) {
+		perr(p, "[kinds] '%s' is not a kind (esp32, esp32-usb, klipper, katapult, unknown)",
+		     name);
+		return;
+	}
+	strvec_split(&ids, v, " \t,");
+	for (size_t i = 0; i < ids.n; i++) {
+		struct kind_rule r = { .kind = (enum dev_kind)kind };
+
+		if (parse_usbid(ids.v[i], &r.vid, &r.pid, &r.any_pid)) {
+			perr(p, "[kinds] %s: '%s' is not a USB id (vid:pid in hex, e.g. 303a:8000 or 1a86:*)",
+			     name, ids.v[i]);
+			continue;
+		}
+		cfg->kind_rules = xrealloc(cfg->kind_rules, (cfg->n_kind_rules + 1) * sizeof r);
+		cfg->kind_rules[cfg->n_kind_rules++] = r;
+	}
+	strvec_release(&ids);
+}
+
+static const char *const known_sections[] = { "station", "devices", "kinds", "slots", "esp32",
+					      "firmware", "klipper", "tui", NULL };
+
+/* inih callback: one name = value. */
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) {
+			if (!strcmp(section, "firmware") && !strcmp(name, "flash_args")) {
+				claim_images(p);
+				config_set_str(&p->cfg->flash_args_origin.file, p->file);
+				p->cfg->flash_args_origin.line = p->line;
+			}
+			set_key(p, &keys[i], value);
+			return 1;
+		}
+	}
+	if (!strcmp(section, "firmware"))
+		add_image(p, name, value);
+	else if (!strcmp(section, "slots"))
+		add_slot(p, name, value);
+	else if (!strcmp(section, "kinds"))
+		add_kind_rules(p, name, value);
+	else if (find_choice(known_sections, section) < 0)
+		pwarn(p, "unknown section [%s] (ignored)", section);
+	else
+		pwarn(p, "unknown key '%s' in [%s] (ignored)", name, section);
+	return 1;
+}
+
+/* inih line reader that counts lines and refuses over-long ones. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	size_t n;
+
+	if (!fgets(str, num, p->f))
+		return NULL;
+	p->line++;
+	n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->f)) {
+		int c;
+
+		while ((c = fgetc(p->f)) != EOF && c != '\n')
+			;
+		perr(p, "line too long (at most %d characters)", num - 2);
+		strcpy(str, ";\n"); /* let inih skip it */
+	}
+	return str;
+}
+
+int config_read_file(struct config *cfg, const char *path, bool required, struct strbuf *err,
+		     struct strbuf *warn)
+{
+	struct parse p = { .cfg = cfg, .file = path, .err = err, .warn = warn };
+	int r;
+
+	p.f = fopen(path, "re");
+	if (!p.f) {
+		int e = errno;
+
+		if (e != ENOENT || required)
+			strbuf_addf(err, "cannot read config file '%s': %s\n", path, strerror(e));
+		return -e;
+	}
+	p.dir = path_dirname(path);
+	p.file_index = (int)cfg->files_read.n;
+	strvec_push(&cfg->files_read, path);
+	r = ini_parse_stream(reader, &p, handler, &p);
+	if (r > 0) {
+		p.line = r;
+		perr(&p, "syntax error (expected [section], name = value, or a ; comment)");
+	}
+	fclose(p.f);
+	free(p.dir);
+	return p.errors ? -EINVAL : 0;
+}
+
+int config_load(struct config *cfg, const char *extra, struct strbuf *err, struct strbuf *warn)
+{
+	const char *sys = getenv("FLASHBAY_SYSTEM_CONFIG");
+	char *xdg = xdg_config_home(), *user = xasprintf("%s/flashbay/flashbay.conf", xdg);
+	int ret = 0;
+
+	config_defaults(cfg);
+	if (!sys) {
+		const char *configured = SYSCONFDIR "/flashbay/flashbay.conf";
+
+		if (strcmp(configured, "/etc/flashbay/flashbay.conf") &&
+		    config_read_file(cfg, configured, false, err, warn) == -EINVAL)
+			ret = -EINVAL;
+		sys = "/etc/flashbay/flashbay.conf";
+	}
+	if (*sys && config_read_file(cfg, sys, false, err, warn) == -EINVAL)
+		ret = -EINVAL;
+	if (config_read_file(cfg, user, false, err, warn) == -EINVAL)
+		ret = -EINVAL;
+	if (extra && config_read_file(cfg, extra, true, err, warn) < 0)
+		ret = -EINVAL;
+	free(user);
+	free(xdg);
+	return ret;
+}
+
+char *config_lock_dir(const struct config *cfg)
+{
+	char *rt;
+
+	if (cfg->lock_dir)
+		return xstrdup(cfg->lock_dir);
+	if (access("/run/lock", W_OK | X_OK) == 0)
+		return xstrdup("/run/lock");
+	rt = xdg_runtime_dir();
+	return rt ? rt : xstrdup("/tmp");
+}
