@@ -1,0 +1,38 @@
+/* cmd.h - subcommands and the options every subcommand accepts.
+ *
+ * Exit codes: 0 success, 1 a board or operation failed, 2 usage or
+ * configuration error, 130 interrupted (Ctrl-C).
+ */
+#ifndef FLASHBAY_CMD_H
+#define FLASHBAY_CMD_H
+
+#include <stdbool.h>
+
+struct config;
+
+enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+/* Global options, accepted before or after the subcommand. */
+struct globals {
+	const char *config_file; /* --config FILE */
+	const char *db_file;     /* --db FILE */
+	bool no_udev;            /* --no-udev */
+	const char *sysfs_root;  /* --sysfs-root DIR */
+	const char *dev_root;    /* --dev-root DIR */
+	int demo;                /* --demo [N]: N simulated boards, 0 = off */
+	bool no_history;         /* --no-history */
+	int verbose;             /* -v, repeatable */
+};
+
+/* A subcommand gets argv[0] = its name and its own options after it. */
+typedef int (*cmd_fn)(struct globals *g, int argc, char **argv);
+
+/* Print "flashbay CMD: message" and a hint to stderr; returns EXIT_USAGE. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Load the configuration with the global overrides applied; on error print
+ * every problem and return EXIT_USAGE, else 0. Warnings go to stderr. */
+int cmd_load_config(struct globals *g, struct config *cfg);
+/* The help text of a subcommand (for --help), or NULL. */
+const char *cmd_help(const char *name);
+
+#endif

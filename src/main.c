@@ -1,0 +1,264 @@
+/* main.c - argv -> subcommand, global options, exit code. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "log.h"
+#include "strvec.h"
+#include "util.h"
+
+struct cmd {
+	const char *name;
+	cmd_fn fn;
+	const char *summary;
+	const char *help; /* usage lines after "flashbay NAME" */
+};
+
+static const struct cmd commands[] = {
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const char *const global_help =
+	"Global options (before or after the subcommand):\n"
+	"  --config FILE      read FILE after the system and user configuration\n"
+	"  --db FILE          use FILE as the flash history database\n"
+	"  --no-history       run without a history database (nothing is recorded)\n"
+	"  --no-udev          find devices by scanning sysfs and /dev (with inotify)\n"
+	"  --sysfs-root DIR   sysfs root for --no-udev (default /sys)\n"
+	"  --dev-root DIR     /dev root for --no-udev (default /dev)\n"
+	"  --demo [N]         simulated boards and flasher (no hardware needed)\n"
+	"  -v, --verbose      more messages (repeat for debug)\n"
+	"  -h, --help         show help (of a subcommand after its name)\n"
+	"  -V, --version      show the version\n";
+
+/* The whole help text. */
+static void print_help(FILE *f)
+{
+	fprintf(f,
+		"Usage: flashbay [OPTIONS] [COMMAND [ARGS]]\n"
+		"Flash firmware onto many USB-connected microcontroller boards at once.\n\n"
+		"Commands:\n");
+	for (const struct cmd *c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\n%s\nSee flashbay(1) and flashbay.conf(5).\n", global_help);
+}
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (const struct cmd *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+const char *cmd_help(const char *name)
+{
+	const struct cmd *c = find_cmd(name);
+
+	return c ? c->help : NULL;
+}
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "flashbay%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'flashbay%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+int cmd_load_config(struct globals *g, struct config *cfg)
+{
+	struct strbuf err = STRBUF_INIT, warn = STRBUF_INIT;
+	int r;
+
+	config_init(cfg);
+	r = config_load(cfg, g->config_file, &err, &warn);
+	if (warn.len)
+		fputs(warn.buf, stderr);
+	if (r) {
+		fputs(err.buf, stderr);
+		fprintf(stderr, "flashbay: configuration has errors; nothing was done\n");
+	}
+	strbuf_release(&err);
+	strbuf_release(&warn);
+	if (r)
+		return EXIT_USAGE;
+	if (g->db_file)
+		config_set_str(&cfg->database, g->db_file);
+	if (g->sysfs_root)
+		config_set_str(&cfg->sysfs_root, g->sysfs_root);
+	if (g->dev_root)
+		config_set_str(&cfg->dev_root, g->dev_root);
+	return 0;
+}
+
+/* Options taking a value: where to store it. */
+static const char **global_value(struct globals *g, const char *name)
+{
+	if (!strcmp(name, "--config"))
+		return &g->config_file;
+	if (!strcmp(name, "--db"))
+		return &g->db_file;
+	if (!strcmp(name, "--sysfs-root"))
+		return &g->sysfs_root;
+	if (!strcmp(name, "--dev-root"))
+		return &g->dev_root;
+	return NULL;
+}
+
+/* Flags without a value; false if arg is not one. */
+static bool global_flag(struct globals *g, const char *arg)
+{
+	if (!strcmp(arg, "--no-udev"))
+		g->no_udev = true;
+	else if (!strcmp(arg, "--no-history"))
+		g->no_history = true;
+	else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose"))
+		g->verbose++;
+	else if (!strcmp(arg, "-vv"))
+		g->verbose += 2;
+	else
+		return false;
+	return true;
+}
+
+/* --demo [N]; returns how many extra argv entries were used, or -1. */
+static int global_demo(struct globals *g, const char *arg, const char *next)
+{
+	long n = 8;
+
+	if (str_starts_with(arg, "--demo=")) {
+		if (parse_long(arg + 7, 1, 64, &n))
+			return -1;
+		g->demo = (int)n;
+		return 0;
+	}
+	if (next && !parse_long(next, 1, 64, &n)) {
+		g->demo = (int)n;
+		return 1;
+	}
+	g->demo = 8;
+	return 0;
+}
+
+/* Handle one global option at argv[*i]; 1 if it was one, 0 if not, -1 on error. */
+static int parse_global(struct globals *g, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *eq = strchr(arg, '=');
+	char name[32];
+	const char **slot;
+
+	if (global_flag(g, arg))
+		return 1;
+	if (!strcmp(arg, "--demo") || str_starts_with(arg, "--demo=")) {
+		int used = global_demo(g, arg, *i + 1 < argc ? argv[*i + 1] : NULL);
+
+		if (used < 0)
+			return cmd_usage_error(NULL, "--demo: N must be a number from 1 to 64"), -1;
+		*i += used;
+		return 1;
+	}
+	snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+	slot = global_value(g, name);
+	if (!slot)
+		return 0;
+	if (eq) {
+		*slot = eq + 1;
+	} else if (*i + 1 < argc) {
+		*slot = argv[++*i];
+	} else {
+		cmd_usage_error(NULL, "option '%s' needs a value", name);
+		return -1;
+	}
+	return 1;
+}
+
+/* What main decided to do. */
+enum action { ACT_RUN, ACT_HELP, ACT_VERSION };
+
+/* Split argv into globals, the subcommand and its arguments. */
+static int parse_args(struct globals *g, int argc, char **argv, struct strvec *sub,
+		      enum action *act)
+{
+	bool dashdash = false;
+
+	*act = ACT_RUN;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int r;
+
+		if (!dashdash && !strcmp(a, "--")) {
+			dashdash = true;
+			strvec_push(sub, a);
+			continue;
+		}
+		if (!dashdash && a[0] == '-') {
+			r = parse_global(g, argc, argv, &i);
+			if (r < 0)
+				return EXIT_USAGE;
+			if (r)
+				continue;
+			if (!sub->n && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
+				*act = ACT_HELP;
+				continue;
+			}
+			if (!sub->n && (!strcmp(a, "-V") || !strcmp(a, "--version"))) {
+				*act = ACT_VERSION;
+				continue;
+			}
+			if (!sub->n)
+				return cmd_usage_error(NULL, "unknown option '%s'", a);
+		}
+		strvec_push(sub, a);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct globals g = { 0 };
+	struct strvec sub = STRVEC_INIT;
+	const struct cmd *c;
+	enum action act;
+	int r;
+
+	setlocale(LC_ALL, "");
+	r = parse_args(&g, argc, argv, &sub, &act);
+	if (r)
+		goto out;
+	log_set_verbosity(g.verbose);
+	if (act == ACT_VERSION) {
+		printf("flashbay %s\n", PACKAGE_VERSION);
+		goto out;
+	}
+	if (act == ACT_HELP || !sub.n) {
+		print_help(stdout);
+		goto out;
+	}
+	c = find_cmd(sub.v[0]);
+	if (!c) {
+		r = cmd_usage_error(NULL, "unknown command '%s'", sub.v[0]);
+		goto out;
+	}
+	if (sub.n > 1 && (!strcmp(sub.v[1], "--help") || !strcmp(sub.v[1], "-h"))) {
+		printf("Usage: flashbay %s %s\n\n%s", c->name, c->help, global_help);
+		goto out;
+	}
+	r = c->fn(&g, (int)sub.n, sub.v);
+out:
+	strvec_release(&sub);
+	log_release();
+	return r;
+}
