@@ -23,6 +23,14 @@ struct cmd {
 };
 
 static const struct cmd commands[] = {
+	/* devices */
+
+	/* flashing */
+
+	/* history */
+
+	/* klipper */
+
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -1,0 +1,117 @@
+/* flasher.h - a flashing tool as data: how to read its output and how to
+ * judge how it ended. Adding a tool (dfu-util, avrdude, picotool) is one
+ * more const struct flasher and its parser, nothing else.
+ *
+ * The engine feeds every line of the tool's output to parse(), which updates
+ * a struct flash_progress (phase, percent, facts such as chip and MAC, and
+ * the failure class of any error line); when the job ends, finish() decides
+ * the outcome from the progress and the exit status.
+ */
+#ifndef FLASHBAY_FLASHER_H
+#define FLASHBAY_FLASHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job.h"
+
+enum phase {
+	PHASE_IDLE,
+	PHASE_QUEUED,
+	PHASE_DETECT,   /* finding the tool / its version */
+	PHASE_CONNECT,
+	PHASE_ERASE,
+	PHASE_FLASH,
+	PHASE_VERIFY,
+	PHASE_RESET,
+	PHASE_CONFIG,
+	PHASE_BUILD,
+	PHASE_SERVICE,
+	PHASE_REAPPEAR, /* waiting for the board to come back */
+	PHASE_DONE,
+	PHASE__COUNT
+};
+
+/* "Connect", "Flash", "Verify", "Build", ... */
+const char *phase_name(enum phase phase);
+
+/* Outcome classes. Names (outcome_name) are a contract: they appear in
+ * --json output, the history database and CSV exports. */
+enum outcome {
+	OUTCOME_OK,
+	OUTCOME_NO_SYNC,            /* board not in download mode / Failed to connect */
+	OUTCOME_PORT_BUSY,
+	OUTCOME_PERMISSION,         /* EACCES: the dialout group */
+	OUTCOME_NO_PORT,
+	OUTCOME_STOPPED_RESPONDING, /* mid-flash */
+	OUTCOME_VERIFY_FAILED,
+	OUTCOME_TIMEOUT,
+	OUTCOME_CANCELLED,
+	OUTCOME_TOOL_MISSING,
+	OUTCOME_UNPLUGGED,          /* the board went away mid-flash */
+	OUTCOME_OTHER,
+	/* Klipper/Katapult */
+	OUTCOME_CONFIG_MISSING,
+	OUTCOME_MCU_MISMATCH,
+	OUTCOME_BUILD_FAILED,
+	OUTCOME_NOT_IN_BOOTLOADER,  /* "Device is not Katapult" */
+	OUTCOME_DID_NOT_RETURN,     /* not back with a Klipper by-id name in time */
+	OUTCOME_SERVICE_FAILED,
+	OUTCOME_PRINTER_BUSY,       /* Moonraker: printing or paused */
+	OUTCOME_INTERRUPTED,        /* flashbay died mid-attempt (set by history) */
+	OUTCOME__COUNT
+};
+
+/* "ok", "no_sync", "port_busy", ... */
+const char *outcome_name(enum outcome o);
+/* A short human message: "board not in download mode (hold BOOT, or check the cable)". */
+const char *outcome_message(enum outcome o);
+/* Inverse of outcome_name(); -1 if unknown. */
+int outcome_from_name(const char *name);
+
+/* What the tool told us about the board. */
+struct flash_facts {
+	char chip[64];        /* "ESP32-D0WD-V3" */
+	char revision[16];    /* "v3.0" */
+	char features[160];
+	char crystal[16];     /* "40MHz" */
+	char mac[24];         /* "24:0a:c4:12:34:56" */
+	char mcu[40];         /* Klipper/Katapult MCU, e.g. "stm32h723xx" */
+	char tool_version[32];
+};
+
+struct flash_progress {
+	enum phase phase;
+	int image;                /* 1-based image being written; 0 before the first */
+	int images;               /* number of images in the request */
+	const uint64_t *sizes;    /* image sizes in write order (borrowed), or NULL */
+	double image_pct;         /* 0..100, current image */
+	double overall_pct;       /* 0..100 across all images, weighted by size */
+	uint64_t bytes_total;     /* sum of sizes */
+	uint64_t bytes_written;   /* confirmed by the tool ("Wrote N bytes") */
+	double kbps;              /* from the last "Wrote ..." line; 0 if none yet */
+	int verified;             /* "Hash of data verified." seen this many times */
+	bool complete;            /* the tool's own success marker was seen */
+	enum outcome error;       /* class of the first error line; OUTCOME_OK if none */
+	char message[256];        /* that error line (raw) */
+	struct flash_facts facts;
+	int pass;                 /* tool-specific parser state */
+	int pass_hashes;
+};
+
+struct flasher {
+	const char *name;   /* "esptool-v4" */
+	const char *method; /* recorded in history: "esptool v4" */
+	/* One line of output (see job_ops.line; partial lines included). */
+	void (*parse)(struct flash_progress *p, enum job_stream stream, const char *line,
+		      size_t len, bool partial);
+	/* The outcome once the job has ended (timeout and cancel are decided
+	 * by the engine before this is asked). */
+	enum outcome (*finish)(struct flash_progress *p, const struct job_status *st);
+};
+
+/* Reset p for a run writing images of the given sizes (sizes may be NULL). */
+void flash_progress_init(struct flash_progress *p, int images, const uint64_t *sizes);
+
+#endif
