@@ -29,6 +29,9 @@ struct attempt {
 	const char *by_path;
 	uint16_t vid, pid;        /* 0: unknown */
 	const char *usb_serial;
+	const char *unit;         /* the physical board: one id per plug-in, set by the engine
+				   (e.g. "bench-1/slot3/2026-11-21T10:00:00.123Z"); first-pass
+				   yield groups attempts by mac if known, else board, else unit */
 	const char *board;        /* Klipper board key */
 	const char *method;       /* "esptool v4", "esptool v5", "katapult", "make_flash" */
 	const char *firmware;     /* JSON: [{"path","offset","size","sha256"}...] */
