@@ -27,6 +27,9 @@ struct globals {
 /* A subcommand gets argv[0] = its name and its own options after it. */
 typedef int (*cmd_fn)(struct globals *g, int argc, char **argv);
 
+int cmd_flash(struct globals *g, int argc, char **argv);
+int cmd_monitor(struct globals *g, int argc, char **argv);
+
 /* Print "flashbay CMD: message" and a hint to stderr; returns EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Load the configuration with the global overrides applied; on error print

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "demo.h"
 #include "log.h"
 #include "strvec.h"
 #include "util.h"
@@ -26,12 +28,34 @@ static const struct cmd commands[] = {
 	/* devices */
 
 	/* flashing */
+	{ "flash", cmd_flash, "flash ESP32 boards in parallel with esptool",
+	  "[--port DEV]... [--slot N]... [--all] [--firmware FILE[@OFFSET]] [--image OFFSET=FILE]...\n"
+	  "       [--flash-args FILE] [--baud N] [--json]\n\n"
+	  "Flash the named boards (or every ESP32 board with --all), up to [station] max_workers at\n"
+	  "once. Images on the command line replace those of [firmware]. --port takes any tty path,\n"
+	  "links resolved. Exit 0 if every board passed, 1 if any failed, 2 on usage errors.\n" },
+	{ "monitor", cmd_monitor, "flash every ESP32 board the moment it is plugged in",
+	  "[--firmware FILE[@OFFSET]] [--image OFFSET=FILE]... [--flash-args FILE] [--baud N]\n"
+	  "       [--count N] [--json]\n\n"
+	  "Flash each ESP32 board once per plug-in (a re-enumeration is not a new plug-in) until\n"
+	  "Ctrl-C, or until N boards have finished with --count N.\n" },
 
 	/* history */
 
 	/* klipper */
 
 	{ NULL, NULL, NULL, NULL },
+};
+
+/* Internal commands flashbay runs as its own children; they get argv raw. */
+struct internal_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct internal_cmd internal_commands[] = {
+	{ "_sim-esptool", cmd_sim_esptool },
+	{ NULL, NULL },
 };
 
 static const char *const global_help =
@@ -243,6 +267,11 @@ int main(int argc, char **argv)
 	int r;
 
 	setlocale(LC_ALL, "");
+	/* a closed stdout must not kill us half-way through recording attempts */
+	signal(SIGPIPE, SIG_IGN);
+	for (const struct internal_cmd *ic = internal_commands; argc > 1 && ic->name; ic++)
+		if (!strcmp(argv[1], ic->name))
+			return ic->fn(argc - 1, argv + 1);
 	r = parse_args(&g, argc, argv, &sub, &act);
 	if (r)
 		goto out;

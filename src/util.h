@@ -49,6 +49,9 @@ const char *path_basename(const char *path);
 /* mkdir -p with mode for every created directory. */
 int mkdir_p(const char *path, mode_t mode);
 
+/* rm -rf path (no links followed). */
+int remove_tree(const char *path);
+
 /* Read a whole file into sb (appended). */
 int read_file(const char *path, struct strbuf *sb);
 /* Read the first line of a small file (sysfs attributes), without the newline. Caller frees; NULL on error. */

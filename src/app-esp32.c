@@ -1,0 +1,274 @@
+/* app-esp32.c - the ESP32 plan: find esptool and its version once, then one
+ * esptool job per board (with one lower-baud retry after a sync failure). */
+#include "autoconf.h"
+
+#include "app-internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "portlock.h"
+#include "util.h"
+#include "xalloc.h"
+
+static void submit(struct app *app, struct app_run *run);
+
+/* Fail every run waiting for the tool with the tool's error. */
+static void fail_waiting(struct app *app, enum outcome o)
+{
+	while (app->waiting) {
+		struct app_run *run = app->waiting;
+
+		app->waiting = run->next;
+		run->next = NULL;
+		app_run_finish(run, o, app->tool_error.buf, NULL);
+	}
+}
+
+/* Queue every waiting run now that the version is known. */
+static void submit_waiting(struct app *app)
+{
+	while (app->waiting) {
+		struct app_run *run = app->waiting;
+
+		app->waiting = run->next;
+		run->next = NULL;
+		submit(app, run);
+	}
+}
+
+static void detect_line(struct runner_task *t, enum job_stream s, const char *line, size_t len,
+			bool partial, void *data)
+{
+	struct app *app = data;
+
+	(void)t;
+	(void)s;
+	(void)len;
+	if (!partial && !app->tool.major)
+		esptool_parse_version(&app->tool, line);
+}
+
+static void detect_done(struct runner_task *t, struct job *job, int err, void *data)
+{
+	struct app *app = data;
+	char *cmd = strvec_join(&app->tool.cmd, " ");
+
+	(void)t;
+	if (app->tool.major) {
+		app->tool_state = TOOL_READY;
+		log_msg(LOG_INFO, NULL, "using %s (esptool v%s)", cmd, app->tool.version);
+		submit_waiting(app);
+	} else {
+		app->tool_state = TOOL_FAILED;
+		strbuf_reset(&app->tool_error);
+		if (err && err != -ECANCELED) {
+			job_spawn_error(&app->tool_error, app->tool.cmd.v[0], err);
+		} else {
+			strbuf_addf(&app->tool_error, "cannot tell the version of '%s'", cmd);
+			if (job && tail_count(job_tail(job)))
+				strbuf_addf(&app->tool_error, ": %s",
+					    tail_get(job_tail(job), tail_count(job_tail(job)) - 1));
+		}
+		log_msg(LOG_ERROR, NULL, "%s", app->tool_error.buf);
+		fail_waiting(app, err == -ECANCELED ? OUTCOME_CANCELLED : OUTCOME_TOOL_MISSING);
+	}
+	free(cmd);
+}
+
+static const struct runner_ops detect_ops = { NULL, detect_line, detect_done };
+
+/* Find esptool and start asking its version (once). */
+static void start_detect(struct app *app)
+{
+	struct job_spec spec = JOB_SPEC_INIT;
+
+	if (esptool_resolve(&app->tool, app->cfg->esptool, &app->tool_error) < 0) {
+		app->tool_state = TOOL_FAILED;
+		log_msg(LOG_ERROR, NULL, "%s", app->tool_error.buf);
+		fail_waiting(app, OUTCOME_TOOL_MISSING);
+		return;
+	}
+	app->tool_state = TOOL_DETECTING;
+	esptool_version_spec(&app->tool, &spec);
+	spec.timeout_ms = 30000;
+	runner_submit(app->runner, &spec, NULL, &detect_ops, app);
+}
+
+void esp32_queue(struct app *app, struct app_run *run)
+{
+	switch (app->tool_state) {
+	case TOOL_READY:
+		submit(app, run);
+		return;
+	case TOOL_FAILED:
+		app_run_finish(run, OUTCOME_TOOL_MISSING, app->tool_error.buf, NULL);
+		return;
+	default:
+		run->next = app->waiting;
+		app->waiting = run;
+		if (app->tool_state == TOOL_UNKNOWN)
+			start_detect(app);
+	}
+}
+
+void esp32_cancel_waiting(struct app *app, struct app_run *run)
+{
+	for (struct app_run **pp = &app->waiting; *pp; pp = &(*pp)->next) {
+		if (*pp == run) {
+			*pp = run->next;
+			app_run_finish(run, OUTCOME_CANCELLED, NULL, NULL);
+			return;
+		}
+	}
+}
+
+void esp32_release(struct app *app)
+{
+	/* runs still waiting are freed with their boards by app_free() */
+	app->waiting = NULL;
+}
+
+static void run_started(struct runner_task *t, struct job *job, void *data)
+{
+	struct app_run *run = data;
+	struct app_board *b = run->b;
+
+	(void)t;
+	(void)job;
+	flash_progress_init(&b->prog, (int)run->app->fw.n, run->app->fw_sizes);
+	b->prog.phase = PHASE_CONNECT;
+	b->state = BOARD_RUNNING;
+	b->run_start_ms = now_ms();
+	app_run_started(run);
+	app_emit(run->app, b, APP_EV_STARTED);
+}
+
+static void run_line(struct runner_task *t, enum job_stream s, const char *line, size_t len,
+		     bool partial, void *data)
+{
+	struct app_run *run = data;
+	struct app_board *b = run->b;
+	struct flash_progress before = b->prog;
+
+	(void)t;
+	run->flasher->parse(&b->prog, s, line, len, partial);
+	if (partial)
+		return;
+	if (b->prog.phase != before.phase || b->prog.image != before.image)
+		app_emit(run->app, b, APP_EV_PHASE);
+	else if (b->prog.overall_pct != before.overall_pct || b->prog.verified != before.verified ||
+		 memcmp(&b->prog.facts, &before.facts, sizeof before.facts))
+		app_emit(run->app, b, APP_EV_PROGRESS);
+	/* progress bars are not worth a log line; errors are */
+	if (b->prog.image_pct == before.image_pct || b->prog.error != before.error)
+		app_run_output(run, s, line, b->prog.error != before.error);
+	else if (run->log)
+		fprintf(run->log, "%s\n", line);
+}
+
+/* How the job ended, as an outcome and a message. */
+static enum outcome judge(struct app_run *run, struct job *job, int err, struct strbuf *msg)
+{
+	const struct job_status *st = job ? job_status(job) : NULL;
+	struct flash_progress *p = &run->b->prog;
+	enum outcome o;
+
+	if (err == -ECANCELED)
+		return run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED;
+	if (err) {
+		job_spawn_error(msg, run->app->tool.cmd.v[0], err);
+		return OUTCOME_TOOL_MISSING;
+	}
+	if (st->timed_out) {
+		strbuf_addf(msg, "timed out after %llu s (at %s, %.0f%%)",
+			    (unsigned long long)run->app->cfg->flash_timeout_ms / 1000,
+			    phase_name(p->phase), p->overall_pct);
+		return OUTCOME_TIMEOUT;
+	}
+	if (st->cancelled)
+		return run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED;
+	o = run->flasher->finish(p, st);
+	if (o != OUTCOME_OK && run->detached && !(run->b->dev && run->b->dev->present))
+		o = OUTCOME_UNPLUGGED;
+	if (o == OUTCOME_OK)
+		strbuf_addf(msg, "wrote %llu bytes in %.1f s", (unsigned long long)p->bytes_written,
+			    (double)(st->end_ms - st->start_ms) / 1000.0);
+	else if (p->message[0] && o == p->error)
+		strbuf_addstr(msg, p->message);
+	return o;
+}
+
+/* Sync failures may go away at a lower baud: try once more there? */
+static bool should_retry(struct app_run *run, enum outcome o)
+{
+	unsigned retry = run->app->cfg->retry_baud;
+
+	return (o == OUTCOME_NO_SYNC || o == OUTCOME_STOPPED_RESPONDING) && retry &&
+	       retry < run->baud && !run->retried && !run->cancel && !run->app->shutting_down &&
+	       run->b->dev && run->b->dev->present;
+}
+
+static void run_done(struct runner_task *t, struct job *job, int err, void *data)
+{
+	struct app_run *run = data;
+	struct strbuf msg = STRBUF_INIT;
+	enum outcome o = judge(run, job, err, &msg);
+
+	(void)t;
+	if (should_retry(run, o)) {
+		log_msg(LOG_WARN, NULL, "slot %u: %s at %u baud; retrying once at %u baud", run->slot,
+			outcome_name(o), run->baud, run->app->cfg->retry_baud);
+		app_run_rearm(run, o, msg.len ? msg.buf : NULL, job);
+		run->retried = true;
+		run->baud = run->app->cfg->retry_baud;
+		run->b->attempts++;
+		submit(run->app, run);
+	} else {
+		app_run_finish(run, o, msg.len ? msg.buf : NULL, job);
+	}
+	strbuf_release(&msg);
+}
+
+static const struct runner_ops run_ops = { run_started, run_line, run_done };
+
+/* Lock the port and queue the esptool job. */
+static void submit(struct app *app, struct app_run *run)
+{
+	const struct config *cfg = app->cfg;
+	struct job_spec spec = JOB_SPEC_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct esp_request req = {
+		.port = run->port,
+		.baud = run->baud,
+		.chip = cfg->chip,
+		.before = cfg->before,
+		.after = cfg->after,
+		.connect_attempts = cfg->connect_attempts,
+		.flash_mode = app->fw.flash_mode ? app->fw.flash_mode : cfg->flash_mode,
+		.flash_freq = app->fw.flash_freq ? app->fw.flash_freq : cfg->flash_freq,
+		.flash_size = app->fw.flash_size ? app->fw.flash_size : cfg->flash_size,
+		.erase_all = cfg->erase == ERASE_ALL,
+		.fw = &app->fw,
+	};
+
+	if (!run->lock) {
+		int r = portlock_acquire(app->lock_dir, run->port, &run->lock, &err);
+
+		if (r < 0) {
+			app_run_finish(run, r == -EBUSY ? OUTCOME_PORT_BUSY : OUTCOME_OTHER, err.buf,
+				       NULL);
+			strbuf_release(&err);
+			return;
+		}
+	}
+	run->flasher = esptool_flasher(&app->tool);
+	esptool_flash_spec(&app->tool, &req, &spec);
+	spec.timeout_ms = cfg->flash_timeout_ms;
+	spec.tail_lines = 40;
+	run->task = runner_submit(app->runner, &spec, run->lock_key, &run_ops, run);
+	strbuf_release(&err);
+}

@@ -1,0 +1,88 @@
+/* app-internal.h - what app.c and the per-kind plans (app-esp32.c, ...)
+ * share. Not for views: they use app.h. */
+#ifndef FLASHBAY_APP_INTERNAL_H
+#define FLASHBAY_APP_INTERNAL_H
+
+#include <stdio.h>
+
+#include "app.h"
+#include "esptool.h"
+#include "runner.h"
+
+struct config;
+struct portlock;
+
+enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
+
+/* One attempt on one board (an automatic retry reuses it). */
+struct app_run {
+	struct app *app;
+	struct app_board *b;
+	char *port;          /* what the tool is given: devnode or the path named */
+	char *lock_key;      /* the port's real path */
+	char *by_path, *usb_serial;
+	uint16_t vid, pid;
+	unsigned slot;
+	struct portlock *lock;
+	struct runner_task *task;
+	const struct flasher *flasher;
+	unsigned baud;
+	bool retried;        /* this is the automatic lower-baud retry */
+	bool cancel;         /* asked to stop */
+	bool unplugged;      /* its board expired while it ran */
+	bool detached;       /* its board went away at some point while it ran */
+	bool started;        /* the job started (history row begun or attempted) */
+	int64_t hist_id;     /* 0: no row */
+	int64_t start_wall;
+	uint64_t start_mono;
+	FILE *log;           /* full tool output, in log_dir */
+	struct app_run *next; /* waiting list */
+};
+
+struct app {
+	struct loop *loop;
+	struct config *cfg;
+	struct devices *devs;
+	struct history *hist;
+	struct runner *runner;
+	struct firmware fw;
+	uint64_t *fw_sizes; /* image sizes in write order, for progress weights */
+	struct strbuf fw_json;
+	struct esptool tool;
+	enum tool_state tool_state;
+	struct strbuf tool_error;
+	struct app_run *waiting; /* runs waiting for the tool's version */
+	struct app_board **boards; /* sorted by slot; pointers stable */
+	size_t nboards, boards_alloc;
+	const struct app_view *view;
+	void *view_data;
+	bool monitor;
+	bool shutting_down;
+	struct history_counters counters;
+	unsigned history_errors;
+	size_t busy;
+	char *lock_dir;
+	bool log_dir_warned;
+};
+
+/* Tell the view. */
+void app_emit(struct app *app, struct app_board *b, enum app_event ev);
+/* A new run for b (not yet queued anywhere). */
+struct app_run *app_run_new(struct app *app, struct app_board *b);
+/* End a run with outcome and message: history, board row, lock, view.
+ * job may be NULL (never ran). Frees the run. */
+void app_run_finish(struct app_run *run, enum outcome o, const char *message,
+		    const struct job *job);
+/* The job of run started: begin its history row and open its log. */
+void app_run_started(struct app_run *run);
+/* A line of tool output for the log file and the log pane. */
+void app_run_output(struct app_run *run, enum job_stream s, const char *line, bool important);
+/* Finish this attempt's history row and start a fresh one on the same run. */
+void app_run_rearm(struct app_run *run, enum outcome o, const char *message, const struct job *job);
+
+/* ESP32 plan (app-esp32.c). */
+void esp32_queue(struct app *app, struct app_run *run);
+void esp32_cancel_waiting(struct app *app, struct app_run *run);
+void esp32_release(struct app *app);
+
+#endif

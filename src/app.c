@@ -1,0 +1,650 @@
+/* app.c - the engine: board rows, device events, attempts and their records. */
+#include "autoconf.h"
+
+#include "app-internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "portlock.h"
+#include "util.h"
+#include "xalloc.h"
+
+void app_emit(struct app *app, struct app_board *b, enum app_event ev)
+{
+	if (app->view && app->view->event)
+		app->view->event(app->view_data, b, ev);
+}
+
+/* Refresh the header counters from the history. */
+static void refresh_counters(struct app *app)
+{
+	if (app->hist && history_counters(app->hist, &app->counters) < 0)
+		log_msg(LOG_WARN, NULL, "cannot read the statistics from the history");
+}
+
+/* The board row of a slot, created (in slot order) if needed. */
+static struct app_board *board_for_slot(struct app *app, unsigned slot)
+{
+	struct app_board *b;
+	size_t i = 0;
+
+	for (; i < app->nboards && app->boards[i]->slot <= slot; i++)
+		if (app->boards[i]->slot == slot)
+			return app->boards[i];
+	b = xcalloc(1, sizeof *b);
+	b->slot = slot;
+	b->exit_code = -1;
+	b->state = BOARD_EMPTY;
+	app->boards = xgrow(app->boards, &app->boards_alloc, app->nboards + 1, sizeof *app->boards);
+	memmove(&app->boards[i + 1], &app->boards[i], (app->nboards - i) * sizeof *app->boards);
+	app->boards[i] = b;
+	app->nboards++;
+	return b;
+}
+
+/* A new identity for the board just plugged into b's slot. */
+static void new_unit(struct app *app, struct app_board *b)
+{
+	char when[32];
+
+	format_iso8601(wall_ms(), when);
+	snprintf(b->unit, sizeof b->unit, "%s/%s/%s", app->cfg->station_name,
+		 b->dev && b->dev->port_key ? b->dev->port_key : "port", when);
+}
+
+static void on_attached(struct device *d, bool fresh, void *data)
+{
+	struct app *app = data;
+	struct app_board *b = board_for_slot(app, d->slot);
+
+	b->dev = d;
+	d->user = b;
+	if (fresh) {
+		new_unit(app, b);
+		b->attempts = 0;
+		b->done_this_plug = false;
+		if (!b->run) {
+			b->state = BOARD_IDLE;
+			b->outcome = OUTCOME_OK;
+			b->message[0] = '\0';
+			b->chip[0] = b->mac[0] = '\0';
+			flash_progress_init(&b->prog, 0, NULL);
+		}
+	}
+	app_emit(app, b, APP_EV_ATTACHED);
+	if (fresh && app->monitor && kind_is_esp32(d->kind) && !app->shutting_down) {
+		struct strbuf why = STRBUF_INIT;
+
+		if (app_flash(app, b, &why) < 0)
+			log_msg(LOG_WARN, NULL, "slot %u: not flashing: %s", b->slot, why.buf);
+		strbuf_release(&why);
+	}
+}
+
+static void on_changed(struct device *d, void *data)
+{
+	struct app_board *b = d->user;
+
+	if (b)
+		app_emit(data, b, APP_EV_ATTACHED);
+}
+
+static void on_detached(struct device *d, void *data)
+{
+	struct app_board *b = d->user;
+
+	if (!b)
+		return;
+	if (b->run)
+		b->run->detached = true;
+	app_emit(data, b, APP_EV_DETACHED);
+}
+
+static void on_expired(struct device *d, void *data)
+{
+	struct app *app = data;
+	struct app_board *b = d->user;
+
+	if (!b)
+		return;
+	b->dev = NULL;
+	if (b->state == BOARD_IDLE)
+		b->state = BOARD_EMPTY;
+	if (b->run) {
+		/* the board is gone for good: do not wait for the tool to notice */
+		b->run->unplugged = true;
+		app_stop(app, b);
+	}
+	app_emit(app, b, APP_EV_EXPIRED);
+}
+
+static const struct devices_ops device_ops = { on_attached, on_changed, on_detached, on_expired };
+
+/* Open the history, or explain why flashing cannot start. */
+static int open_history(struct app *app, const struct app_opts *opts, struct strbuf *err)
+{
+	int r;
+
+	if (opts->no_history)
+		return 0;
+	r = history_open(app->cfg->database, &app->hist, err);
+	if (r < 0) {
+		strbuf_addstr(err, "\n(flashing needs a working history; --no-history runs without one)");
+		return r;
+	}
+	if (history_recovered(app->hist))
+		log_msg(LOG_WARN, NULL,
+			"%d attempt(s) left running by an earlier flashbay are now marked interrupted",
+			history_recovered(app->hist));
+	refresh_counters(app);
+	return 0;
+}
+
+struct app *app_new(struct loop *loop, const struct app_opts *opts, struct strbuf *err)
+{
+	struct app *app = xcalloc(1, sizeof *app);
+
+	app->loop = loop;
+	app->cfg = opts->cfg;
+	app->monitor = opts->monitor;
+	firmware_init(&app->fw);
+	strbuf_init(&app->fw_json);
+	strbuf_init(&app->tool_error);
+	esptool_init(&app->tool);
+	app->lock_dir = config_lock_dir(app->cfg);
+	app->runner = runner_new(loop, app->cfg->max_workers);
+	if (open_history(app, opts, err) < 0 ||
+	    devices_open(loop, app->cfg, opts->devices, &device_ops, app, &app->devs, err) < 0) {
+		app_free(app);
+		return NULL;
+	}
+	return app;
+}
+
+void app_free(struct app *app)
+{
+	if (!app)
+		return;
+	/* last resort: normal exits have drained everything through the loop */
+	job_kill_all_sync();
+	runner_free(app->runner);
+	esp32_release(app);
+	for (size_t i = 0; i < app->nboards; i++) {
+		struct app_run *run = app->boards[i]->run;
+
+		if (run) {
+			portlock_release(run->lock);
+			if (run->log)
+				fclose(run->log);
+			free(run->port);
+			free(run->lock_key);
+			free(run->by_path);
+			free(run->usb_serial);
+			free(run);
+		}
+		free(app->boards[i]);
+	}
+	free(app->boards);
+	devices_close(app->devs);
+	history_close(app->hist);
+	firmware_release(&app->fw);
+	free(app->fw_sizes);
+	strbuf_release(&app->fw_json);
+	strbuf_release(&app->tool_error);
+	esptool_release(&app->tool);
+	free(app->lock_dir);
+	free(app);
+}
+
+void app_set_view(struct app *app, const struct app_view *view, void *data)
+{
+	app->view = view;
+	app->view_data = data;
+}
+
+void app_set_firmware(struct app *app, struct firmware *fw)
+{
+	firmware_release(&app->fw);
+	app->fw = *fw;
+	firmware_init(fw);
+	strbuf_reset(&app->fw_json);
+	firmware_json(&app->fw, &app->fw_json);
+	free(app->fw_sizes);
+	app->fw_sizes = xcalloc(app->fw.n ? app->fw.n : 1, sizeof *app->fw_sizes);
+	for (size_t i = 0; i < app->fw.n; i++)
+		app->fw_sizes[i] = app->fw.images[i].size;
+	app_emit(app, NULL, APP_EV_HEADER);
+}
+
+const struct firmware *app_firmware(const struct app *app)
+{
+	return &app->fw;
+}
+
+void app_set_monitor(struct app *app, bool on)
+{
+	app->monitor = on;
+	app_emit(app, NULL, APP_EV_HEADER);
+}
+
+bool app_monitor(const struct app *app)
+{
+	return app->monitor;
+}
+
+size_t app_board_count(const struct app *app)
+{
+	return app->nboards;
+}
+
+struct app_board *app_board_at(const struct app *app, size_t i)
+{
+	return i < app->nboards ? app->boards[i] : NULL;
+}
+
+struct app_board *app_board_for_slot(const struct app *app, unsigned slot)
+{
+	for (size_t i = 0; i < app->nboards; i++)
+		if (app->boards[i]->slot == slot)
+			return app->boards[i];
+	return NULL;
+}
+
+struct app_board *app_add_port(struct app *app, const char *path, struct strbuf *err)
+{
+	struct device *d = devices_find(app->devs, path);
+	struct app_board *b;
+
+	if (!d)
+		d = devices_add_manual(app->devs, path, err);
+	if (!d)
+		return NULL;
+	b = app_board_for_device(app, d);
+	if (!b) {
+		/* a manual port: the device table does not announce those */
+		on_attached(d, true, app);
+		b = app_board_for_device(app, d);
+	}
+	return b;
+}
+
+struct app_board *app_board_for_device(const struct app *app, const struct device *d)
+{
+	for (size_t i = 0; i < app->nboards; i++)
+		if (app->boards[i]->dev == d)
+			return app->boards[i];
+	return NULL;
+}
+
+struct devices *app_devices(const struct app *app)
+{
+	return app->devs;
+}
+
+struct history *app_history(const struct app *app)
+{
+	return app->hist;
+}
+
+const struct config *app_config(const struct app *app)
+{
+	return app->cfg;
+}
+
+/* Copy what a run needs of its board, which may vanish while it runs. */
+struct app_run *app_run_new(struct app *app, struct app_board *b)
+{
+	struct app_run *run = xcalloc(1, sizeof *run);
+	const struct device *d = b->dev;
+	char *real = realpath(d->devnode, NULL);
+
+	run->app = app;
+	run->b = b;
+	run->slot = b->slot;
+	run->port = xstrdup(d->devnode);
+	run->lock_key = real ? real : xstrdup(d->devnode);
+	run->by_path = xstrdup_or_null(d->by_path);
+	run->usb_serial = xstrdup_or_null(d->serial);
+	run->vid = d->vid;
+	run->pid = d->pid;
+	run->baud = app->cfg->baud;
+	return run;
+}
+
+/* Why b cannot be flashed now (0 if it can). */
+static int check_flashable(struct app *app, struct app_board *b, struct strbuf *why)
+{
+	if (app->shutting_down) {
+		strbuf_addstr(why, "shutting down");
+		return -EPERM;
+	}
+	if (b->run) {
+		strbuf_addf(why, "slot %u is already %s", b->slot,
+			    b->state == BOARD_QUEUED ? "queued" : "being flashed");
+		return -EBUSY;
+	}
+	if (!b->dev || !b->dev->present) {
+		strbuf_addf(why, "no board in slot %u", b->slot);
+		return -ENODEV;
+	}
+	if (kind_is_klipper(b->dev->kind)) {
+		strbuf_addf(why, "slot %u holds a %s board: use 'flashbay board flash'", b->slot,
+			    kind_name(b->dev->kind));
+		return -EINVAL;
+	}
+	if (!app->fw.n) {
+		strbuf_addstr(why, "no firmware chosen");
+		return -ENOENT;
+	}
+	if (app->history_errors) {
+		strbuf_addstr(why, "the history cannot be written (see the log); not starting new attempts");
+		return -EIO;
+	}
+	return 0;
+}
+
+int app_flash(struct app *app, struct app_board *b, struct strbuf *why)
+{
+	struct app_run *run;
+	int r = check_flashable(app, b, why);
+
+	if (r < 0)
+		return r;
+	run = app_run_new(app, b);
+	b->run = run;
+	b->state = BOARD_QUEUED;
+	b->attempts++;
+	flash_progress_init(&b->prog, (int)app->fw.n, NULL);
+	b->prog.phase = PHASE_QUEUED;
+	app->busy++;
+	app_emit(app, b, APP_EV_QUEUED);
+	esp32_queue(app, run);
+	return 0;
+}
+
+int app_flash_all(struct app *app)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < app->nboards; i++) {
+		struct app_board *b = app->boards[i];
+		struct strbuf why = STRBUF_INIT;
+
+		if (b->dev && b->dev->present && kind_is_esp32(b->dev->kind) && !b->run &&
+		    app_flash(app, b, &why) == 0)
+			n++;
+		strbuf_release(&why);
+	}
+	return n;
+}
+
+void app_stop(struct app *app, struct app_board *b)
+{
+	struct app_run *run = b->run;
+
+	if (!run)
+		return;
+	run->cancel = true;
+	if (run->task)
+		runner_cancel(app->runner, run->task);
+	else
+		esp32_cancel_waiting(app, run);
+}
+
+void app_stop_all(struct app *app)
+{
+	for (size_t i = 0; i < app->nboards; i++)
+		app_stop(app, app->boards[i]);
+}
+
+int app_rescan(struct app *app)
+{
+	return devices_rescan(app->devs);
+}
+
+int app_reset_stats(struct app *app, struct strbuf *err)
+{
+	int r;
+
+	if (!app->hist) {
+		strbuf_addstr(err, "no history (--no-history)");
+		return -ENOENT;
+	}
+	r = history_reset_period(app->hist, err);
+	refresh_counters(app);
+	app_emit(app, NULL, APP_EV_HEADER);
+	return r;
+}
+
+void app_shutdown(struct app *app, bool cancel)
+{
+	app->shutting_down = true;
+	for (size_t i = 0; i < app->nboards; i++) {
+		struct app_run *run = app->boards[i]->run;
+
+		/* queued attempts never start once we are leaving */
+		if (run && (cancel || !run->started))
+			app_stop(app, app->boards[i]);
+	}
+	if (!app->busy)
+		app_emit(app, NULL, APP_EV_IDLE);
+}
+
+bool app_shutting_down(const struct app *app)
+{
+	return app->shutting_down;
+}
+
+size_t app_busy(const struct app *app)
+{
+	return app->busy;
+}
+
+const struct history_counters *app_counters(const struct app *app)
+{
+	return &app->counters;
+}
+
+unsigned app_history_errors(const struct app *app)
+{
+	return app->history_errors;
+}
+
+void app_board_name(const struct app_board *b, struct strbuf *out)
+{
+	strbuf_addf(out, "slot %u", b->slot);
+	if (b->dev)
+		strbuf_addf(out, " %s", path_basename(b->dev->devnode));
+}
+
+/* Open the per-attempt log file in log_dir (warn once if impossible). */
+static void open_run_log(struct app_run *run)
+{
+	struct app *app = run->app;
+	char when[32], day[16];
+	char *dir, *path;
+
+	if (!app->cfg->log_dir)
+		return;
+	format_iso8601(run->start_wall, when);
+	snprintf(day, sizeof day, "%.10s", when);
+	dir = xasprintf("%s/%s", app->cfg->log_dir, day);
+	path = xasprintf("%s/%.8s.%.3s-slot%u-%s.log", dir, when + 11, when + 20, run->slot,
+			 path_basename(run->port));
+	for (char *p = path + strlen(dir) + 1; *p; p++)
+		if (*p == ':')
+			*p = '-';
+	if (mkdir_p(dir, 0700) == 0)
+		run->log = fopen(path, "we");
+	if (!run->log && !app->log_dir_warned) {
+		app->log_dir_warned = true;
+		log_msg(LOG_WARN, NULL, "cannot write tool logs to '%s' (continuing without)", dir);
+	}
+	free(dir);
+	free(path);
+}
+
+/* The fields of run's history row known at its start. */
+static void fill_attempt_start(struct app_run *run, struct attempt *a)
+{
+	struct app *app = run->app;
+
+	memset(a, 0, sizeof *a);
+	a->started_ms = run->start_wall;
+	a->station = app->cfg->station_name;
+	a->slot = (int)run->slot;
+	a->port = run->port;
+	a->by_path = run->by_path;
+	a->vid = run->vid;
+	a->pid = run->pid;
+	a->usb_serial = run->usb_serial;
+	a->unit = run->b->unit;
+	a->method = run->flasher ? run->flasher->method : "esptool";
+	a->firmware = app->fw_json.buf;
+	a->firmware_sha256 = app->fw.n ? app->fw.sha256 : NULL;
+	a->firmware_size = (int64_t)app->fw.total_size;
+	a->exit_code = -1;
+}
+
+/* Record a failed history write loudly. */
+static void history_failed(struct app *app, const char *what, struct strbuf *err)
+{
+	app->history_errors++;
+	log_msg(LOG_ERROR, NULL, "cannot %s the flash history: %s", what, err->buf);
+	app_emit(app, NULL, APP_EV_HEADER);
+}
+
+void app_run_started(struct app_run *run)
+{
+	struct app *app = run->app;
+	struct attempt a;
+	struct strbuf err = STRBUF_INIT;
+
+	run->started = true;
+	run->start_wall = wall_ms();
+	run->start_mono = now_ms();
+	open_run_log(run);
+	if (app->hist) {
+		fill_attempt_start(run, &a);
+		if (history_begin(app->hist, &a, &run->hist_id, &err) < 0) {
+			run->hist_id = 0;
+			history_failed(app, "record an attempt in", &err);
+		}
+	}
+	strbuf_release(&err);
+}
+
+void app_run_output(struct app_run *run, enum job_stream s, const char *line, bool important)
+{
+	if (run->log)
+		fprintf(run->log, "%s%s\n", s == JOB_STDERR ? "! " : "", line);
+	if (important || log_verbosity() > 0)
+		log_msg(s == JOB_STDERR || important ? LOG_WARN : LOG_INFO, NULL, "[slot %u] %s",
+			run->slot, line);
+}
+
+/* Write the end of run's attempt to the history (beginning it if needed). */
+static void record_end(struct app_run *run, enum outcome o, const char *message,
+		       const struct job *job)
+{
+	struct app *app = run->app;
+	struct app_board *b = run->b;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct attempt a;
+
+	if (!app->hist || (!run->started && o == OUTCOME_CANCELLED))
+		return; /* never touched the board: not an attempt */
+	if (!run->started)
+		app_run_started(run);
+	if (!run->hist_id)
+		return;
+	fill_attempt_start(run, &a);
+	a.finished_ms = wall_ms();
+	a.chip = b->prog.facts.chip[0] ? b->chip : NULL;
+	a.mac = b->prog.facts.mac[0] ? b->prog.facts.mac : NULL;
+	a.outcome = o == OUTCOME_OK ? "ok" : "failed";
+	a.failure_class = o == OUTCOME_OK ? NULL : outcome_name(o);
+	a.message = message;
+	a.exit_code = job && job_status(job)->exited ? job_status(job)->code : -1;
+	a.duration_ms = (int64_t)(now_ms() - run->start_mono);
+	a.bytes_written = (int64_t)b->prog.bytes_written;
+	a.kbps = b->prog.kbps;
+	if (job)
+		tail_join(job_tail(job), &out);
+	a.output = job ? out.buf : NULL;
+	if (history_finish(app->hist, run->hist_id, &a, &err) < 0)
+		history_failed(app, "complete an attempt in", &err);
+	run->hist_id = 0;
+	strbuf_release(&err);
+	strbuf_release(&out);
+}
+
+/* Copy the facts the tool reported into the board row. */
+static void keep_facts(struct app_board *b)
+{
+	const struct flash_facts *f = &b->prog.facts;
+
+	if (f->chip[0])
+		snprintf(b->chip, sizeof b->chip, "%s%s%s%s", f->chip, f->revision[0] ? " (" : "",
+			 f->revision, f->revision[0] ? ")" : "");
+	else if (f->mcu[0])
+		snprintf(b->chip, sizeof b->chip, "%s", f->mcu);
+	if (f->mac[0])
+		snprintf(b->mac, sizeof b->mac, "%s", f->mac);
+}
+
+void app_run_rearm(struct app_run *run, enum outcome o, const char *message, const struct job *job)
+{
+	keep_facts(run->b);
+	record_end(run, o, message, job);
+	if (run->log) {
+		fclose(run->log);
+		run->log = NULL;
+	}
+	run->started = false;
+	run->task = NULL;
+	run->detached = false;
+}
+
+void app_run_finish(struct app_run *run, enum outcome o, const char *message,
+		    const struct job *job)
+{
+	struct app *app = run->app;
+	struct app_board *b = run->b;
+
+	keep_facts(b);
+	record_end(run, o, message, job);
+	portlock_release(run->lock);
+	if (run->log)
+		fclose(run->log);
+	b->run = NULL;
+	b->outcome = o;
+	b->state = o == OUTCOME_OK ? BOARD_PASS : BOARD_FAIL;
+	b->prog.phase = PHASE_DONE;
+	snprintf(b->message, sizeof b->message, "%s", message ? message : outcome_message(o));
+	b->result_wall_ms = wall_ms();
+	b->exit_code = job && job_status(job)->exited ? job_status(job)->code : -1;
+	b->duration_ms = run->started ? now_ms() - run->start_mono : 0;
+	b->done_this_plug = true;
+	if (!b->dev && b->state == BOARD_IDLE)
+		b->state = BOARD_EMPTY;
+	free(run->port);
+	free(run->lock_key);
+	free(run->by_path);
+	free(run->usb_serial);
+	free(run);
+	app->busy--;
+	refresh_counters(app);
+	app_emit(app, b, APP_EV_FINISHED);
+	app_emit(app, NULL, APP_EV_HEADER);
+	if (!app->busy)
+		app_emit(app, NULL, APP_EV_IDLE);
+}

@@ -1,0 +1,536 @@
+/* cmd-flash.c - `flashbay flash` and `flashbay monitor`: the line-oriented
+ * view of the engine. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "cmd.h"
+#include "config.h"
+#include "demo.h"
+#include "json.h"
+#include "log.h"
+#include "loop.h"
+#include "text.h"
+#include "util.h"
+#include "xalloc.h"
+
+struct flash_cli {
+	const char *cmd;           /* "flash" or "monitor" */
+	struct globals *g;
+	struct config cfg;
+	struct loop *loop;
+	struct app *app;
+	bool json;
+	bool ascii;                /* the locale is not UTF-8 */
+	bool monitor;
+	long count;                /* monitor --count N (0: until Ctrl-C) */
+	long finished, failed;
+	int signal_code;           /* 130 / 143 once interrupted */
+	int interrupts;
+	struct app_board **chosen; /* the boards asked for, in order */
+	size_t nchosen;
+	uint64_t *last_progress;   /* per chosen board: when its last % line was printed */
+	struct firmware fw;
+	struct devices_opts dopts;
+	struct demo *demo;         /* --demo: simulated boards and flasher */
+	struct strvec ports;
+	struct strvec slots;
+	bool all;
+};
+
+/* Print a line with a phase label for board b. */
+static void board_line(struct flash_cli *c, struct app_board *b, const char *label,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void board_line(struct flash_cli *c, struct app_board *b, const char *label,
+		       const char *fmt, ...)
+{
+	struct strbuf raw = STRBUF_INIT, safe = STRBUF_INIT;
+	va_list ap;
+
+	if (c->json)
+		return;
+	app_board_name(b, &raw);
+	if (fmt && *fmt) {
+		strbuf_addch(&raw, ' ');
+		va_start(ap, fmt);
+		strbuf_vaddf(&raw, fmt, ap);
+		va_end(ap);
+	}
+	text_sanitize(&safe, raw.buf, raw.len, c->ascii);
+	printf("[%s] %s\n", label, safe.buf);
+	fflush(stdout);
+	strbuf_release(&raw);
+	strbuf_release(&safe);
+}
+
+/* Index of b among the chosen boards, or -1. */
+static long chosen_index(struct flash_cli *c, struct app_board *b)
+{
+	for (size_t i = 0; i < c->nchosen; i++)
+		if (c->chosen[i] == b)
+			return (long)i;
+	return -1;
+}
+
+/* Remember b as asked for (monitor mode adds boards as they come). */
+static void choose(struct flash_cli *c, struct app_board *b)
+{
+	if (chosen_index(c, b) >= 0)
+		return;
+	c->chosen = xrealloc(c->chosen, (c->nchosen + 1) * sizeof *c->chosen);
+	c->last_progress = xrealloc(c->last_progress, (c->nchosen + 1) * sizeof *c->last_progress);
+	c->chosen[c->nchosen] = b;
+	c->last_progress[c->nchosen++] = 0;
+}
+
+/* One JSON object for a finished board. */
+static void json_result(struct flash_cli *c, struct app_board *b)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct jw jw;
+
+	jw_init(&jw, &sb);
+	jw_object_begin(&jw, NULL);
+	jw_str(&jw, "port", b->dev ? b->dev->devnode : NULL);
+	jw_int(&jw, "slot", b->slot);
+	jw_str(&jw, "by_id", b->dev ? b->dev->by_id : NULL);
+	jw_str(&jw, "outcome", outcome_name(b->outcome));
+	jw_str(&jw, "message", b->message);
+	jw_str(&jw, "chip", b->chip[0] ? b->chip : NULL);
+	jw_str(&jw, "mac", b->mac[0] ? b->mac : NULL);
+	jw_int(&jw, "duration_ms", (long long)b->duration_ms);
+	jw_int(&jw, "bytes", (long long)b->prog.bytes_written);
+	jw_double(&jw, "kbps", b->prog.kbps);
+	if (b->exit_code >= 0)
+		jw_int(&jw, "exit_code", b->exit_code);
+	else
+		jw_null(&jw, "exit_code");
+	jw_int(&jw, "attempts", b->attempts);
+	jw_str(&jw, "firmware_sha256", app_firmware(c->app)->sha256);
+	jw_object_end(&jw);
+	printf("%s\n", sb.buf);
+	fflush(stdout);
+	strbuf_release(&sb);
+}
+
+/* The result line of a finished board. */
+static void result_line(struct flash_cli *c, struct app_board *b)
+{
+	char dur[16];
+
+	format_duration(b->duration_ms, dur);
+	if (c->json) {
+		json_result(c, b);
+	} else if (b->outcome == OUTCOME_OK) {
+		board_line(c, b, "Done", "PASS %s%s%s %s", b->chip, b->mac[0] ? " " : "", b->mac, dur);
+	} else {
+		board_line(c, b, "Fail", "FAIL %s: %s (%s)", outcome_name(b->outcome), b->message,
+			   dur);
+	}
+}
+
+/* A progress line, at most one per board per second. */
+static void progress_line(struct flash_cli *c, struct app_board *b)
+{
+	long i = chosen_index(c, b);
+	uint64_t now = now_ms();
+
+	if (i < 0 || b->prog.phase != PHASE_FLASH || now - c->last_progress[i] < 1000)
+		return;
+	c->last_progress[i] = now;
+	if (b->prog.images > 1)
+		board_line(c, b, "Flash", "%d/%d %.0f%%", b->prog.image, b->prog.images,
+			   b->prog.overall_pct);
+	else
+		board_line(c, b, "Flash", "%.0f%%", b->prog.overall_pct);
+}
+
+/* Phase change line. */
+static void phase_line(struct flash_cli *c, struct app_board *b)
+{
+	long i = chosen_index(c, b);
+
+	if (b->prog.phase == PHASE_FLASH) {
+		if (i >= 0)
+			c->last_progress[i] = 0;
+		progress_line(c, b);
+	} else if (b->prog.phase != PHASE_DONE && b->prog.phase != PHASE_IDLE) {
+		board_line(c, b, phase_name(b->prog.phase), "%s", b->chip);
+	}
+}
+
+/* Monitor mode lines for plug events. */
+static void plug_line(struct flash_cli *c, struct app_board *b, enum app_event ev)
+{
+	const struct device *d = b->dev;
+
+	if (!c->monitor || !d)
+		return;
+	if (ev == APP_EV_ATTACHED)
+		board_line(c, b, "Plug", "%s %04x:%04x %s", kind_name(d->kind), d->vid, d->pid,
+			   d->product ? d->product : "");
+	else if (ev == APP_EV_DETACHED)
+		board_line(c, b, "Unplug", NULL);
+}
+
+static void on_event(void *data, struct app_board *b, enum app_event ev)
+{
+	struct flash_cli *c = data;
+
+	switch (ev) {
+	case APP_EV_ATTACHED: case APP_EV_DETACHED:
+		plug_line(c, b, ev);
+		break;
+	case APP_EV_QUEUED:
+		if (c->monitor)
+			choose(c, b);
+		board_line(c, b, "Queue", NULL);
+		break;
+	case APP_EV_STARTED: case APP_EV_PHASE:
+		phase_line(c, b);
+		break;
+	case APP_EV_PROGRESS:
+		progress_line(c, b);
+		break;
+	case APP_EV_FINISHED:
+		c->finished++;
+		if (b->outcome != OUTCOME_OK)
+			c->failed++;
+		result_line(c, b);
+		if (c->monitor && c->count && c->finished >= c->count)
+			app_shutdown(c->app, false);
+		break;
+	case APP_EV_IDLE:
+		if (!c->monitor || app_shutting_down(c->app))
+			loop_quit(c->loop, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct app_view cli_view = { on_event };
+
+static void on_signal(const struct signalfd_siginfo *si, void *data)
+{
+	struct flash_cli *c = data;
+	size_t busy = app_busy(c->app);
+
+	if (si->ssi_signo == SIGHUP) {
+		/* the session is gone: finish what runs, start nothing new */
+		log_msg(LOG_WARN, NULL, "hangup: letting %zu running attempt(s) finish", busy);
+		app_shutdown(c->app, false);
+		return;
+	}
+	c->signal_code = si->ssi_signo == SIGINT ? EXIT_INTERRUPTED : 128 + SIGTERM;
+	if (c->interrupts++)
+		log_msg(LOG_WARN, NULL, "killing %zu attempt(s) now", busy);
+	else if (busy)
+		log_msg(LOG_WARN, NULL, "interrupted: cancelling %zu attempt(s)", busy);
+	app_shutdown(c->app, true);
+}
+
+/* The summary table after a flash run. */
+static void summary(struct flash_cli *c)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long ok = c->finished - c->failed;
+
+	if (c->json) {
+		struct jw jw;
+
+		jw_init(&jw, &sb);
+		jw_object_begin(&jw, NULL);
+		jw_object_begin(&jw, "summary");
+		jw_int(&jw, "ok", ok);
+		jw_int(&jw, "failed", c->failed);
+		jw_int(&jw, "total", c->finished);
+		jw_bool(&jw, "interrupted", c->signal_code != 0);
+		jw_object_end(&jw);
+		jw_object_end(&jw);
+		printf("%s\n", sb.buf);
+		strbuf_release(&sb);
+		return;
+	}
+	printf("\n%-6s %-12s %-22s %-8s %-24s %s\n", "SLOT", "PORT", "RESULT", "TIME", "CHIP", "MAC");
+	for (size_t i = 0; i < c->nchosen; i++) {
+		struct app_board *b = c->chosen[i];
+		char dur[16], res[64];
+		char *chip = text_sanitize_dup(b->chip, c->ascii);
+
+		format_duration(b->duration_ms, dur);
+		if (b->state == BOARD_PASS)
+			snprintf(res, sizeof res, "PASS");
+		else if (b->state == BOARD_FAIL)
+			snprintf(res, sizeof res, "FAIL %s", outcome_name(b->outcome));
+		else
+			snprintf(res, sizeof res, "not flashed");
+		printf("%-6u %-12.12s %-22s %-8s %-24.24s %s\n", b->slot,
+		       b->dev ? path_basename(b->dev->devnode) : "-", res, dur, chip, b->mac);
+		free(chip);
+	}
+	printf("%ld board(s): %ld passed, %ld failed%s\n", c->finished, ok, c->failed,
+	       c->signal_code ? " (interrupted)" : "");
+	fflush(stdout);
+}
+
+enum { OPT_PORT = 256, OPT_SLOT, OPT_ALL, OPT_FIRMWARE, OPT_IMAGE, OPT_FLASH_ARGS, OPT_BAUD,
+       OPT_JSON, OPT_COUNT };
+
+static const struct option long_opts[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "slot", required_argument, NULL, OPT_SLOT },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "flash-args", required_argument, NULL, OPT_FLASH_ARGS },
+	{ "baud", required_argument, NULL, OPT_BAUD },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One firmware option; returns 0 or EXIT_USAGE (message printed). */
+static int firmware_opt(struct flash_cli *c, int opt, const char *arg)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	if (opt == OPT_FIRMWARE)
+		r = firmware_add_spec(&c->fw, arg, c->cfg.fw_offset, &err);
+	else if (opt == OPT_IMAGE)
+		r = firmware_add_image_arg(&c->fw, arg, &err);
+	else
+		r = firmware_load_flash_args(&c->fw, arg, &err);
+	if (r < 0)
+		fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
+	strbuf_release(&err);
+	return r < 0 ? EXIT_USAGE : 0;
+}
+
+/* Parse the command's options (config already loaded: --firmware needs its offset). */
+static int parse_opts(struct flash_cli *c, int argc, char **argv)
+{
+	int opt;
+	long n;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_PORT: strvec_push(&c->ports, optarg); break;
+		case OPT_SLOT:
+			if (parse_long(optarg, 1, 1000, &n))
+				return cmd_usage_error(c->cmd, "--slot: '%s' is not a slot number", optarg);
+			strvec_push(&c->slots, optarg);
+			break;
+		case OPT_ALL: c->all = true; break;
+		case OPT_FIRMWARE: case OPT_IMAGE: case OPT_FLASH_ARGS:
+			if (firmware_opt(c, opt, optarg))
+				return EXIT_USAGE;
+			break;
+		case OPT_BAUD:
+			if (parse_long(optarg, 300, 12000000, &n))
+				return cmd_usage_error(c->cmd, "--baud: '%s' is not a baud rate", optarg);
+			c->cfg.baud = (unsigned)n;
+			break;
+		case OPT_JSON: c->json = true; break;
+		case OPT_COUNT:
+			if (!c->monitor || parse_long(optarg, 1, 1000000, &c->count))
+				return cmd_usage_error(c->cmd, "--count: only for monitor, a number >= 1");
+			break;
+		default:
+			return cmd_usage_error(c->cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(c->cmd, "unexpected argument '%s'", argv[optind]);
+	if (!c->monitor && !c->all && !c->ports.n && !c->slots.n)
+		return cmd_usage_error(c->cmd, "which boards? give --port DEV, --slot N or --all");
+	if (c->monitor && (c->all || c->ports.n || c->slots.n))
+		return cmd_usage_error(c->cmd, "monitor flashes every board that appears; --port, --slot and --all are for 'flash'");
+	return 0;
+}
+
+/* The firmware from the options, else from the config; checked now. */
+static int load_firmware(struct flash_cli *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = 0;
+
+	if (c->demo)
+		return 0; /* the demo brought its own */
+	if (!c->fw.n)
+		r = firmware_from_config(&c->fw, &c->cfg, &err);
+	if (!r && !c->fw.n) {
+		strbuf_addstr(&err, "no firmware: give --firmware FILE[@OFFSET], --image OFFSET=FILE or "
+				    "--flash-args FILE, or set [firmware] in the configuration");
+		r = -ENOENT;
+	}
+	if (!r)
+		r = firmware_finalize(&c->fw, &err);
+	if (r < 0)
+		fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
+	strbuf_release(&err);
+	return r < 0 ? EXIT_USAGE : 0;
+}
+
+/* Queue the boards named with --port, --slot, --all. */
+static int queue_boards(struct flash_cli *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	int bad = 0;
+
+	for (size_t i = 0; i < c->ports.n; i++) {
+		struct app_board *b = app_add_port(c->app, c->ports.v[i], &err);
+
+		if (b)
+			choose(c, b);
+		else
+			bad = fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
+		strbuf_reset(&err);
+	}
+	for (size_t i = 0; i < c->slots.n; i++) {
+		struct app_board *b = app_board_for_slot(c->app, (unsigned)atoi(c->slots.v[i]));
+
+		if (b && b->dev && b->dev->present)
+			choose(c, b);
+		else
+			bad = fprintf(stderr, "flashbay %s: no board in slot %s\n", c->cmd, c->slots.v[i]);
+	}
+	for (size_t i = 0; c->all && i < app_board_count(c->app); i++) {
+		struct app_board *b = app_board_at(c->app, i);
+
+		if (b->dev && b->dev->present && kind_is_esp32(b->dev->kind))
+			choose(c, b);
+	}
+	if (!bad && !c->nchosen)
+		bad = fprintf(stderr, "flashbay %s: no ESP32 boards connected (see 'flashbay list')\n",
+			      c->cmd);
+	for (size_t i = 0; !bad && i < c->nchosen; i++) {
+		if (app_flash(c->app, c->chosen[i], &err) < 0) {
+			bad = fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
+			app_shutdown(c->app, true);
+		}
+		strbuf_reset(&err);
+	}
+	strbuf_release(&err);
+	return bad ? EXIT_FAIL : 0;
+}
+
+/* Set up config, firmware, loop and engine. */
+static int setup(struct flash_cli *c, int argc, char **argv)
+{
+	struct app_opts aopts = { .cfg = &c->cfg, .devices = &c->dopts,
+				  .no_history = c->g->no_history, .monitor = c->monitor };
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	c->dopts.source = c->g->no_udev ? DEVICES_SCAN : DEVICES_AUTO;
+	if ((r = cmd_load_config(c->g, &c->cfg)) || (r = parse_opts(c, argc, argv)))
+		return r;
+	if (c->g->demo && !(c->demo = demo_new(c->g->demo, &c->cfg, &c->dopts, &c->fw, &err))) {
+		fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
+		strbuf_release(&err);
+		return EXIT_USAGE;
+	}
+	if ((r = load_firmware(c)))
+		return r;
+	c->loop = loop_new();
+	loop_signal_add(c->loop, SIGINT, on_signal, c);
+	loop_signal_add(c->loop, SIGTERM, on_signal, c);
+	loop_signal_add(c->loop, SIGHUP, on_signal, c);
+	c->app = app_new(c->loop, &aopts, &err);
+	if (!c->app) {
+		fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
+		strbuf_release(&err);
+		return EXIT_USAGE;
+	}
+	strbuf_release(&err);
+	app_set_view(c->app, &cli_view, c);
+	app_set_firmware(c->app, &c->fw);
+	return 0;
+}
+
+/* The exit code of a finished run. */
+static int exit_code(struct flash_cli *c)
+{
+	if (c->signal_code)
+		return c->signal_code;
+	if (app_history_errors(c->app))
+		return EXIT_FAIL;
+	return c->failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Print the monitor banner. */
+static void banner(struct flash_cli *c)
+{
+	char *safe;
+
+	if (c->json)
+		return;
+	safe = text_sanitize_dup(app_config(c->app)->station_name, c->ascii);
+	printf("[Monitor] %s: flashing every ESP32 board plugged in (Ctrl-C to stop)\n", safe);
+	fflush(stdout);
+	free(safe);
+}
+
+/* Shared body of flash and monitor. */
+static int run(struct flash_cli *c, int argc, char **argv)
+{
+	int r;
+
+	config_init(&c->cfg);
+	firmware_init(&c->fw);
+	strvec_init(&c->ports);
+	strvec_init(&c->slots);
+	c->ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+	r = setup(c, argc, argv);
+	if (r)
+		goto out;
+	if (c->monitor) {
+		banner(c);
+	} else if ((r = queue_boards(c))) {
+		/* nothing was started, but drain anything that was, recorded */
+		if (app_busy(c->app))
+			loop_run(c->loop);
+		goto out;
+	}
+	loop_run(c->loop);
+	summary(c);
+	r = exit_code(c);
+out:
+	app_free(c->app);
+	loop_free(c->loop);
+	demo_free(c->demo);
+	firmware_release(&c->fw);
+	config_release(&c->cfg);
+	strvec_release(&c->ports);
+	strvec_release(&c->slots);
+	free(c->chosen);
+	free(c->last_progress);
+	return r;
+}
+
+int cmd_flash(struct globals *g, int argc, char **argv)
+{
+	struct flash_cli c = { .cmd = "flash", .g = g };
+
+	return run(&c, argc, argv);
+}
+
+int cmd_monitor(struct globals *g, int argc, char **argv)
+{
+	struct flash_cli c = { .cmd = "monitor", .g = g, .monitor = true };
+
+	return run(&c, argc, argv);
+}
