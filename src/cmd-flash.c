@@ -13,8 +13,8 @@
 
 #include "app.h"
 #include "cmd.h"
+#include "cli.h"
 #include "config.h"
-#include "demo.h"
 #include "json.h"
 #include "log.h"
 #include "loop.h"
@@ -24,9 +24,8 @@
 
 struct flash_cli {
 	const char *cmd;           /* "flash" or "monitor" */
-	struct globals *g;
-	struct config cfg;
-	struct loop *loop;
+	struct session s;
+	struct loop *loop;         /* s.loop and s.app, for brevity */
 	struct app *app;
 	bool json;
 	bool ascii;                /* the locale is not UTF-8 */
@@ -38,9 +37,6 @@ struct flash_cli {
 	struct app_board **chosen; /* the boards asked for, in order */
 	size_t nchosen;
 	uint64_t *last_progress;   /* per chosen board: when its last % line was printed */
-	struct firmware fw;
-	struct devices_opts dopts;
-	struct demo *demo;         /* --demo: simulated boards and flasher */
 	struct strvec ports;
 	struct strvec slots;
 	bool all;
@@ -283,39 +279,18 @@ static void summary(struct flash_cli *c)
 	fflush(stdout);
 }
 
-enum { OPT_PORT = 256, OPT_SLOT, OPT_ALL, OPT_FIRMWARE, OPT_IMAGE, OPT_FLASH_ARGS, OPT_BAUD,
-       OPT_JSON, OPT_COUNT };
+enum { OPT_PORT = 256, OPT_SLOT, OPT_ALL, OPT_BAUD, OPT_JSON, OPT_COUNT };
 
 static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "slot", required_argument, NULL, OPT_SLOT },
 	{ "all", no_argument, NULL, OPT_ALL },
-	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "flash-args", required_argument, NULL, OPT_FLASH_ARGS },
+	CLI_FIRMWARE_OPTIONS,
 	{ "baud", required_argument, NULL, OPT_BAUD },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ NULL, 0, NULL, 0 },
 };
-
-/* One firmware option; returns 0 or EXIT_USAGE (message printed). */
-static int firmware_opt(struct flash_cli *c, int opt, const char *arg)
-{
-	struct strbuf err = STRBUF_INIT;
-	int r;
-
-	if (opt == OPT_FIRMWARE)
-		r = firmware_add_spec(&c->fw, arg, c->cfg.fw_offset, &err);
-	else if (opt == OPT_IMAGE)
-		r = firmware_add_image_arg(&c->fw, arg, &err);
-	else
-		r = firmware_load_flash_args(&c->fw, arg, &err);
-	if (r < 0)
-		fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
-	strbuf_release(&err);
-	return r < 0 ? EXIT_USAGE : 0;
-}
 
 /* Parse the command's options (config already loaded: --firmware needs its offset). */
 static int parse_opts(struct flash_cli *c, int argc, char **argv)
@@ -334,14 +309,14 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 			strvec_push(&c->slots, optarg);
 			break;
 		case OPT_ALL: c->all = true; break;
-		case OPT_FIRMWARE: case OPT_IMAGE: case OPT_FLASH_ARGS:
-			if (firmware_opt(c, opt, optarg))
+		case CLI_OPT_FIRMWARE: case CLI_OPT_IMAGE: case CLI_OPT_FLASH_ARGS:
+			if (session_firmware_opt(&c->s, opt, optarg))
 				return EXIT_USAGE;
 			break;
 		case OPT_BAUD:
 			if (parse_long(optarg, 300, 12000000, &n))
 				return cmd_usage_error(c->cmd, "--baud: '%s' is not a baud rate", optarg);
-			c->cfg.baud = (unsigned)n;
+			c->s.cfg.baud = (unsigned)n;
 			break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_COUNT:
@@ -359,29 +334,6 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 	if (c->monitor && (c->all || c->ports.n || c->slots.n))
 		return cmd_usage_error(c->cmd, "monitor flashes every board that appears; --port, --slot and --all are for 'flash'");
 	return 0;
-}
-
-/* The firmware from the options, else from the config; checked now. */
-static int load_firmware(struct flash_cli *c)
-{
-	struct strbuf err = STRBUF_INIT;
-	int r = 0;
-
-	if (c->demo)
-		return 0; /* the demo brought its own */
-	if (!c->fw.n)
-		r = firmware_from_config(&c->fw, &c->cfg, &err);
-	if (!r && !c->fw.n) {
-		strbuf_addstr(&err, "no firmware: give --firmware FILE[@OFFSET], --image OFFSET=FILE or "
-				    "--flash-args FILE, or set [firmware] in the configuration");
-		r = -ENOENT;
-	}
-	if (!r)
-		r = firmware_finalize(&c->fw, &err);
-	if (r < 0)
-		fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
-	strbuf_release(&err);
-	return r < 0 ? EXIT_USAGE : 0;
 }
 
 /* Queue the boards named with --port, --slot, --all. */
@@ -428,36 +380,19 @@ static int queue_boards(struct flash_cli *c)
 }
 
 /* Set up config, firmware, loop and engine. */
-static int setup(struct flash_cli *c, int argc, char **argv)
+static int setup(struct flash_cli *c, struct globals *g, int argc, char **argv)
 {
-	struct app_opts aopts = { .cfg = &c->cfg, .devices = &c->dopts,
-				  .no_history = c->g->no_history, .monitor = c->monitor };
-	struct strbuf err = STRBUF_INIT;
 	int r;
 
-	c->dopts.source = c->g->no_udev ? DEVICES_SCAN : DEVICES_AUTO;
-	if ((r = cmd_load_config(c->g, &c->cfg)) || (r = parse_opts(c, argc, argv)))
+	if ((r = session_config(&c->s, g, c->cmd)) || (r = parse_opts(c, argc, argv)) ||
+	    (r = session_start(&c->s, c->monitor, true)))
 		return r;
-	if (c->g->demo && !(c->demo = demo_new(c->g->demo, &c->cfg, &c->dopts, &c->fw, &err))) {
-		fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
-		strbuf_release(&err);
-		return EXIT_USAGE;
-	}
-	if ((r = load_firmware(c)))
-		return r;
-	c->loop = loop_new();
+	c->loop = c->s.loop;
+	c->app = c->s.app;
 	loop_signal_add(c->loop, SIGINT, on_signal, c);
 	loop_signal_add(c->loop, SIGTERM, on_signal, c);
 	loop_signal_add(c->loop, SIGHUP, on_signal, c);
-	c->app = app_new(c->loop, &aopts, &err);
-	if (!c->app) {
-		fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
-		strbuf_release(&err);
-		return EXIT_USAGE;
-	}
-	strbuf_release(&err);
 	app_set_view(c->app, &cli_view, c);
-	app_set_firmware(c->app, &c->fw);
 	return 0;
 }
 
@@ -485,16 +420,14 @@ static void banner(struct flash_cli *c)
 }
 
 /* Shared body of flash and monitor. */
-static int run(struct flash_cli *c, int argc, char **argv)
+static int run(struct flash_cli *c, struct globals *g, int argc, char **argv)
 {
 	int r;
 
-	config_init(&c->cfg);
-	firmware_init(&c->fw);
 	strvec_init(&c->ports);
 	strvec_init(&c->slots);
 	c->ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
-	r = setup(c, argc, argv);
+	r = setup(c, g, argc, argv);
 	if (r)
 		goto out;
 	if (c->monitor) {
@@ -509,11 +442,7 @@ static int run(struct flash_cli *c, int argc, char **argv)
 	summary(c);
 	r = exit_code(c);
 out:
-	app_free(c->app);
-	loop_free(c->loop);
-	demo_free(c->demo);
-	firmware_release(&c->fw);
-	config_release(&c->cfg);
+	session_end(&c->s);
 	strvec_release(&c->ports);
 	strvec_release(&c->slots);
 	free(c->chosen);
@@ -523,14 +452,14 @@ out:
 
 int cmd_flash(struct globals *g, int argc, char **argv)
 {
-	struct flash_cli c = { .cmd = "flash", .g = g };
+	struct flash_cli c = { .cmd = "flash" };
 
-	return run(&c, argc, argv);
+	return run(&c, g, argc, argv);
 }
 
 int cmd_monitor(struct globals *g, int argc, char **argv)
 {
-	struct flash_cli c = { .cmd = "monitor", .g = g, .monitor = true };
+	struct flash_cli c = { .cmd = "monitor", .monitor = true };
 
-	return run(&c, argc, argv);
+	return run(&c, g, argc, argv);
 }

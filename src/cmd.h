@@ -28,6 +28,7 @@ struct globals {
 typedef int (*cmd_fn)(struct globals *g, int argc, char **argv);
 
 int cmd_flash(struct globals *g, int argc, char **argv);
+int cmd_tui(struct globals *g, int argc, char **argv);
 int cmd_monitor(struct globals *g, int argc, char **argv);
 
 /* Print "flashbay CMD: message" and a hint to stderr; returns EXIT_USAGE. */

@@ -28,6 +28,10 @@ static const struct cmd commands[] = {
 	/* devices */
 
 	/* flashing */
+	{ "tui", cmd_tui, "the dashboard (the default on a terminal)",
+	  "[--monitor] [--firmware FILE[@OFFSET]] [--image OFFSET=FILE]... [--flash-args FILE]\n\n"
+	  "The full-screen dashboard; press ? in it for the keys. --monitor starts in monitor mode\n"
+	  "(flash every ESP32 board when it is plugged in). Plain 'flashbay' on a terminal opens it.\n" },
 	{ "flash", cmd_flash, "flash ESP32 boards in parallel with esptool",
 	  "[--port DEV]... [--slot N]... [--all] [--firmware FILE[@OFFSET]] [--image OFFSET=FILE]...\n"
 	  "       [--flash-args FILE] [--baud N] [--json]\n\n"
@@ -280,9 +284,17 @@ int main(int argc, char **argv)
 		printf("flashbay %s\n", PACKAGE_VERSION);
 		goto out;
 	}
-	if (act == ACT_HELP || !sub.n) {
+	if (act == ACT_HELP) {
 		print_help(stdout);
 		goto out;
+	}
+	if (!sub.n) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+			strvec_push(&sub, "tui");
+		} else {
+			r = cmd_usage_error(NULL, "no command given (the dashboard needs a terminal)");
+			goto out;
+		}
 	}
 	c = find_cmd(sub.v[0]);
 	if (!c) {

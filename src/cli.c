@@ -1,0 +1,98 @@
+/* cli.c - sessions for the commands that drive the engine. */
+#include "autoconf.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cmd.h"
+#include "demo.h"
+#include "loop.h"
+
+int session_config(struct session *s, struct globals *g, const char *cmd)
+{
+	memset(s, 0, sizeof *s);
+	s->cmd = cmd;
+	s->g = g;
+	firmware_init(&s->fw);
+	s->dopts.source = g->no_udev ? DEVICES_SCAN : DEVICES_AUTO;
+	return cmd_load_config(g, &s->cfg);
+}
+
+int session_firmware_opt(struct session *s, int opt, const char *arg)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	if (opt == CLI_OPT_FIRMWARE)
+		r = firmware_add_spec(&s->fw, arg, s->cfg.fw_offset, &err);
+	else if (opt == CLI_OPT_IMAGE)
+		r = firmware_add_image_arg(&s->fw, arg, &err);
+	else
+		r = firmware_load_flash_args(&s->fw, arg, &err);
+	if (r < 0)
+		fprintf(stderr, "flashbay %s: %s\n", s->cmd, err.buf);
+	strbuf_release(&err);
+	return r < 0 ? EXIT_USAGE : 0;
+}
+
+/* The images to use, checked; none is fine unless required. */
+static int load_firmware(struct session *s, bool required, struct strbuf *err)
+{
+	int r = 0;
+
+	if (!s->fw.n)
+		r = firmware_from_config(&s->fw, &s->cfg, err);
+	if (!r && !s->fw.n) {
+		if (!required)
+			return 0;
+		strbuf_addstr(err, "no firmware: give --firmware FILE[@OFFSET], --image OFFSET=FILE or "
+				   "--flash-args FILE, or set [firmware] in the configuration");
+		return -ENOENT;
+	}
+	return r < 0 ? r : firmware_finalize(&s->fw, err);
+}
+
+int session_start(struct session *s, bool monitor, bool required)
+{
+	struct app_opts opts = { .cfg = &s->cfg, .devices = &s->dopts,
+				 .no_history = s->g->no_history, .monitor = monitor };
+	struct strbuf err = STRBUF_INIT;
+	int r = 0;
+
+	if (s->g->demo) {
+		/* the demo brings its own boards, flasher, firmware and history */
+		firmware_release(&s->fw);
+		s->demo = demo_new(s->g->demo, &s->cfg, &s->dopts, &s->fw, &err);
+		r = s->demo ? 0 : -EINVAL;
+	} else {
+		r = load_firmware(s, required, &err);
+	}
+	if (!r) {
+		s->loop = loop_new();
+		s->app = app_new(s->loop, &opts, &err);
+		r = s->app ? 0 : -EINVAL;
+	}
+	if (r) {
+		fprintf(stderr, "flashbay %s: %s\n", s->cmd, err.buf);
+		strbuf_release(&err);
+		return EXIT_USAGE;
+	}
+	if (s->fw.n)
+		app_set_firmware(s->app, &s->fw);
+	strbuf_release(&err);
+	return 0;
+}
+
+void session_end(struct session *s)
+{
+	app_free(s->app);
+	loop_free(s->loop);
+	demo_free(s->demo);
+	firmware_release(&s->fw);
+	config_release(&s->cfg);
+}

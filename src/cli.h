@@ -1,0 +1,47 @@
+/* cli.h - what the commands that drive the engine share: firmware options,
+ * and a session (configuration, demo, loop, engine) to run them in. */
+#ifndef FLASHBAY_CLI_H
+#define FLASHBAY_CLI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "devices.h"
+#include "firmware.h"
+
+struct globals;
+struct loop;
+struct app;
+struct demo;
+
+/* getopt values of the image options (any command may list them). */
+enum { CLI_OPT_FIRMWARE = 1000, CLI_OPT_IMAGE, CLI_OPT_FLASH_ARGS };
+#define CLI_FIRMWARE_OPTIONS                                                  \
+	{ "firmware", required_argument, NULL, CLI_OPT_FIRMWARE },            \
+	{ "image", required_argument, NULL, CLI_OPT_IMAGE },                  \
+	{ "flash-args", required_argument, NULL, CLI_OPT_FLASH_ARGS }
+
+/* A command's run: configuration, firmware, loop and engine. */
+struct session {
+	const char *cmd;
+	struct globals *g;
+	struct config cfg;
+	struct firmware fw;     /* images from the options, moved into the app */
+	struct devices_opts dopts;
+	struct demo *demo;
+	struct loop *loop;
+	struct app *app;
+};
+
+/* Load the configuration (global options applied). 0 or EXIT_USAGE (printed). */
+int session_config(struct session *s, struct globals *g, const char *cmd);
+/* Handle one image option (CLI_OPT_*). 0 or EXIT_USAGE (printed). */
+int session_firmware_opt(struct session *s, int opt, const char *arg);
+/* Firmware from the options, else [firmware] (or the demo's); with required,
+ * none at all is an error. Then the loop and the engine (history, devices).
+ * 0 or EXIT_USAGE (printed). */
+int session_start(struct session *s, bool monitor, bool required);
+/* Free everything (the engine reaps what is left). */
+void session_end(struct session *s);
+
+#endif

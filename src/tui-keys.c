@@ -1,0 +1,216 @@
+/* tui-keys.c - keys into commands on the engine. */
+#include "autoconf.h"
+
+#include "tui.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cmd.h"
+#include "xalloc.h"
+
+void tui_toggle_select(struct tui *t, unsigned slot)
+{
+	for (size_t i = 0; i < t->nselected; i++) {
+		if (t->selected[i] == slot) {
+			t->selected[i] = t->selected[--t->nselected];
+			return;
+		}
+	}
+	t->selected = xgrow(t->selected, &t->selected_alloc, t->nselected + 1, sizeof *t->selected);
+	t->selected[t->nselected++] = slot;
+}
+
+/* a: select every board, or none if all are selected. */
+static void select_all(struct tui *t)
+{
+	size_t n = tui_board_count(t);
+
+	if (t->nselected == n) {
+		t->nselected = 0;
+		return;
+	}
+	t->nselected = 0;
+	for (size_t i = 0; i < n; i++)
+		tui_toggle_select(t, tui_board(t, i)->slot);
+}
+
+/* Flash one board and say why not if it cannot be. */
+static bool flash_one(struct tui *t, struct app_board *b)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r = app_flash(t->app, b, &why);
+
+	if (r < 0)
+		tui_note(t, true, "%s", why.buf);
+	strbuf_release(&why);
+	return r == 0;
+}
+
+/* f / Enter: the selected boards, or the current one. */
+static void flash_selected(struct tui *t)
+{
+	int n = 0;
+
+	if (!t->nselected) {
+		struct app_board *b = tui_board(t, t->cursor);
+
+		if (b && flash_one(t, b))
+			tui_note(t, false, "flashing slot %u", b->slot);
+		return;
+	}
+	for (size_t i = 0; i < tui_board_count(t); i++) {
+		struct app_board *b = tui_board(t, i);
+
+		if (tui_is_selected(t, b->slot) && flash_one(t, b))
+			n++;
+	}
+	if (n)
+		tui_note(t, false, "flashing %d board(s)", n);
+	t->nselected = 0;
+}
+
+static void stop_all_yes(struct tui *t)
+{
+	app_stop_all(t->app);
+	tui_note(t, false, "stopping every attempt");
+}
+
+static void reset_stats_yes(struct tui *t)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (app_reset_stats(t->app, &err) < 0)
+		tui_note(t, true, "cannot reset the statistics: %s", err.buf);
+	else
+		tui_note(t, false, "statistics reset: a new period starts now");
+	strbuf_release(&err);
+}
+
+void tui_ask_quit(struct tui *t)
+{
+	size_t busy = app_busy(t->app);
+	char text[256];
+
+	if (!busy) {
+		app_shutdown(t->app, false);
+		tui_quit_when_idle(t, 0);
+		return;
+	}
+	snprintf(text, sizeof text,
+		 "%zu attempt(s) still queued or running.\n\n"
+		 "  w  wait for them, then quit\n"
+		 "  c  cancel them and quit\n"
+		 "  s  stay (or Esc)", busy);
+	tui_dialog_open(t, DIALOG_QUIT, "Quit?", text, NULL);
+}
+
+/* Move the cursor by delta rows (clamped). */
+static void move_cursor(struct tui *t, long delta)
+{
+	long n = (long)tui_board_count(t), c = (long)t->cursor + delta;
+
+	if (!n)
+		return;
+	t->cursor = (size_t)(c < 0 ? 0 : c >= n ? n - 1 : c);
+}
+
+/* Keys while the log has the focus. */
+static bool log_key(struct tui *t, int key)
+{
+	switch (key) {
+	case KEY_UP: case 'k': t->log_back++; break;
+	case KEY_DOWN: case 'j': if (t->log_back) t->log_back--; break;
+	case KEY_PPAGE: t->log_back += 10; break;
+	case KEY_NPAGE: t->log_back = t->log_back > 10 ? t->log_back - 10 : 0; break;
+	case KEY_HOME: t->log_back = (size_t)-1 / 2; break;
+	case KEY_END: t->log_back = 0; break;
+	case 'l': case 27: t->focus = FOCUS_DEVICES; t->log_back = 0; break;
+	default: return false;
+	}
+	return true;
+}
+
+/* Movement keys in the board table. */
+static bool move_key(struct tui *t, int key)
+{
+	switch (key) {
+	case KEY_UP: case 'k': move_cursor(t, -1); break;
+	case KEY_DOWN: case 'j': move_cursor(t, 1); break;
+	case KEY_PPAGE: move_cursor(t, -10); break;
+	case KEY_NPAGE: move_cursor(t, 10); break;
+	case KEY_HOME: case 'g': t->cursor = 0; break;
+	case KEY_END: case 'G': move_cursor(t, (long)tui_board_count(t)); break;
+	default: return false;
+	}
+	return true;
+}
+
+/* Command keys. */
+static void command_key(struct tui *t, int key)
+{
+	struct app_board *b = tui_board(t, t->cursor);
+	int n;
+
+	switch (key) {
+	case ' ':
+		if (b)
+			tui_toggle_select(t, b->slot);
+		move_cursor(t, 1);
+		break;
+	case 'a': select_all(t); break;
+	case 'f': case '\r': case '\n': case KEY_ENTER: flash_selected(t); break;
+	case 'F':
+		n = app_flash_all(t->app);
+		tui_note(t, !n, n ? "flashing %d ESP32 board(s)" : "no idle ESP32 board to flash", n);
+		break;
+	case 's':
+		if (b && b->run)
+			app_stop(t->app, b);
+		else
+			tui_note(t, true, "nothing runs on this row");
+		break;
+	case 'S':
+		if (app_busy(t->app))
+			tui_dialog_open(t, DIALOG_CONFIRM, "Stop all?", "Stop every queued and running attempt? (y/n)",
+					stop_all_yes);
+		break;
+	case 'o': tui_files_open(t); break;
+	case 'M':
+		app_set_monitor(t->app, !app_monitor(t->app));
+		tui_note(t, false, app_monitor(t->app) ? "monitor mode: boards are flashed when plugged in" :
+			 "manual mode");
+		break;
+	case 'r':
+		app_rescan(t->app);
+		tui_note(t, false, "rescanned");
+		break;
+	case 'x':
+		tui_dialog_open(t, DIALOG_CONFIRM, "Reset statistics?",
+				"Start a new statistics period? Nothing is deleted. (y/n)", reset_stats_yes);
+		break;
+	case 'l': t->focus = FOCUS_LOG; break;
+	case '?': case KEY_F(1): tui_dialog_open(t, DIALOG_HELP, "Keys", "", NULL); break;
+	case 'q': tui_ask_quit(t); break;
+	case KEY_RESIZE: break;
+	default: break;
+	}
+}
+
+void tui_key(struct tui *t, int key)
+{
+	/* any key clears the last note */
+	t->status[0] = '\0';
+	tui_dirty(t);
+	if (t->dialog) {
+		tui_dialog_key(t, key);
+		return;
+	}
+	if (t->focus == FOCUS_LOG && log_key(t, key))
+		return;
+	if (move_key(t, key))
+		return;
+	command_key(t, key);
+}

@@ -1,0 +1,150 @@
+/* tui.h - the dashboard: a view of the engine in a full-screen ncursesw UI.
+ *
+ * It renders state and turns keys into commands; it never decides and never
+ * blocks the loop. Renders are coalesced: a state change marks the screen
+ * dirty, and a frame is drawn at most [tui] fps times a second, only while
+ * something changes (zero output and zero wake-ups when idle). ncurses sends
+ * only the cells that changed.
+ *
+ * Shared by tui.c (core), tui-draw.c (panes), tui-keys.c (commands),
+ * tui-dialog.c (help, confirmations, messages) and tui-files.c (firmware
+ * browser).
+ */
+#ifndef FLASHBAY_TUI_H
+#define FLASHBAY_TUI_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "strbuf.h"
+
+struct app;
+struct app_board;
+struct config;
+struct job_spec;
+
+/* Visual roles; each maps to a colour pair or, without colour, to bold/reverse. */
+enum tui_role {
+	ROLE_NORMAL,
+	ROLE_TITLE,    /* pane titles, header */
+	ROLE_PASS,
+	ROLE_FAIL,
+	ROLE_ACTIVE,   /* queued / running */
+	ROLE_DIM,      /* unplugged, idle details */
+	ROLE_CURSOR,   /* the current row */
+	ROLE_KEY,      /* key names in the key bar */
+	ROLE_WARN,
+	ROLE_DEMO,
+	ROLE__COUNT
+};
+
+/* Glyphs: UTF-8 blocks when the locale is UTF-8, ASCII otherwise. */
+struct tui_glyphs {
+	const char *bar_full, *bar_empty;
+	const char *const *bar_eighths; /* 8 partial cells, or NULL */
+	const char *selected, *cursor, *ellipsis;
+};
+
+enum tui_focus { FOCUS_DEVICES, FOCUS_LOG };
+
+struct tui_dialog;
+
+struct tui {
+	struct loop *loop;
+	struct app *app;
+	const struct config *cfg;
+	bool demo;
+	bool utf8;
+	bool color;
+	const struct tui_glyphs *gl;
+	attr_t role[ROLE__COUNT];
+	int rows, cols;
+
+	size_t cursor;       /* index into the app's board rows */
+	size_t top;          /* first row shown in the device pane */
+	unsigned *selected;  /* selected slots */
+	size_t nselected, selected_alloc;
+	enum tui_focus focus;
+	size_t log_back;     /* log lines scrolled back from the newest */
+	struct tui_dialog *dialog;
+	char status[200];    /* a one-line note in the key bar (raw) */
+	bool status_error;
+
+	bool dirty;
+	bool suspended;      /* a full-screen child owns the terminal */
+	bool hup;            /* the terminal is gone: never touch it again */
+	bool quit_asked;     /* leaving once the app is idle */
+	bool stdin_watched;
+	int exit_code;
+	unsigned fps;
+	uint64_t last_frame;
+	uint64_t frames, bytes_hint;
+	struct loop_timer frame_timer, tick_timer;
+	uint64_t log_seen;
+	struct job *child;   /* the full-screen child while suspended */
+	void (*child_done)(struct tui *t, int status, void *data);
+	void *child_data;
+};
+
+/* Start curses on the terminal and attach to app's events. NULL + err if
+ * there is no usable terminal. */
+struct tui *tui_new(struct loop *loop, struct app *app, const struct config *cfg, bool demo,
+		    struct strbuf *err);
+/* Restore the terminal (unless it hung up) and free. */
+void tui_free(struct tui *t);
+/* Something changed: draw soon (coalesced). */
+void tui_dirty(struct tui *t);
+/* Leave when the app is idle (after app_shutdown). */
+void tui_quit_when_idle(struct tui *t, int code);
+/* A one-line note in the key bar. */
+void tui_note(struct tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Hand the terminal to a full-screen child (make menuconfig): curses is
+ * suspended, the child runs in the terminal's foreground, the loop keeps
+ * serving other jobs (without drawing); on its exit the screen is restored and
+ * done() is called with its exit status (or -errno if it could not start). */
+int tui_run_fullscreen(struct tui *t, struct job_spec *spec,
+		       void (*done)(struct tui *t, int status, void *data), void *data);
+
+/* tui-draw.c */
+void tui_draw(struct tui *t);
+/* Board shown at index i of the device pane (NULL past the end). */
+struct app_board *tui_board(struct tui *t, size_t i);
+size_t tui_board_count(struct tui *t);
+bool tui_is_selected(struct tui *t, unsigned slot);
+/* Put text at (y, x) clipped to width columns, padded with spaces when pad. */
+void tui_put(struct tui *t, int y, int x, int width, const char *text, bool pad);
+/* Sanitised copy for the screen (ASCII-only when the locale is not UTF-8). */
+char *tui_safe(struct tui *t, const char *raw);
+
+/* tui-keys.c */
+void tui_key(struct tui *t, int key);
+void tui_toggle_select(struct tui *t, unsigned slot);
+void tui_ask_quit(struct tui *t);
+
+/* tui-dialog.c */
+enum dialog_kind { DIALOG_HELP, DIALOG_CONFIRM, DIALOG_QUIT, DIALOG_MESSAGE, DIALOG_FILES };
+struct tui_dialog {
+	enum dialog_kind kind;
+	char title[64];
+	char text[512];
+	void (*yes)(struct tui *t);  /* DIALOG_CONFIRM */
+	void *files;                 /* DIALOG_FILES state (tui-files.c) */
+};
+void tui_dialog_open(struct tui *t, enum dialog_kind kind, const char *title, const char *text,
+		     void (*yes)(struct tui *t));
+void tui_dialog_close(struct tui *t);
+/* Keys while a dialog is open. */
+void tui_dialog_key(struct tui *t, int key);
+void tui_dialog_draw(struct tui *t);
+
+/* tui-files.c: the firmware browser */
+void tui_files_open(struct tui *t);
+void tui_files_key(struct tui *t, int key);
+void tui_files_draw(struct tui *t, int y, int x, int h, int w);
+void tui_files_free(void *files);
+
+#endif
