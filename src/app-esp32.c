@@ -120,7 +120,8 @@ void esp32_cancel_waiting(struct app *app, struct app_run *run)
 	for (struct app_run **pp = &app->waiting; *pp; pp = &(*pp)->next) {
 		if (*pp == run) {
 			*pp = run->next;
-			app_run_finish(run, OUTCOME_CANCELLED, NULL, NULL);
+			app_run_finish(run, run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED,
+				       NULL, NULL);
 			return;
 		}
 	}
