@@ -137,9 +137,17 @@ bool esptool_parse_version(struct esptool *t, const char *line)
 	else
 		prefixed = false;
 	n = version_len(v);
-	/* a bare "4.12.0" line (what `version` prints) must be the whole line */
-	if (!n || (!prefixed && v[n] && !isspace((unsigned char)v[n])))
+	if (!n)
 		return false;
+	if (!prefixed) {
+		/* a bare "4.12.0" line (what `version` prints) is the whole line */
+		const char *e = v + n;
+
+		while (isspace((unsigned char)*e))
+			e++;
+		if (*e || !memchr(v, '.', n))
+			return false;
+	}
 	if (n >= sizeof t->version)
 		n = sizeof t->version - 1;
 	memcpy(t->version, v, n);

@@ -48,10 +48,12 @@ static void set_fact(char *dst, size_t size, const char *s)
 	dst[n] = '\0';
 }
 
-/* Change phase unless an error already froze it. */
+/* Change phase. After an error only the reset note is ignored: the error
+ * (stderr for v5) may overtake the rest of stdout, which still tells where
+ * the run was; the reset that follows a failure is not a phase of it. */
 static void set_phase(struct flash_progress *p, enum phase ph)
 {
-	if (p->error != OUTCOME_OK || p->phase == ph)
+	if (p->phase == ph || (p->error != OUTCOME_OK && ph == PHASE_RESET))
 		return;
 	if (ph == PHASE_RESET)
 		p->phase_before_reset = p->phase;
