@@ -1,7 +1,8 @@
 /* esptool.h - running Espressif's esptool, version 4 or 5.
  *
- * The version is detected once (`esptool --version`) and every argv is built
- * for it: v4 `write_flash`, `--before no_reset`, `--flash_mode`; v5
+ * The version is detected once with `esptool version` (a subcommand that both
+ * v4 and v5 have; v4 rejects `--version` as an unrecognized argument) and
+ * every argv is built for it: v4 `write_flash`, `--before no_reset`, `--flash_mode`; v5
  * `write-flash`, `--before no-reset`, `--flash-mode`. The configuration
  * accepts either spelling. esptool runs with NO_COLOR=1 TERM=dumb
  * PYTHONUNBUFFERED=1 (v5 writes cursor escapes into pipes otherwise).
@@ -30,23 +31,32 @@ struct esp_request {
 	const char *chip;          /* "auto" or a chip name */
 	const char *before, *after;/* either spelling */
 	unsigned connect_attempts; /* 0: esptool's default */
-	const char *flash_mode, *flash_freq, *flash_size; /* "keep" or NULL: not passed */
+	/* "keep" or NULL: the firmware's value from its flash_args, if any, else
+	 * not passed */
+	const char *flash_mode, *flash_freq, *flash_size;
 	bool erase_all;
 	const struct firmware *fw;
 };
 
 void esptool_init(struct esptool *t);
 void esptool_release(struct esptool *t);
-/* Choose the command: the configured one (words), else "esptool" if on
- * PATH, else "esptool.py". Returns -ENOENT with a message if none found. */
+/* Choose the command: the configured one (split into words, no shell; its
+ * first word looked up on $PATH unless it has a '/'), else "esptool" if on
+ * PATH, else "esptool.py". t->cmd[0] becomes the path found. Returns
+ * -ENOENT with a message in err if none is found. */
 int esptool_resolve(struct esptool *t, const char *configured, struct strbuf *err);
-/* The job that prints the version (argv = cmd + "--version"). */
+/* The job that prints the version (argv = cmd + "version", 30 s timeout). */
 void esptool_version_spec(const struct esptool *t, struct job_spec *spec);
-/* Feed a line of that job's output; true once the version is known. */
+/* Feed a line of that job's output ("esptool.py v4.12.0", "esptool v5.3.1"
+ * or a bare "4.12.0"); true once the version is known. */
 bool esptool_parse_version(struct esptool *t, const char *line);
-/* The job that flashes r (argv, env, no timeout set). */
+/* The job that flashes r (argv, env, no timeout set): cmd --port P --baud B
+ * [--chip C] --before X --after Y [--connect-attempts N] write_flash
+ * [--flash_mode M ...] [--erase-all] 0xOFF FILE... in the version's spelling
+ * (v5: write-flash, --flash-mode, no-reset). spec must be initialised. */
 void esptool_flash_spec(const struct esptool *t, const struct esp_request *r, struct job_spec *spec);
-/* The parser for the detected version. */
+/* The parser for the detected version (v4 for anything below 5, including
+ * an undetected version). */
 const struct flasher *esptool_flasher(const struct esptool *t);
 
 extern const struct flasher flasher_esptool_v4;

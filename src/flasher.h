@@ -98,6 +98,14 @@ struct flash_progress {
 	struct flash_facts facts;
 	int pass;                 /* tool-specific parser state */
 	int pass_hashes;
+	/* esptool parser state */
+	int wrote;                /* "Wrote N bytes ..." lines seen */
+	bool in_image;            /* between an image's first line and its "Wrote" */
+	bool unverifiable;        /* the tool said it cannot verify (encrypted writes) */
+	bool base_mac;            /* facts.mac came from "BASE MAC:" (wins over "MAC:") */
+	bool error_detail;        /* the error line may be refined by the next line */
+	enum job_stream error_stream;
+	enum phase phase_before_reset;
 };
 
 struct flasher {

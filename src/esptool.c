@@ -1,0 +1,244 @@
+/* esptool.c - finding esptool, detecting its version, building its argv. */
+#include "autoconf.h"
+
+#include "esptool.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "firmware.h"
+#include "util.h"
+#include "xalloc.h"
+
+void esptool_init(struct esptool *t)
+{
+	strvec_init(&t->cmd);
+	t->major = 0;
+	t->version[0] = '\0';
+}
+
+void esptool_release(struct esptool *t)
+{
+	strvec_release(&t->cmd);
+	esptool_init(t);
+}
+
+/* An executable regular file? */
+static bool is_executable(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+/* name itself if it has a '/', else the first match on $PATH. Caller frees. */
+static char *path_search(const char *name)
+{
+	const char *path = getenv("PATH"), *p;
+
+	if (strchr(name, '/'))
+		return is_executable(name) ? xstrdup(name) : NULL;
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p++) {
+		size_t n = strcspn(p, ":");
+		char *dir = n ? xstrndup(p, n) : xstrdup(".");
+		char *cand = path_join(dir, name);
+
+		free(dir);
+		if (is_executable(cand))
+			return cand;
+		free(cand);
+		p += n;
+		if (!*p)
+			return NULL;
+	}
+}
+
+int esptool_resolve(struct esptool *t, const char *configured, struct strbuf *err)
+{
+	struct strvec words = STRVEC_INIT;
+	char *found;
+
+	strvec_release(&t->cmd);
+	if (configured)
+		strvec_split(&words, configured, " \t");
+	if (words.n) {
+		found = path_search(words.v[0]);
+		if (!found) {
+			strbuf_addf(err, "esptool command '%s' not found%s ([esp32] esptool = %s)",
+				    words.v[0], strchr(words.v[0], '/') ? "" : " on PATH", configured);
+			strvec_release(&words);
+			return -ENOENT;
+		}
+	} else {
+		found = path_search("esptool");
+		if (!found)
+			found = path_search("esptool.py");
+		if (!found) {
+			strbuf_addstr(err, "esptool not found: neither 'esptool' nor 'esptool.py' is on PATH (install esptool, or set [esp32] esptool)");
+			return -ENOENT;
+		}
+	}
+	strvec_push(&t->cmd, found);
+	for (size_t i = 1; i < words.n; i++)
+		strvec_push(&t->cmd, words.v[i]);
+	free(found);
+	strvec_release(&words);
+	return 0;
+}
+
+/* The environment every esptool run gets. */
+static void esptool_env(struct strvec *env)
+{
+	strvec_push(env, "NO_COLOR=1");
+	strvec_push(env, "TERM=dumb");
+	strvec_push(env, "PYTHONUNBUFFERED=1");
+}
+
+void esptool_version_spec(const struct esptool *t, struct job_spec *spec)
+{
+	strvec_copy(&spec->argv, &t->cmd);
+	strvec_push(&spec->argv, "version");
+	esptool_env(&spec->env);
+	spec->timeout_ms = 30000;
+}
+
+/* "4.12.0", "5.0.dev3": digits, then dots, digits and letters. */
+static size_t version_len(const char *s)
+{
+	size_t n = 0;
+
+	if (!isdigit((unsigned char)s[0]))
+		return 0;
+	while (isalnum((unsigned char)s[n]) || s[n] == '.')
+		n++;
+	return n;
+}
+
+bool esptool_parse_version(struct esptool *t, const char *line)
+{
+	const char *v = line;
+	bool prefixed = true;
+	size_t n;
+
+	if (t->major)
+		return true;
+	while (*v == ' ')
+		v++;
+	if (!strncmp(v, "esptool.py v", 12))
+		v += 12;
+	else if (!strncmp(v, "esptool v", 9))
+		v += 9;
+	else
+		prefixed = false;
+	n = version_len(v);
+	if (!n)
+		return false;
+	if (!prefixed) {
+		/* a bare "4.12.0" line (what `version` prints) is the whole line */
+		const char *e = v + n;
+
+		while (isspace((unsigned char)*e))
+			e++;
+		if (*e || !memchr(v, '.', n))
+			return false;
+	}
+	if (n >= sizeof t->version)
+		n = sizeof t->version - 1;
+	memcpy(t->version, v, n);
+	t->version[n] = '\0';
+	t->major = atoi(t->version);
+	if (t->major <= 0) {
+		t->version[0] = '\0';
+		t->major = 0;
+		return false;
+	}
+	return true;
+}
+
+/* A reset mode in the version's spelling: v4 underscores, v5 dashes. */
+static void push_mode(struct strvec *argv, const char *value, bool v5)
+{
+	char *s = xstrdup(value);
+
+	for (char *c = s; *c; c++)
+		if (*c == '_' || *c == '-')
+			*c = v5 ? '-' : '_';
+	strvec_push(argv, s);
+	free(s);
+}
+
+/* The request's flash option, else the firmware's (flash_args), unless "keep". */
+static const char *flash_opt(const char *req, const char *fw)
+{
+	if (req && *req && strcmp(req, "keep"))
+		return req;
+	if (fw && *fw && strcmp(fw, "keep"))
+		return fw;
+	return NULL;
+}
+
+/* write_flash / write-flash and its options. */
+static void push_write_flash(struct strvec *argv, const struct esp_request *r, bool v5)
+{
+	const struct firmware *fw = r->fw;
+	const char *mode = flash_opt(r->flash_mode, fw ? fw->flash_mode : NULL);
+	const char *freq = flash_opt(r->flash_freq, fw ? fw->flash_freq : NULL);
+	const char *size = flash_opt(r->flash_size, fw ? fw->flash_size : NULL);
+
+	strvec_push(argv, v5 ? "write-flash" : "write_flash");
+	if (mode) {
+		strvec_push(argv, v5 ? "--flash-mode" : "--flash_mode");
+		strvec_push(argv, mode);
+	}
+	if (freq) {
+		strvec_push(argv, v5 ? "--flash-freq" : "--flash_freq");
+		strvec_push(argv, freq);
+	}
+	if (size) {
+		strvec_push(argv, v5 ? "--flash-size" : "--flash_size");
+		strvec_push(argv, size);
+	}
+	if (r->erase_all)
+		strvec_push(argv, "--erase-all");
+	for (size_t i = 0; fw && i < fw->n; i++) {
+		strvec_pushf(argv, "0x%x", fw->images[i].offset);
+		strvec_push(argv, fw->images[i].path);
+	}
+}
+
+void esptool_flash_spec(const struct esptool *t, const struct esp_request *r, struct job_spec *spec)
+{
+	bool v5 = t->major >= 5;
+	struct strvec *argv = &spec->argv;
+
+	strvec_copy(argv, &t->cmd);
+	strvec_push(argv, "--port");
+	strvec_push(argv, r->port);
+	strvec_push(argv, "--baud");
+	strvec_pushf(argv, "%u", r->baud ? r->baud : 115200);
+	if (r->chip && *r->chip && strcmp(r->chip, "auto")) {
+		strvec_push(argv, "--chip");
+		strvec_push(argv, r->chip);
+	}
+	strvec_push(argv, "--before");
+	push_mode(argv, r->before ? r->before : "default_reset", v5);
+	strvec_push(argv, "--after");
+	push_mode(argv, r->after ? r->after : "hard_reset", v5);
+	if (r->connect_attempts) {
+		strvec_push(argv, "--connect-attempts");
+		strvec_pushf(argv, "%u", r->connect_attempts);
+	}
+	push_write_flash(argv, r, v5);
+	esptool_env(&spec->env);
+}
+
+const struct flasher *esptool_flasher(const struct esptool *t)
+{
+	return t->major >= 5 ? &flasher_esptool_v5 : &flasher_esptool_v4;
+}
