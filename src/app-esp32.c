@@ -140,7 +140,7 @@ static void run_started(struct runner_task *t, struct job *job, void *data)
 
 	(void)t;
 	(void)job;
-	flash_progress_init(&b->prog, (int)run->app->fw.n, run->app->fw_sizes);
+	flash_progress_init(&b->prog, (int)run->app->fw.n, run->app->fw.sizes);
 	b->prog.phase = PHASE_CONNECT;
 	b->state = BOARD_RUNNING;
 	b->run_start_ms = now_ms();

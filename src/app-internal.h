@@ -46,7 +46,6 @@ struct app {
 	struct history *hist;
 	struct runner *runner;
 	struct firmware fw;
-	uint64_t *fw_sizes; /* image sizes in write order, for progress weights */
 	struct strbuf fw_json;
 	struct esptool tool;
 	enum tool_state tool_state;

@@ -196,7 +196,6 @@ void app_free(struct app *app)
 	devices_close(app->devs);
 	history_close(app->hist);
 	firmware_release(&app->fw);
-	free(app->fw_sizes);
 	strbuf_release(&app->fw_json);
 	strbuf_release(&app->tool_error);
 	esptool_release(&app->tool);
@@ -217,10 +216,6 @@ void app_set_firmware(struct app *app, struct firmware *fw)
 	firmware_init(fw);
 	strbuf_reset(&app->fw_json);
 	firmware_json(&app->fw, &app->fw_json);
-	free(app->fw_sizes);
-	app->fw_sizes = xcalloc(app->fw.n ? app->fw.n : 1, sizeof *app->fw_sizes);
-	for (size_t i = 0; i < app->fw.n; i++)
-		app->fw_sizes[i] = app->fw.images[i].size;
 	app_emit(app, NULL, APP_EV_HEADER);
 }
 
