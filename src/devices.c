@@ -71,6 +71,7 @@ struct devices {
 
 	uint64_t gen;
 	bool rescanning;
+	bool starting; /* the first enumeration: duplicate warnings wait for its end */
 };
 
 #define DEV(d) ((struct dev *)((char *)(d) - offsetof(struct dev, pub)))
@@ -383,6 +384,13 @@ static struct dev *find_port(const struct devices *devs, const char *port_key)
 
 /* --- duplicate by-id names ----------------------------------------------- */
 
+/* Log that count boards (on ports) share the by-id name by_id. */
+static void dup_warn(const char *by_id, size_t count, const char *ports)
+{
+	log_msg(LOG_WARN, NULL, "%zu boards share the by-id name '%s' (%s): they are told apart by slot",
+		count, path_basename(by_id), ports);
+}
+
 /* Recompute dup_by_id for the present devices named by_id; warn once when a
  * device newly joins a group of duplicates, and report changed() for other
  * devices whose flag changed (self is being reported by the caller). */
@@ -410,11 +418,33 @@ static void dup_update(struct devices *devs, const char *by_id, const struct dev
 		if (devs->v[i] != self && devs->ops.changed)
 			devs->ops.changed(d, devs->data);
 	}
-	if (fresh)
-		log_msg(LOG_WARN, NULL,
-			"%zu boards share the by-id name '%s' (%s): they are told apart by slot", count,
-			path_basename(by_id), ports.buf);
+	if (fresh && !devs->starting)
+		dup_warn(by_id, count, ports.buf);
 	strbuf_release(&ports);
+}
+
+/* After the first enumeration: one warning per shared by-id name. */
+static void dup_warn_all(const struct devices *devs)
+{
+	for (size_t i = 0; i < devs->n; i++) {
+		const struct device *d = &devs->v[i]->pub;
+		struct strbuf ports = STRBUF_INIT;
+		size_t count = 0;
+		bool first = true;
+
+		for (size_t j = 0; j < devs->n && d->dup_by_id; j++) {
+			const struct device *o = &devs->v[j]->pub;
+
+			if (!o->present || !str_same(o->by_id, d->by_id))
+				continue;
+			first &= j >= i;
+			count++;
+			strbuf_addf(&ports, "%s%s", ports.len ? ", " : "", o->devnode);
+		}
+		if (count > 1 && first)
+			dup_warn(d->by_id, count, ports.buf);
+		strbuf_release(&ports);
+	}
 }
 
 /* --- backend reports ------------------------------------------------------ */
@@ -626,7 +656,11 @@ int devices_open(struct loop *loop, const struct config *cfg, const struct devic
 	devs->include_non_usb = opts && opts->include_non_usb;
 	devs->gen = 1;
 	devices_take_config(devs, cfg);
+	devs->starting = true;
 	r = devices_start_source(devs, opts, err);
+	devs->starting = false;
+	if (!r)
+		dup_warn_all(devs);
 	if (r < 0) {
 		devices_free(devs);
 		*out = NULL;
