@@ -36,8 +36,10 @@ static const size_t floors[][C__COUNT] = {
 	{ [C_PORT] = 12, [C_PRODUCT] = 8, [C_SERIAL] = 8 },
 	{ [C_BY_ID] = 12 },
 };
-/* Shortened in the middle (paths, by-id names) rather than at the end. */
-static const bool cut_middle[C__COUNT] = { [C_PORT] = true, [C_BY_ID] = true };
+/* Where a cell too long for its column loses characters: by-id names keep
+ * both ends (vendor and serial/interface), ports keep the node's name. */
+enum cut { CUT_END, CUT_MIDDLE, CUT_START };
+static const enum cut cuts[C__COUNT] = { [C_PORT] = CUT_START, [C_BY_ID] = CUT_MIDDLE };
 
 struct table {
 	char *(*rows)[C__COUNT]; /* sanitised cells */
@@ -94,12 +96,12 @@ static size_t put_tail(struct strbuf *out, const char *s, size_t cols)
 }
 
 /* Append a sanitised cell in width columns: shortened with an ellipsis
- * (at the end, or in the middle) when too long, padded unless last. */
-static void cell_put(struct strbuf *out, const char *s, size_t width, bool middle, bool pad,
+ * (where cut says) when too long, padded unless last. */
+static void cell_put(struct strbuf *out, const char *s, size_t width, enum cut cut, bool pad,
 		     bool ascii)
 {
 	const char *ell = ascii ? "..." : "\u2026";
-	size_t w = text_width(s), ew = ascii ? 3 : 1, used, head;
+	size_t w = text_width(s), ew = ascii ? 3 : 1, used = 0, head;
 
 	if (w <= width) {
 		strbuf_addstr(out, s);
@@ -107,11 +109,11 @@ static void cell_put(struct strbuf *out, const char *s, size_t width, bool middl
 	} else if (width <= ew) {
 		used = put_head(out, s, width);
 	} else {
-		head = middle ? (width - ew) / 2 : width - ew;
+		head = cut == CUT_MIDDLE ? (width - ew) / 2 : cut == CUT_END ? width - ew : 0;
 		used = put_head(out, s, head);
 		strbuf_addstr(out, ell);
 		used += ew;
-		if (middle)
+		if (cut != CUT_END)
 			used += put_tail(out, s, width - used);
 	}
 	while (pad && used++ < width)
@@ -147,11 +149,14 @@ static void row_fill(char *row[C__COUNT], const struct device *d, bool ascii)
 
 /* --- the table ------------------------------------------------------------- */
 
-/* Columns of the terminal, or 80 when stdout is not one. */
+/* Columns to fit in: $COLUMNS, else the terminal's, else 80. */
 static size_t term_columns(void)
 {
 	struct winsize ws;
+	long n;
 
+	if (getenv("COLUMNS") && !parse_long(getenv("COLUMNS"), 40, 10000, &n))
+		return (size_t)n;
 	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 40)
 		return ws.ws_col;
 	return 80;
@@ -200,7 +205,7 @@ static void table_line(const struct table *t, struct strbuf *out, char *const ce
 	for (int c = 0; c < C__COUNT; c++) {
 		if (c)
 			strbuf_addstr(out, "  ");
-		cell_put(out, cells[c], t->width[c], cut_middle[c], c < C__COUNT - 1, t->ascii);
+		cell_put(out, cells[c], t->width[c], cuts[c], c < C__COUNT - 1, t->ascii);
 	}
 	strbuf_addch(out, '\n');
 }
@@ -341,8 +346,10 @@ int cmd_list(struct globals *g, int argc, char **argv)
 	if (r)
 		return r;
 	r = cmd_load_config(g, &cfg);
-	if (r)
+	if (r) {
+		config_release(&cfg); /* what was read before the error */
 		return r;
+	}
 	dopts.source = g->no_udev ? DEVICES_SCAN : DEVICES_AUTO;
 	dopts.include_non_usb = o.all;
 	loop = loop_new();

@@ -264,6 +264,12 @@ static int not_dot(const struct dirent *e)
 	return e->d_name[0] != '.';
 }
 
+/* Port order: by sysfs path, numbers compared as numbers ("1-2" < "1-10"). */
+static int found_cmp(const void *a, const void *b)
+{
+	return strverscmp(((const struct found *)a)->key, ((const struct found *)b)->key);
+}
+
 /* Scan everything: *out gets an array of n found ttys (caller releases). */
 static int scan_all(const struct scan_state *st, struct found **out, size_t *n)
 {
@@ -288,6 +294,7 @@ static int scan_all(const struct scan_state *st, struct found **out, size_t *n)
 	free(names);
 	strvec_release(&l.path);
 	strvec_release(&l.target);
+	qsort(*out, *n, sizeof **out, found_cmp);
 	return 0;
 }
 

@@ -132,10 +132,17 @@ static void report_device(struct devices *devs, struct udev_device *d)
 	free(derived);
 }
 
+/* Sysfs paths in port order: numbers compared as numbers ("1-2" < "1-10"). */
+static int path_cmp(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Report every tty present. */
 static int udev_enumerate_ttys(struct udev_state *st, struct strbuf *err)
 {
 	struct udev_enumerate *e = udev_enumerate_new(st->udev);
+	struct strvec paths = STRVEC_INIT;
 	struct udev_list_entry *le;
 	bool all = devices_include_non_usb(st->devs);
 	int r;
@@ -154,18 +161,23 @@ static int udev_enumerate_ttys(struct udev_state *st, struct strbuf *err)
 	udev_list_entry_foreach(le, udev_enumerate_get_list_entry(e))
 	{
 		const char *path = udev_list_entry_get_name(le);
-		struct udev_device *d;
 
 		/* tty0..63, ptmx, console: never a board, and the bulk of the list */
-		if (!all && strstr(path, "/devices/virtual/"))
-			continue;
-		d = udev_device_new_from_syspath(st->udev, path);
+		if (all || !strstr(path, "/devices/virtual/"))
+			strvec_push(&paths, path);
+	}
+	udev_enumerate_unref(e);
+	/* port order: new ports get slot numbers in this order */
+	qsort(paths.v, paths.n, sizeof *paths.v, path_cmp);
+	for (size_t i = 0; i < paths.n; i++) {
+		struct udev_device *d = udev_device_new_from_syspath(st->udev, paths.v[i]);
+
 		if (d) {
 			report_device(st->devs, d);
 			udev_device_unref(d);
 		}
 	}
-	udev_enumerate_unref(e);
+	strvec_release(&paths);
 	return 0;
 }
 

@@ -301,6 +301,15 @@ static bool ensure_preload(char **argv)
 	if (getenv("FB_UMOCKDEV_REEXEC"))
 		return false;
 	setenv("FB_UMOCKDEV_REEXEC", "1", 1);
+	{
+		/* GLib's process-lifetime allocations are not ours */
+		const char *lo = getenv("LSAN_OPTIONS");
+		char *opts = xasprintf("%s%ssuppressions=%s", lo ? lo : "", lo ? ":" : "",
+				       tap_srcfile("umockdev/lsan.supp"));
+
+		setenv("LSAN_OPTIONS", opts, 1);
+		free(opts);
+	}
 	execvp("umockdev-wrapper", (char *[]){ "umockdev-wrapper", argv[0], NULL });
 	return false;
 }
