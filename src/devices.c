@@ -120,12 +120,23 @@ static bool usbids_match(const struct usbid *ids, size_t n, uint16_t vid, uint16
 	return false;
 }
 
+/* A root directory without trailing slashes ("/" stays), or def if unset. */
+static char *root_dup(const char *root, const char *def)
+{
+	char *r = xstrdup(root && *root ? root : def);
+	size_t n = strlen(r);
+
+	while (n > 1 && r[n - 1] == '/')
+		r[--n] = '\0';
+	return r;
+}
+
 /* Copy what the table needs from cfg, so cfg may go away after open. */
 static void devices_take_config(struct devices *devs, const struct config *cfg)
 {
 	devs->window_ms = cfg->reappear_window_ms;
-	devs->sysfs_root = xstrdup(cfg->sysfs_root && *cfg->sysfs_root ? cfg->sysfs_root : "/sys");
-	devs->dev_root = xstrdup(cfg->dev_root && *cfg->dev_root ? cfg->dev_root : "/dev");
+	devs->sysfs_root = root_dup(cfg->sysfs_root, "/sys");
+	devs->dev_root = root_dup(cfg->dev_root, "/dev");
 	devs->n_rules = cfg->n_kind_rules;
 	devs->rules = xcalloc(devs->n_rules + 1, sizeof *devs->rules);
 	if (devs->n_rules)
@@ -610,9 +621,14 @@ static void devices_free(struct devices *devs)
 static int devices_start(struct devices *devs, const struct devices_backend *be, void *ctx,
 			 struct strbuf *err)
 {
+	int r;
+
 	devs->backend = be;
 	devs->backend_ctx = ctx;
-	return be->start(devs, ctx, err);
+	r = be->start(devs, ctx, err);
+	if (!r)
+		log_msg(LOG_INFO, NULL, "finding devices with %s", be->name);
+	return r;
 }
 
 /* Pick and start the backend opts asks for. */

@@ -89,6 +89,9 @@ assert (b["slot"], b["kind"], b["manufacturer"], b["serial"], b["driver"]) == (2
 assert (c["slot"], c["kind"], c["vid"], c["pid"], c["driver"]) == (3, "esp32-usb", "303a", "1001", "cdc_acm"), c
 '
 ok $? "three boards from the fake tree, every field (python3 json)"
+like "$(fb -v list 2>&1 >/dev/null)" "finding devices with sysfs\+inotify" "--no-udev: the scanner"
+out=$("$FLASHBAY" -v --sysfs-root "$ROOT/sys" --dev-root "$ROOT/dev" list 2>&1 >/dev/null)
+like "$out" "finding devices with sysfs\+inotify" "other roots than /sys and /dev select the scanner too"
 out=$(fb list)
 like "$out" "^3 +….*/ttyACM0 +esp32-usb +303a:1001 " "the table lists them (long ports keep their end)"
 unlike "$out" "ttyS|tty0" "non-USB ttys are not listed without --all"

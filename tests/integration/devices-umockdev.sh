@@ -30,6 +30,8 @@ EOF
 mock boards -- list --json >"$T/out.json" 2>"$T/err"
 is "$?" 0 "list --json exits 0"
 is "$(cat "$T/err")" "" "nothing on stderr"
+like "$(mock boards -- -v list 2>&1 >/dev/null)" "finding devices with udev" \
+	"the udev backend is used under the umockdev preload"
 pycheck '
 want = [
  dict(slot=1, port="/dev/ttyUSB0", kind="esp32", vid="10c4", pid="ea60", manufacturer="Silicon Labs",

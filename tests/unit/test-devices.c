@@ -469,7 +469,8 @@ static void manual_and_find(struct loop *loop)
 	   "a manual port: kind esp32, next free slot");
 	snprintf(want, sizeof want, "attached 2 %s fresh=1 plugs=1 user=2", pty);
 	is_str(last_event(), want, "reported attached (fresh)");
-	ok(devices_add_manual(devs, link, &err) == d, "a manual port that resolves to a known device is that device");
+	ok(devices_add_manual(devs, link, &err) == d,
+	   "a manual port that resolves to a known device is that device");
 	ok(!devices_add_manual(devs, "/nonexistent/tty", &err) && strstr(err.buf, "/nonexistent/tty"),
 	   "a missing manual port: NULL and a message naming it");
 	devices_rescan(devs);
