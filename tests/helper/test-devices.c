@@ -9,6 +9,7 @@
  *   ADD|CHANGE|REMOVE|EXPIRE slot=N label=L port=P kind=K id=vvvv:pppp
  *       fresh=0|1 plugs=N user=N dup=0|1 by_id=NAME serial=S product=P driver=D
  *   READY source=NAME count=N      after the initial enumeration
+ *   IDLE timeout=MS                on SIGUSR1: the interrupted poll's timeout
  * --once prints the table and READY and exits.
  */
 #include "autoconf.h"
@@ -96,6 +97,14 @@ static void on_signal(const struct signalfd_siginfo *si, void *data)
 	loop_quit(data, 0);
 }
 
+/* SIGUSR1: the timeout of the poll() it interrupted (-1: no timer armed). */
+static void on_usr1(const struct signalfd_siginfo *si, void *data)
+{
+	(void)si;
+	printf("IDLE timeout=%d\n", loop_last_timeout(data));
+	fflush(stdout);
+}
+
 /* Parse argv into cfg overrides and opts; -1 on a bad option. */
 static int parse(int argc, char **argv, struct config *cfg, const char **file,
 		 struct devices_opts *o, bool *once, long *window)
@@ -158,6 +167,7 @@ int main(int argc, char **argv)
 	loop = loop_new();
 	loop_signal_add(loop, SIGTERM, on_signal, loop);
 	loop_signal_add(loop, SIGINT, on_signal, loop);
+	loop_signal_add(loop, SIGUSR1, on_usr1, loop);
 	if (devices_open(loop, &cfg, &o, &ops, NULL, &devs, &err)) {
 		fprintf(stderr, "test-devices: %s\n", err.buf);
 		r = 1;

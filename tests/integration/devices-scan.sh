@@ -167,6 +167,11 @@ rm -f "$ROOT/dev/serial/by-id/usb-1a86_USB_Serial-if00-port0-x"
 wait_until 10 has "slot=4 .*port=$ROOT/dev/ttyUSB6 .*by_id=usb-1a86_USB_Serial-if00-port0 "
 ok $? "a by-id link re-pointed to another board is followed"
 
+# idle: the loop waits with no timeout at all (no polling timer)
+idle() { kill -USR1 "$hpid" && has "^IDLE timeout=-1$"; }
+wait_until 10 idle
+ok $? "idle between events: poll() without a timeout (nothing polls)"
+
 kill "$hpid"
 wait "$hpid"
 is "$?" 0 "SIGTERM: the helper exits 0"
