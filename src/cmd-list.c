@@ -371,5 +371,5 @@ int cmd_list(struct globals *g, int argc, char **argv)
 	loop_free(loop);
 	config_release(&cfg);
 	strbuf_release(&err);
-	return r < 0 ? EXIT_FAIL : r;
+	return r;
 }

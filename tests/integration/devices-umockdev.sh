@@ -87,6 +87,17 @@ out=$(LC_ALL=C mock boards -- list)
 unlike "$out" "$(printf '[\200-\377]')" "ASCII-only output when the locale is not UTF-8"
 like "$out" "Silicon.*\.\.\..*-port0$" "... with '...' as the ellipsis"
 
+# --all: non-USB ports with hardware, never placeholders or consoles
+mock boards ttyS -- list --all --json >"$T/out.json"
+pycheck '
+other = [(d["slot"], d["port"], d["driver"], d["vid"], d["kind"]) for d in doc if not d["usb"]]
+assert other == [(6, "/dev/ttyS0", "serial", None, "unknown")], other
+'
+ok $? "--all adds ttyS0 (driver 'serial'), not the serial8250 placeholder ttyS1 or tty0"
+mock boards ttyS -- list --json >"$T/out.json"
+pycheck 'assert all(d["usb"] for d in doc) and len(doc) == 5, doc'
+ok $? "without --all only USB boards"
+
 # --- hostile descriptor strings ---------------------------------------------------
 rm -f /tmp/flashbay-pwned
 COLUMNS=300 mock boards hostile -- list >"$T/table" 2>&1
