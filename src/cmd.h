@@ -39,4 +39,8 @@ int cmd_load_config(struct globals *g, struct config *cfg);
 /* The help text of a subcommand (for --help), or NULL. */
 const char *cmd_help(const char *name);
 
+/* Subcommands (cmd-*.c). */
+/* flashbay list [--json] [--all]: the connected boards (cmd-list.c). */
+int cmd_list(struct globals *g, int argc, char **argv);
+
 #endif

@@ -81,23 +81,30 @@ struct devices_opts {
 };
 
 /* Open the table: start the backend, enumerate what is present (reported
- * through ops->attached before this returns), then follow events on the
- * loop. Uses cfg's [devices], [kinds] and [slots]. -errno and a message in
- * err on failure. */
+ * through ops->attached before this returns, in port order), then follow
+ * events on the loop. Uses cfg's [devices], [kinds] and [slots] (copied:
+ * cfg may be released afterwards). ops (or any of its members) may be NULL.
+ * AUTO uses udev when it is running (or umockdev's preload is active) and
+ * the sysfs/dev roots are the defaults, else the scanner. -errno and a
+ * message in err on failure. */
 int devices_open(struct loop *loop, const struct config *cfg, const struct devices_opts *opts,
 		 const struct devices_ops *ops, void *data, struct devices **out, struct strbuf *err);
-/* Stop the backend and free every device (no callbacks). */
+/* Stop the backend and free every device (no callbacks: free your user
+ * pointers first, walking devices_at()). NULL is fine. */
 void devices_close(struct devices *devs);
 
 /* Devices in the table (present or within the window), ordered by slot. */
 size_t devices_count(const struct devices *devs);
 struct device *devices_at(const struct devices *devs, size_t i);
 /* The device a path names: its devnode, any of its links, or a path that
- * resolves (realpath / link target basename) to it. NULL if none. */
+ * resolves (realpath / link target basename) to it; a present device before
+ * one within its window. NULL if none. */
 struct device *devices_find(const struct devices *devs, const char *path);
 /* A port named by the user that discovery does not know (e.g. a pty): add
- * it as a manual device with the next free slot, kind esp32 unless the
- * path resolves to a known device. Never removed by events. */
+ * it as a manual device with the next free slot, kind esp32, reported
+ * through ops->attached (fresh); a path that resolves to a known device
+ * returns that device. Never removed by events. NULL and a message in err
+ * if the path does not exist. */
 struct device *devices_add_manual(struct devices *devs, const char *path, struct strbuf *err);
 /* Enumerate again and reconcile (adds and removes reported as events). */
 int devices_rescan(struct devices *devs);
@@ -128,10 +135,14 @@ struct devices_backend {
 	void (*stop)(struct devices *devs, void *ctx);
 };
 
-/* Add or update the device with info->key. */
+/* Add or update the device with info->key. A new key on the port (ID_PATH,
+ * else devnode) of a device within its window takes that device over
+ * (attached, fresh = false). Filtered by [devices] allow/deny; non-USB
+ * devices only with include_non_usb. */
 void devices_report_add(struct devices *devs, const struct device_info *info);
 /* The device with this key is gone (starts its reappear window). */
 void devices_report_remove(struct devices *devs, const char *key);
+/* The loop the table runs on (for backends' fds and timers). */
 struct loop *devices_loop(const struct devices *devs);
 
 #endif

@@ -116,6 +116,16 @@ static size_t utf8_valid(const unsigned char *s)
 	return n;
 }
 
+/* The code point of a valid n-byte UTF-8 sequence at s. */
+static uint32_t utf8_cp(const unsigned char *s, size_t n)
+{
+	uint32_t c = s[0] & (0x7f >> n);
+
+	for (size_t i = 1; i < n; i++)
+		c = (c << 6) | (s[i] & 0x3f);
+	return c;
+}
+
 void json_quote(struct strbuf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -138,7 +148,15 @@ void json_quote(struct strbuf *out, const char *s)
 		} else if (*p < 0x80) {
 			strbuf_addch(out, *p++);
 		} else if ((n = utf8_valid(p))) {
-			strbuf_add(out, p, n);
+			uint32_t c = utf8_cp(p, n);
+
+			/* valid JSON either way; escaped, C1 controls and bidi
+			 * overrides cannot act on a terminal showing the output */
+			if (c <= 0x9f || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+			    (c >= 0x2066 && c <= 0x2069))
+				strbuf_addf(out, "\\u%04x", (unsigned)c);
+			else
+				strbuf_add(out, p, n);
 			p += n;
 		} else {
 			strbuf_addstr(out, "\\ufffd");

@@ -26,6 +26,14 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	/* devices */
+	{ "list", cmd_list, "list the connected USB serial boards, their kinds and slots",
+	  "[--json] [--all]\n\n"
+	  "List the USB serial boards connected now: slot (label if pinned in [slots]),\n"
+	  "port, kind, vid:pid, product, serial and /dev/serial/by-id name ('*' marks a\n"
+	  "by-id name shared by several boards).\n\n"
+	  "  --json     a JSON array of objects (slot, port, by_id, by_path, kind, vid,\n"
+	  "             pid, manufacturer, product, serial, driver, ...)\n"
+	  "  -a, --all  also serial ports that are not USB (ttyS0, ttyAMA0, ...)\n" },
 
 	/* flashing */
 	{ "tui", cmd_tui, "the dashboard (the default on a terminal)",
