@@ -35,4 +35,11 @@ int cmd_load_config(struct globals *g, struct config *cfg);
 /* The help text of a subcommand (for --help), or NULL. */
 const char *cmd_help(const char *name);
 
+/* klipper: `board SUBCOMMAND` (cmd-board.c; --config after "board" reaches
+ * it: `board add --config FILE` seeds the board's .config, elsewhere it sets
+ * g->config_file), and the hidden helpers run by flashbay itself. */
+int cmd_board(struct globals *g, int argc, char **argv);
+int cmd_service_guard(struct globals *g, int argc, char **argv);
+int cmd_moonraker_state(struct globals *g, int argc, char **argv);
+
 #endif

@@ -15,7 +15,6 @@
 #include "util.h"
 #include "xalloc.h"
 
-#define CACHE_FILE ".flashbay-build"
 
 /* Find "key" : "value" in JSON text (first occurrence) and copy the value. */
 static bool json_find_string(const char *text, const char *key, char *out, size_t size)
@@ -236,55 +235,9 @@ int klipper_describe_parse(const char *line, char *out, size_t size)
 
 /* ------------------------------------------------------------ build cache */
 
-struct cache_rec {
-	char config_sha256[65], tree[128], name[20], sha256[65], mcu[48], version[80];
-	uint64_t size;
-};
-
-/* Read <OUT>/.flashbay-build; 0, or -errno / -EINVAL. */
-static int cache_read(const struct klipper_paths *kp, struct cache_rec *c)
-{
-	char *path = xasprintf("%s%s", kp->out, CACHE_FILE);
-	struct strbuf text = STRBUF_INIT;
-	int r = read_file(path, &text);
-
-	memset(c, 0, sizeof *c);
-	for (char *l = r ? NULL : text.buf, *next; l && *l; l = next) {
-		char *eq;
-
-		next = strchr(l, '\n');
-		if (next)
-			*next++ = '\0';
-		eq = strchr(l, '=');
-		if (!eq)
-			continue;
-		*eq++ = '\0';
-		if (!strcmp(l, "config_sha256"))
-			snprintf(c->config_sha256, sizeof c->config_sha256, "%s", eq);
-		else if (!strcmp(l, "tree"))
-			snprintf(c->tree, sizeof c->tree, "%s", eq);
-		else if (!strcmp(l, "artifact"))
-			snprintf(c->name, sizeof c->name, "%s", eq);
-		else if (!strcmp(l, "artifact_sha256"))
-			snprintf(c->sha256, sizeof c->sha256, "%s", eq);
-		else if (!strcmp(l, "artifact_size"))
-			c->size = strtoull(eq, NULL, 10);
-		else if (!strcmp(l, "mcu"))
-			snprintf(c->mcu, sizeof c->mcu, "%s", eq);
-		else if (!strcmp(l, "version"))
-			snprintf(c->version, sizeof c->version, "%s", eq);
-	}
-	if (!r && (strlen(c->config_sha256) != 64 || !c->tree[0] || !c->name[0] ||
-		   strchr(c->name, '/')))
-		r = -EINVAL;
-	free(path);
-	strbuf_release(&text);
-	return r;
-}
-
 /* Why the cache cannot be used, or NULL when it can. */
 static const char *cache_miss_reason(const struct klipper_paths *kp, const char *tree_id,
-				     const struct cache_rec *c, struct klipper_artifact *a)
+				     const struct klipper_build_record *c, struct klipper_artifact *a)
 {
 	char cfg_sha[65];
 	uint64_t size;
@@ -295,8 +248,8 @@ static const char *cache_miss_reason(const struct klipper_paths *kp, const char 
 		return "the configuration changed";
 	if (strcmp(tree_id, c->tree))
 		return "the Klipper tree changed";
-	if (!artifact_at(kp, c->name, a) || sha256_file(a->path, a->sha256, &a->size) ||
-	    a->size != c->size || strcmp(a->sha256, c->sha256))
+	if (!artifact_at(kp, c->artifact, a) || sha256_file(a->path, a->sha256, &a->size) ||
+	    a->size != c->artifact_size || strcmp(a->sha256, c->artifact_sha256))
 		return "the firmware file of the last build is gone or changed";
 	return NULL;
 }
@@ -304,7 +257,7 @@ static const char *cache_miss_reason(const struct klipper_paths *kp, const char 
 enum klipper_cache_state klipper_cache_lookup(const struct klipper_paths *kp, const char *tree_id,
 					      struct klipper_artifact *a, struct strbuf *why)
 {
-	struct cache_rec c;
+	struct klipper_build_record c;
 	const char *reason;
 
 	memset(a, 0, sizeof *a);
@@ -316,7 +269,7 @@ enum klipper_cache_state klipper_cache_lookup(const struct klipper_paths *kp, co
 		strbuf_addstr(why, "the Klipper tree has uncommitted changes");
 		return KLIPPER_CACHE_MISS;
 	}
-	if (cache_read(kp, &c)) {
+	if (klipper_last_build(kp, &c)) {
 		strbuf_addstr(why, "no earlier build of this board");
 		return KLIPPER_CACHE_MISS;
 	}
@@ -332,11 +285,11 @@ enum klipper_cache_state klipper_cache_lookup(const struct klipper_paths *kp, co
 
 bool klipper_cache_config_changed(const struct klipper_paths *kp)
 {
-	struct cache_rec c;
+	struct klipper_build_record c;
 	char sha[65];
 	uint64_t size;
 
-	if (cache_read(kp, &c) || sha256_file(kp->config, sha, &size))
+	if (klipper_last_build(kp, &c) || sha256_file(kp->config, sha, &size))
 		return true;
 	return strcmp(sha, c.config_sha256) != 0;
 }
@@ -359,7 +312,7 @@ int klipper_cache_store(const struct klipper_paths *kp, const char *tree_id,
 		    "artifact_size=%" PRIu64 "\nmcu=%s\nversion=%s\n",
 		    cfg_sha, tree_id ? tree_id : "", a->name, a->sha256, a->size, a->dict_mcu,
 		    a->version);
-	path = xasprintf("%s%s", kp->out, CACHE_FILE);
+	path = xasprintf("%s%s", kp->out, KLIPPER_BUILD_RECORD);
 	r = write_file_atomic(path, text.buf, text.len, 0644);
 	if (r)
 		strbuf_addf(err, "cannot write '%s': %s", path, strerror(-r));

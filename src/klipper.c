@@ -415,3 +415,64 @@ int klipper_menuconfig_terminal_check(struct strbuf *err)
 	}
 	return 0;
 }
+
+int klipper_tree_check(const struct klipper_paths *kp, struct strbuf *err)
+{
+	char *mk = xasprintf("%s/Makefile", kp->tree), *kc = xasprintf("%s/src/Kconfig", kp->tree);
+	int r = access(mk, R_OK) == 0 && access(kc, R_OK) == 0 ? 0 : -ENOENT;
+
+	if (r)
+		strbuf_addf(err, "no Klipper tree at '%s' (no Makefile and src/Kconfig there); set "
+			    "[klipper] klipper_dir in flashbay.conf, or the board's klipper_dir", kp->tree);
+	free(mk);
+	free(kc);
+	return r;
+}
+
+/* ------------------------------------------------------------ build record */
+
+/* Store one "name=value" line of the build record. */
+static void record_field(struct klipper_build_record *c, const char *l, const char *v)
+{
+	if (!strcmp(l, "config_sha256"))
+		snprintf(c->config_sha256, sizeof c->config_sha256, "%s", v);
+	else if (!strcmp(l, "tree"))
+		snprintf(c->tree, sizeof c->tree, "%s", v);
+	else if (!strcmp(l, "artifact"))
+		snprintf(c->artifact, sizeof c->artifact, "%s", v);
+	else if (!strcmp(l, "artifact_sha256"))
+		snprintf(c->artifact_sha256, sizeof c->artifact_sha256, "%s", v);
+	else if (!strcmp(l, "artifact_size"))
+		c->artifact_size = strtoull(v, NULL, 10);
+	else if (!strcmp(l, "mcu"))
+		snprintf(c->mcu, sizeof c->mcu, "%s", v);
+	else if (!strcmp(l, "version"))
+		snprintf(c->version, sizeof c->version, "%s", v);
+}
+
+int klipper_last_build(const struct klipper_paths *kp, struct klipper_build_record *c)
+{
+	char *path = xasprintf("%s%s", kp->out, KLIPPER_BUILD_RECORD);
+	struct strbuf text = STRBUF_INIT;
+	int r = read_file(path, &text);
+
+	memset(c, 0, sizeof *c);
+	for (char *l = r ? NULL : text.buf, *next; l && *l; l = next) {
+		char *eq;
+
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		eq = strchr(l, '=');
+		if (eq) {
+			*eq++ = '\0';
+			record_field(c, l, eq);
+		}
+	}
+	if (!r && (strlen(c->config_sha256) != 64 || !c->tree[0] || !c->artifact[0] ||
+		   strchr(c->artifact, '/')))
+		r = -EINVAL;
+	free(path);
+	strbuf_release(&text);
+	return r;
+}

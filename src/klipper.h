@@ -131,6 +131,10 @@ void klipper_katapult_spec(const struct config *cfg, const char *device, const c
 /* git describe --always --dirty in the tree (the build cache's tree id). */
 void klipper_describe_spec(const struct klipper_paths *kp, struct job_spec *spec);
 
+/* 0 if kp->tree looks like a Klipper/Kalico tree (Makefile and src/Kconfig);
+ * else -ENOENT with a message naming the path and the setting to change. */
+int klipper_tree_check(const struct klipper_paths *kp, struct strbuf *err);
+
 /* 0 if menuconfig can draw: stdin and stdout are terminals and TERM is set
  * (and not "dumb"); else -ENOTTY with a message. */
 int klipper_menuconfig_terminal_check(struct strbuf *err);
@@ -165,6 +169,14 @@ int klipper_describe_parse(const char *line, char *out, size_t size);
 
 /* Build cache: <OUT>/.flashbay-build, written after a successful build and
  * check, holding SHA-256 of the config, the tree id and the artifact. */
+#define KLIPPER_BUILD_RECORD ".flashbay-build"
+struct klipper_build_record {
+	char config_sha256[65], tree[128], artifact[20], artifact_sha256[65], mcu[48], version[80];
+	uint64_t artifact_size;
+};
+/* Read the record of the last successful build (klipper.c; no hashing, so
+ * `board show` can use it). 0, -ENOENT, or -EINVAL for a damaged record. */
+int klipper_last_build(const struct klipper_paths *kp, struct klipper_build_record *rec);
 enum klipper_cache_state {
 	KLIPPER_CACHE_HIT,   /* a is filled from the cache and the file is unchanged */
 	KLIPPER_CACHE_MISS,  /* build; why says why */
