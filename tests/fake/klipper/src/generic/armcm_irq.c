@@ -1,1 +1,0 @@
-// fake source: generic/armcm_irq.c

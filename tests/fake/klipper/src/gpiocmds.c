@@ -1,1 +1,0 @@
-// fake source: gpiocmds.c
