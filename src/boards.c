@@ -234,6 +234,23 @@ enum field { F_NAME, F_MCU, F_PATTERN, F_METHOD, F_DIR };
 static const char *const field_names[] = { "name", "mcu", "serial_pattern", "method",
 					   "klipper_dir" };
 
+/* klipper_dir: kept as written, and expanded (~, relative to the file's folder). */
+static void set_dir(struct board *bd, const char *file_dir, const char *v)
+{
+	char *e;
+
+	free(bd->klipper_dir);
+	free(bd->klipper_dir_path);
+	bd->klipper_dir = bd->klipper_dir_path = NULL;
+	if (!*v)
+		return;
+	e = expand_home(v);
+	bd->klipper_dir = xstrdup(v);
+	bd->klipper_dir_path = e[0] == '/' ? e : path_join(file_dir, e);
+	if (e != bd->klipper_dir_path)
+		free(e);
+}
+
 /* Store one validated field value into bd. */
 static void set_field(struct bparse *p, struct board *bd, enum field f, const char *v)
 {
@@ -269,17 +286,7 @@ static void set_field(struct bparse *p, struct board *bd, enum field f, const ch
 			bd->method = (enum board_method)m;
 		break;
 	case F_DIR:
-		free(bd->klipper_dir);
-		free(bd->klipper_dir_path);
-		bd->klipper_dir = bd->klipper_dir_path = NULL;
-		if (*v) {
-			char *e = expand_home(v);
-
-			bd->klipper_dir = xstrdup(v);
-			bd->klipper_dir_path = e[0] == '/' ? e : path_join(p->dir, e);
-			if (e != bd->klipper_dir_path)
-				free(e);
-		}
+		set_dir(bd, p->dir, v);
 		break;
 	}
 	if (msg.len)

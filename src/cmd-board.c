@@ -85,6 +85,7 @@ static int bctx_load(struct bctx *c, const char *sub)
 	return 0;
 }
 
+/* Free what bctx_load() loaded. */
 static void bctx_release(struct bctx *c)
 {
 	if (c->cfg_loaded) {
@@ -214,6 +215,7 @@ static void add_report(struct bctx *c, const struct board *b, const struct klipp
 	free(mcu);
 }
 
+/* board add KEY --mcu MCU --serial-pattern GLOB [...] */
 static int board_add(struct bctx *c, int argc, char **argv)
 {
 	struct add_opts o;
@@ -224,12 +226,15 @@ static int board_add(struct bctx *c, int argc, char **argv)
 
 	if (r || (r = bctx_load(c, "add")))
 		return r;
-	if (boards_add(&c->boards, &o.b, &err) ||
-	    klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o.b.key), &err)) {
+	if (!boards_add(&c->boards, &o.b, &err)) {
+		/* refuse now what make could not build with later */
+		r = klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o.b.key), &err);
+		klipper_paths_release(&kp);
+	}
+	if (err.len) {
 		r = fail("add", EXIT_USAGE, err.buf);
 		goto out;
 	}
-	klipper_paths_release(&kp);
 	if (o.config && (r = add_check_seed(&o, &seed, &kc)))
 		goto out;
 	if (o.config && (r = write_board_config(c, o.b.key, &seed)))
@@ -266,6 +271,7 @@ static int remove_tree(const char *path)
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
 }
 
+/* board remove KEY [--keep-config] */
 static int board_remove(struct bctx *c, int argc, char **argv)
 {
 	const char *key = NULL;
@@ -336,20 +342,26 @@ static enum outcome show_config(const struct board *b, const struct klipper_path
 static void show_build(const struct klipper_paths *kp)
 {
 	struct klipper_build_record rec;
-	char *v;
+	char *v, *t, *a;
 
 	printf("build folder:    %s\n", kp->out);
 	if (klipper_last_build(kp, &rec)) {
 		printf("last build:      none\n");
 		return;
 	}
+	/* the record is a file on disk: sanitise what came from it */
 	v = text_sanitize_dup(rec.version, false);
-	printf("last build:      %s%s, %llu bytes, sha256 %s\n", kp->out, rec.artifact,
+	t = text_sanitize_dup(rec.tree, false);
+	a = text_sanitize_dup(rec.artifact, false);
+	printf("last build:      %s%s, %llu bytes, sha256 %s\n", kp->out, a,
 	       (unsigned long long)rec.artifact_size, rec.artifact_sha256);
-	printf("built from:      %s (Klipper %s)\n", rec.tree, v);
+	printf("built from:      %s (Klipper %s)\n", t, v);
 	free(v);
+	free(t);
+	free(a);
 }
 
+/* board show KEY */
 static int board_show(struct bctx *c, int argc, char **argv)
 {
 	struct klipper_paths kp;
@@ -388,6 +400,7 @@ struct mc_run {
 	struct job_status st;
 };
 
+/* The menuconfig job ended: keep its status, leave the loop. */
 static void mc_done(struct job *job, void *data)
 {
 	struct mc_run *m = data;
@@ -463,6 +476,7 @@ static int menuconfig_report(const struct board *b, const struct klipper_paths *
 	return o == OUTCOME_OK ? EXIT_OK : EXIT_FAIL;
 }
 
+/* board menuconfig KEY */
 static int board_menuconfig(struct bctx *c, int argc, char **argv)
 {
 	struct klipper_paths kp;
@@ -519,6 +533,7 @@ static const struct {
 	{ "menuconfig", board_menuconfig, "menuconfig KEY" },
 };
 
+/* The subcommands' usage lines. */
 static void board_usage(FILE *f)
 {
 	fprintf(f, "Usage: flashbay board SUBCOMMAND [ARGS]\n");

@@ -49,7 +49,8 @@ struct klipper_paths {
 };
 
 /* Fill kp for board b. Refuses (-EINVAL, one message in err) any path that
- * Klipper's make cannot handle (see klipper_path_check()). */
+ * Klipper's make cannot handle (see klipper_path_check()); kp is filled even
+ * then: release it in every case. */
 int klipper_paths_init(struct klipper_paths *kp, const struct config *cfg, const struct board *b,
 		       struct strbuf *err);
 void klipper_paths_release(struct klipper_paths *kp);

@@ -99,6 +99,7 @@ struct jp {
 	int depth;
 };
 
+/* Skip white space. */
 static void jp_ws(struct jp *j)
 {
 	while (isspace((unsigned char)*j->s))
@@ -272,6 +273,7 @@ static int answer(const char *word, const char *text, int code)
 }
 
 #ifdef HAVE_CURL
+/* libcurl write callback: collect the body (at most BODY_MAX). */
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
 	struct strbuf *body = user;

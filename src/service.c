@@ -260,6 +260,7 @@ void service_guard_free(struct service_guard *g)
 
 static volatile sig_atomic_t guard_term, guard_alarm;
 
+/* SIGTERM: act as if flashbay ended; SIGALRM: the start command timed out. */
 static void on_guard_signal(int sig)
 {
 	if (sig == SIGTERM)
@@ -339,12 +340,37 @@ static bool guard_wait(struct guard *gd)
 	return done;
 }
 
+/* Copy the command's output to stderr and out until EOF; SIGALRM kills it. */
+static void guard_collect(int fd, pid_t pid, struct strbuf *out)
+{
+	char buf[512];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+
+		if (n > 0) {
+			(void)write_all(STDERR_FILENO, buf, (size_t)n);
+			if (out->len < 2048)
+				strbuf_add(out, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR && guard_alarm) {
+			guard_alarm = 0;
+			strbuf_addstr(out, "(timed out)\n");
+			kill(-pid, SIGKILL);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+}
+
 /* Run the start command with the timeout; its output to stderr and into out. */
 static int guard_run(struct guard *gd, struct strbuf *out)
 {
 	int p[2], status = 0;
 	pid_t pid;
-	char buf[512];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -365,25 +391,7 @@ static int guard_run(struct guard *gd, struct strbuf *out)
 		return -errno;
 	}
 	alarm((unsigned)((gd->timeout_ms + 999) / 1000));
-	for (;;) {
-		ssize_t n = read(p[0], buf, sizeof buf);
-
-		if (n > 0) {
-			(void)write_all(STDERR_FILENO, buf, (size_t)n);
-			if (out->len < 2048)
-				strbuf_add(out, buf, (size_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR && guard_alarm) {
-			guard_alarm = 0;
-			strbuf_addstr(out, "(timed out)\n");
-			kill(-pid, SIGKILL);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		break;
-	}
+	guard_collect(p[0], pid, out);
 	alarm(0);
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -35,9 +35,9 @@ static void run_verb(const char *verb);
 static void on_job_done(struct job *job, void *data)
 {
 	const char *verb = data;
-	const struct job_status *st = job_status(job);
+	int code = job_status(job)->code;
 
-	printf("%s exit=%d\n", verb, st->code);
+	printf("%s exit=%d\n", verb, code);
 	fflush(stdout);
 	job_free(job);
 	if (!strcmp(verb, "stop")) {
@@ -49,12 +49,12 @@ static void on_job_done(struct job *job, void *data)
 		fflush(stdout);
 		return;
 	}
-	if (st->code == 0 && service_guard_done(guard) == 0)
+	if (code == 0 && service_guard_done(guard) == 0)
 		printf("done sent\n");
 	fflush(stdout);
 	service_guard_free(guard);
 	guard = NULL;
-	loop_quit(L, st->code ? 1 : 0);
+	loop_quit(L, code ? 1 : 0);
 }
 
 /* Run systemctl VERB through a job. */

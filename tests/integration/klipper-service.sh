@@ -23,7 +23,7 @@ ok "$([ ! -s "$T/err" ] && [ ! -e "$GUARD_LOG" ]; echo $?)" "done: the guard say
 
 # flashbay killed with SIGKILL after stopping: the guard starts the service
 : > "$CALLS"
-"$H" > "$T/out" 2> "$T/err" &
+rm -f "$T/out" "$T/err"; "$H" > "$T/out" 2> "$T/err" &
 hp=$!
 helpers="$helpers $hp"
 wait_until 10 grep -q '^waiting' "$T/out"
@@ -42,7 +42,7 @@ is "$(cat "$T/units/klipper" 2>/dev/null; echo $?)" "0" "the unit is active agai
 # several services, stopped and started together (one call each)
 klipper_setup "klipper-1 klipper-2"
 rm -f "$GUARD_LOG"
-"$H" > "$T/out" 2> "$T/err" &
+rm -f "$T/out" "$T/err"; "$H" > "$T/out" 2> "$T/err" &
 hp=$!
 helpers="$helpers $hp"
 wait_until 10 grep -q '^waiting' "$T/out"
@@ -55,7 +55,7 @@ systemctl start klipper-1 klipper-2" "one call per verb with both services"
 
 # not root: sudo -n (FLASHBAY_EUID stands in for geteuid(), CI runs as root)
 klipper_setup
-FLASHBAY_EUID=1000 "$H" > "$T/out" 2> "$T/err" &
+rm -f "$T/out" "$T/err"; FLASHBAY_EUID=1000 "$H" > "$T/out" 2> "$T/err" &
 hp=$!
 helpers="$helpers $hp"
 wait_until 10 grep -q '^waiting' "$T/out"
@@ -71,6 +71,7 @@ systemctl start klipper" "not root: stop and the guard's start go through sudo -
 # (env --default-signal: a background job of sh starts with SIGINT ignored)
 for sig in HUP INT; do
 	klipper_setup
+	rm -f "$T/out" "$T/err"
 	setsid env --default-signal=INT "$H" > "$T/out" 2> "$T/err" &
 	hp=$!
 	helpers="$helpers $hp"
@@ -82,7 +83,7 @@ done
 
 # SIGTERM to the guard itself counts as "not done"
 klipper_setup
-"$H" > "$T/out" 2> "$T/err" &
+rm -f "$T/out" "$T/err"; "$H" > "$T/out" 2> "$T/err" &
 hp=$!
 helpers="$helpers $hp"
 wait_until 10 grep -q '^waiting' "$T/out"
@@ -96,7 +97,7 @@ wait $hp 2>/dev/null
 # a failed restart is shouted, with the command to run by hand
 klipper_setup
 rm -f "$GUARD_LOG"
-FAKE_SYSTEMCTL_FAIL=start "$H" > "$T/out" 2> "$T/err" &
+rm -f "$T/out" "$T/err"; FAKE_SYSTEMCTL_FAIL=start "$H" > "$T/out" 2> "$T/err" &
 hp=$!
 helpers="$helpers $hp"
 wait_until 10 grep -q '^waiting' "$T/out"

@@ -331,6 +331,10 @@ static void specs(void)
 	job_spec_release(&spec);
 	cfg.make_jobs = 0;
 	ok(klipper_make_jobs(&cfg) >= 1, "jobs default: number of CPUs");
+	cfg.make_jobs = 5;
+	is_int(config_read_file(&cfg, put("jobs.conf", "[klipper]\njobs =\n"), true, &err, NULL), 0,
+	       "[klipper] jobs = (empty) is accepted, as the sample config shows it");
+	is_int(cfg.make_jobs, 0, "empty jobs: the number of CPUs");
 
 	is_int(klipper_menuconfig_terminal_check(&err), -ENOTTY, "no terminal here: menuconfig refused");
 	ok(strstr(err.buf, "menuconfig needs a terminal") != NULL, "refusal explained");
