@@ -376,7 +376,7 @@ static int board_show(struct bctx *c, int argc, char **argv)
 		return r;
 	if (!(b = find_board(c, "show", argv[1])))
 		return EXIT_USAGE;
-	name = text_sanitize_dup(b->name ? b->name : "", false);
+	name = text_sanitize_dup(b->name ? b->name : "(none)", false);
 	printf("board:           %s\nname:            %s\nmcu:             %s\n", b->key, name,
 	       b->mcu);
 	printf("serial pattern:  %s\nmethod:          %s%s\n", b->serial_pattern,

@@ -23,6 +23,9 @@
  *   if the start succeeded: service_guard_done(); in every case
  *   service_guard_free(). A failed start without done leaves the guard to try
  *   once more and shout; the engine must shout too (service_failure_message()).
+ *   If nothing was stopped after all (Moonraker refused, a build failed), say
+ *   done as well. Should flashbay die between the guard's start and the stop,
+ *   the guard's start is harmless: starting a running unit does nothing.
  */
 #ifndef FLASHBAY_SERVICE_H
 #define FLASHBAY_SERVICE_H
