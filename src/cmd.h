@@ -42,5 +42,11 @@ const char *cmd_help(const char *name);
 /* Subcommands (cmd-*.c). */
 /* flashbay list [--json] [--all]: the connected boards (cmd-list.c). */
 int cmd_list(struct globals *g, int argc, char **argv);
+/* klipper: `board SUBCOMMAND` (cmd-board.c; --config after "board" reaches
+ * it: `board add --config FILE` seeds the board's .config, elsewhere it sets
+ * g->config_file), and the hidden helpers run by flashbay itself. */
+int cmd_board(struct globals *g, int argc, char **argv);
+int cmd_service_guard(struct globals *g, int argc, char **argv);
+int cmd_moonraker_state(struct globals *g, int argc, char **argv);
 
 #endif

@@ -385,8 +385,10 @@ static void set_number(struct parse *p, const struct key_def *k, void *field, co
 
 	switch (k->type) {
 	case K_UINT:
-		if (!*v && k->off == offsetof(struct config, retry_baud)) {
-			*(unsigned *)field = 0; /* retry_baud = (empty): no retry */
+		if (!*v && (k->off == offsetof(struct config, retry_baud) ||
+			    k->off == offsetof(struct config, make_jobs))) {
+			/* retry_baud = (empty): no retry; jobs = (empty): number of CPUs */
+			*(unsigned *)field = 0;
 		} else if (parse_long(v, k->min, k->max, &n)) {
 			perr(p, "[%s] %s: '%s' is not a whole number from %ld to %ld", k->section,
 			     k->name, v, k->min, k->max);

@@ -17,12 +17,17 @@
 #include "strvec.h"
 #include "util.h"
 
+/* Commands whose name starts with '_' are internal (run by flashbay itself)
+ * and not listed in --help. */
 struct cmd {
 	const char *name;
 	cmd_fn fn;
 	const char *summary;
 	const char *help; /* usage lines after "flashbay NAME" */
 };
+
+/* Commands that take --config (after their name) as their own option. */
+static const char *const own_config_cmds[] = { "board", NULL };
 
 static const struct cmd commands[] = {
 	/* devices */
@@ -55,6 +60,15 @@ static const struct cmd commands[] = {
 	/* history */
 
 	/* klipper */
+	{ "board", cmd_board, "Klipper/Kalico boards: add, remove, show, menuconfig",
+	  "SUBCOMMAND [ARGS]\n"
+	  "  add KEY --mcu MCU --serial-pattern GLOB [--name NAME] [--method M]\n"
+	  "      [--klipper-dir DIR] [--config FILE]\n"
+	  "  remove KEY [--keep-config]\n"
+	  "  show KEY\n"
+	  "  menuconfig KEY\n" },
+	{ "_service-guard", cmd_service_guard, "", "--fd N --log FILE --timeout MS -- COMMAND...\n" },
+	{ "_moonraker-state", cmd_moonraker_state, "", "URL [--timeout MS]\n" },
 
 	{ NULL, NULL, NULL, NULL },
 };
@@ -91,7 +105,8 @@ static void print_help(FILE *f)
 		"Flash firmware onto many USB-connected microcontroller boards at once.\n\n"
 		"Commands:\n");
 	for (const struct cmd *c = commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+		if (c->name[0] != '_')
+			fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n%s\nSee flashbay(1) and flashbay.conf(5).\n", global_help);
 }
 
@@ -229,6 +244,17 @@ static int parse_global(struct globals *g, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* After the name of a command in own_config_cmds, --config belongs to it. */
+static bool owns_config(const struct strvec *sub, const char *arg)
+{
+	if (!sub->n || (strcmp(arg, "--config") && !str_starts_with(arg, "--config=")))
+		return false;
+	for (size_t i = 0; own_config_cmds[i]; i++)
+		if (!strcmp(sub->v[0], own_config_cmds[i]))
+			return true;
+	return false;
+}
+
 /* What main decided to do. */
 enum action { ACT_RUN, ACT_HELP, ACT_VERSION };
 
@@ -249,6 +275,10 @@ static int parse_args(struct globals *g, int argc, char **argv, struct strvec *s
 			continue;
 		}
 		if (!dashdash && a[0] == '-') {
+			if (owns_config(sub, a)) {
+				strvec_push(sub, a);
+				continue;
+			}
 			r = parse_global(g, argc, argv, &i);
 			if (r < 0)
 				return EXIT_USAGE;

@@ -1,0 +1,602 @@
+/* cmd-board.c - `flashbay board SUBCOMMAND`: the Klipper board registry from
+ * the command line, and the hidden helper commands of the Klipper area.
+ *
+ * Subcommands here need neither device discovery nor the engine: add (the
+ * non-interactive form), remove, show, menuconfig. `board list`, the
+ * interactive add wizard, `board build` and `board flash` join the table
+ * below when the engine is wired in.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boards.h"
+#include "cmd.h"
+#include "config.h"
+#include "job.h"
+#include "klipper.h"
+#include "loop.h"
+#include "moonraker.h"
+#include "service.h"
+#include "text.h"
+#include "util.h"
+#include "xalloc.h"
+
+/* Everything a board subcommand works with. */
+struct bctx {
+	struct globals *g;
+	struct config cfg;
+	struct boards boards;
+	bool cfg_loaded;
+};
+
+/* Print untrusted text (may hold several lines) to f, sanitised per line. */
+static void print_lines(FILE *f, const char *prefix, const char *text)
+{
+	const char *l = text;
+
+	while (l && *l) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		struct strbuf sb = STRBUF_INIT;
+
+		text_sanitize(&sb, l, n, false);
+		fprintf(f, "%s%s\n", prefix, sb.buf);
+		strbuf_release(&sb);
+		l = nl ? nl + 1 : NULL;
+	}
+}
+
+/* "flashbay board SUB: message" on stderr, sanitised; returns code. */
+static int fail(const char *sub, int code, const char *msg)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	text_sanitize(&sb, msg, strlen(msg), false);
+	fprintf(stderr, "flashbay board %s: %s\n", sub, sb.buf);
+	strbuf_release(&sb);
+	return code;
+}
+
+/* Load the configuration and the registry; on error print it and return EXIT_USAGE. */
+static int bctx_load(struct bctx *c, const char *sub)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = cmd_load_config(c->g, &c->cfg);
+
+	if (r)
+		return r;
+	c->cfg_loaded = true;
+	boards_init(&c->boards, c->cfg.boards_file);
+	if (boards_load(&c->boards, &err)) {
+		print_lines(stderr, "", err.buf);
+		fprintf(stderr, "flashbay board %s: the board registry has errors; nothing was changed\n",
+			sub);
+		strbuf_release(&err);
+		return EXIT_USAGE;
+	}
+	strbuf_release(&err);
+	return 0;
+}
+
+/* Free what bctx_load() loaded. */
+static void bctx_release(struct bctx *c)
+{
+	if (c->cfg_loaded) {
+		boards_release(&c->boards);
+		config_release(&c->cfg);
+	}
+}
+
+/* The board named by key, or NULL after saying so. */
+static struct board *find_board(struct bctx *c, const char *sub, const char *key)
+{
+	struct board *b = boards_find(&c->boards, key);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!b) {
+		strbuf_addf(&sb, "no board named '%s' in %s", key, c->boards.path);
+		fail(sub, EXIT_USAGE, sb.buf);
+		strbuf_release(&sb);
+	}
+	return b;
+}
+
+/* The method the engine will use for b. */
+static const char *effective_method(const struct bctx *c, const struct board *b)
+{
+	if (b->method != BOARD_METHOD_DEFAULT)
+		return board_method_name(b->method);
+	return c->cfg.default_method ? c->cfg.default_method : "katapult";
+}
+
+/* ------------------------------------------------------------ add */
+
+struct add_opts {
+	struct board b;
+	const char *config;
+};
+
+/* Parse `add KEY --mcu ... `; 0 or EXIT_USAGE. */
+static int add_parse(int argc, char **argv, struct add_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char **slot = !strcmp(a, "--mcu") ? (const char **)&o->b.mcu
+				  : !strcmp(a, "--serial-pattern") ? (const char **)&o->b.serial_pattern
+				  : !strcmp(a, "--name") ? (const char **)&o->b.name
+				  : !strcmp(a, "--klipper-dir") ? (const char **)&o->b.klipper_dir
+				  : !strcmp(a, "--config") ? &o->config : NULL;
+
+		if (!strcmp(a, "--method")) {
+			int m = v ? board_method_from_name(v) : -1;
+
+			if (m < 0)
+				return cmd_usage_error("board add", "--method: one of katapult, make_flash, default");
+			o->b.method = (enum board_method)m;
+			i++;
+		} else if (slot) {
+			if (!v)
+				return cmd_usage_error("board add", "option '%s' needs a value", a);
+			*slot = v;
+			i++;
+		} else if (a[0] == '-') {
+			return cmd_usage_error("board add", "unknown option '%s'", a);
+		} else if (!o->b.key) {
+			o->b.key = (char *)a;
+		} else {
+			return cmd_usage_error("board add", "only one KEY, got '%s' too", a);
+		}
+	}
+	if (!o->b.key || !o->b.mcu || !o->b.serial_pattern)
+		return cmd_usage_error("board add", "needs KEY, --mcu MCU and --serial-pattern GLOB "
+				       "(e.g. board add octopus --mcu stm32h723 --serial-pattern "
+				       "'usb-Klipper_stm32h723xx_29001A001151313531383332*')");
+	return 0;
+}
+
+/* --config FILE: read it and check its MCU against the board's; text gets its bytes. */
+static int add_check_seed(const struct add_opts *o, struct strbuf *text, struct klipper_kconfig *kc)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = klipper_kconfig_read(o->config, kc, &err);
+
+	if (r == -ENOENT)
+		strbuf_addf(&err, "cannot read '%s': No such file or directory", o->config);
+	if (!r && !klipper_mcu_matches(o->b.mcu, kc->mcu))
+		strbuf_addf(&err, "'%s' is a configuration for %s (CONFIG_MCU), not for --mcu %s; "
+			    "nothing was registered", o->config, kc->mcu, o->b.mcu);
+	if (!err.len && read_file(o->config, text))
+		strbuf_addf(&err, "cannot read '%s'", o->config);
+	if (err.len) {
+		fail("add", EXIT_USAGE, err.buf);
+		strbuf_release(&err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Write the seed config for key; 0 or EXIT_FAIL after saying why. */
+static int write_board_config(struct bctx *c, const char *key, const struct strbuf *text)
+{
+	char *d = klipper_config_dir(&c->cfg, key), *path = klipper_config_path(&c->cfg, key);
+	int r = mkdir_p(d, 0755);
+
+	if (!r)
+		r = write_file_atomic(path, text->buf, text->len, 0644);
+	if (r)
+		fprintf(stderr, "flashbay board add: cannot write '%s': %s\n", path, strerror(-r));
+	free(d);
+	free(path);
+	return r ? EXIT_FAIL : 0;
+}
+
+/* Summary lines after add. */
+static void add_report(struct bctx *c, const struct board *b, const struct klipper_kconfig *kc)
+{
+	char *path = klipper_config_path(&c->cfg, b->key), *mcu = text_sanitize_dup(kc->mcu, false);
+
+	printf("Registered board '%s': mcu %s, serial pattern %s, method %s\n", b->key, b->mcu,
+	       b->serial_pattern, effective_method(c, b));
+	if (kc->mcu[0])
+		printf("Configuration: %s (CONFIG_MCU %s)\n", path, mcu);
+	else if (access(path, R_OK) == 0)
+		printf("Configuration: %s (kept from before)\n", path);
+	else
+		printf("No configuration yet: run 'flashbay board menuconfig %s'\n", b->key);
+	free(path);
+	free(mcu);
+}
+
+/* board add KEY --mcu MCU --serial-pattern GLOB [...] */
+static int board_add(struct bctx *c, int argc, char **argv)
+{
+	struct add_opts o;
+	struct strbuf err = STRBUF_INIT, seed = STRBUF_INIT;
+	struct klipper_kconfig kc = { 0 };
+	struct klipper_paths kp;
+	int r = add_parse(argc, argv, &o);
+
+	if (r || (r = bctx_load(c, "add")))
+		return r;
+	if (!boards_add(&c->boards, &o.b, &err)) {
+		/* refuse now what make could not build with later */
+		r = klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o.b.key), &err);
+		klipper_paths_release(&kp);
+	}
+	if (err.len) {
+		r = fail("add", EXIT_USAGE, err.buf);
+		goto out;
+	}
+	if (o.config && (r = add_check_seed(&o, &seed, &kc)))
+		goto out;
+	if (o.config && (r = write_board_config(c, o.b.key, &seed)))
+		goto out;
+	if (boards_save(&c->boards, &err)) {
+		r = fail("add", EXIT_FAIL, err.buf);
+		goto out;
+	}
+	add_report(c, boards_find(&c->boards, o.b.key), &kc);
+out:
+	strbuf_release(&err);
+	strbuf_release(&seed);
+	return r;
+}
+
+/* ------------------------------------------------------------ remove */
+
+/* nftw callback: remove one entry (depth first). */
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* rm -r of a folder flashbay owns; 0 if it is gone. */
+static int remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+}
+
+/* board remove KEY [--keep-config] */
+static int board_remove(struct bctx *c, int argc, char **argv)
+{
+	const char *key = NULL;
+	bool keep = false;
+	struct strbuf err = STRBUF_INIT;
+	char *cdir, *bdir;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--keep-config"))
+			keep = true;
+		else if (argv[i][0] == '-' || key)
+			return cmd_usage_error("board remove", "usage: board remove KEY [--keep-config]");
+		else
+			key = argv[i];
+	}
+	if (!key)
+		return cmd_usage_error("board remove", "which board? (board remove KEY)");
+	if ((r = bctx_load(c, "remove")))
+		return r;
+	if (!find_board(c, "remove", key))
+		return EXIT_USAGE;
+	boards_remove(&c->boards, key);
+	if (boards_save(&c->boards, &err)) {
+		r = fail("remove", EXIT_FAIL, err.buf);
+		strbuf_release(&err);
+		return r;
+	}
+	cdir = klipper_config_dir(&c->cfg, key);
+	bdir = klipper_build_dir(&c->cfg, key);
+	printf("Removed board '%s'\n", key);
+	remove_tree(bdir);
+	if (keep) {
+		printf("Kept its configuration in %s\n", cdir);
+	} else if ((r = remove_tree(cdir))) {
+		fprintf(stderr, "flashbay board remove: cannot delete '%s': %s\n", cdir, strerror(-r));
+		r = EXIT_FAIL;
+	} else {
+		printf("Deleted its configuration %s\n", cdir);
+	}
+	free(cdir);
+	free(bdir);
+	return r;
+}
+
+/* ------------------------------------------------------------ show */
+
+/* The "config:" line(s) of show; returns the config check's outcome. */
+static enum outcome show_config(const struct board *b, const struct klipper_paths *kp)
+{
+	struct klipper_kconfig kc;
+	struct strbuf err = STRBUF_INIT;
+	enum outcome o = klipper_config_check(b, kp->config, &kc, &err);
+	char *mcu = text_sanitize_dup(kc.mcu, false);
+
+	printf("config:          %s\n", kp->config);
+	if (o == OUTCOME_OK)
+		printf("config mcu:      %s (matches), builds %s%s\n", mcu, kc.artifact,
+		       kc.has_bootloader ? " with a bootloader offset" : ", no bootloader");
+	else
+		print_lines(stdout, "config problem:  ", err.buf);
+	free(mcu);
+	strbuf_release(&err);
+	return o;
+}
+
+/* The "last build:" lines of show. */
+static void show_build(const struct klipper_paths *kp)
+{
+	struct klipper_build_record rec;
+	char *v, *t, *a;
+
+	printf("build folder:    %s\n", kp->out);
+	if (klipper_last_build(kp, &rec)) {
+		printf("last build:      none\n");
+		return;
+	}
+	/* the record is a file on disk: sanitise what came from it */
+	v = text_sanitize_dup(rec.version, false);
+	t = text_sanitize_dup(rec.tree, false);
+	a = text_sanitize_dup(rec.artifact, false);
+	printf("last build:      %s%s, %llu bytes, sha256 %s\n", kp->out, a,
+	       (unsigned long long)rec.artifact_size, rec.artifact_sha256);
+	printf("built from:      %s (Klipper %s)\n", t, v);
+	free(v);
+	free(t);
+	free(a);
+}
+
+/* board show KEY */
+static int board_show(struct bctx *c, int argc, char **argv)
+{
+	struct klipper_paths kp;
+	struct strbuf err = STRBUF_INIT;
+	const struct board *b;
+	char *name;
+	int r;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return cmd_usage_error("board show", "usage: board show KEY");
+	if ((r = bctx_load(c, "show")))
+		return r;
+	if (!(b = find_board(c, "show", argv[1])))
+		return EXIT_USAGE;
+	name = text_sanitize_dup(b->name ? b->name : "(none)", false);
+	printf("board:           %s\nname:            %s\nmcu:             %s\n", b->key, name,
+	       b->mcu);
+	printf("serial pattern:  %s\nmethod:          %s%s\n", b->serial_pattern,
+	       effective_method(c, b), b->method == BOARD_METHOD_DEFAULT ? " (default)" : "");
+	free(name);
+	r = klipper_paths_init(&kp, &c->cfg, b, &err);
+	printf("klipper tree:    %s\n", kp.tree);
+	if (r)
+		print_lines(stdout, "path problem:    ", err.buf);
+	show_config(b, &kp);
+	show_build(&kp);
+	klipper_paths_release(&kp);
+	strbuf_release(&err);
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ menuconfig */
+
+struct mc_run {
+	struct loop *loop;
+	struct job_status st;
+};
+
+/* The menuconfig job ended: keep its status, leave the loop. */
+static void mc_done(struct job *job, void *data)
+{
+	struct mc_run *m = data;
+
+	m->st = *job_status(job);
+	job_free(job);
+	loop_quit(m->loop, 0);
+}
+
+/* Run the interactive menuconfig job on a loop of its own; 0 or -errno. */
+static int run_menuconfig(const struct klipper_paths *kp, struct job_status *st)
+{
+	static const struct job_ops ops = { .done = mc_done };
+	struct job_spec spec = JOB_SPEC_INIT;
+	struct mc_run m = { .loop = loop_new() };
+	struct job *job;
+	struct strbuf err = STRBUF_INIT;
+	int r;
+
+	klipper_menuconfig_spec(kp, &spec);
+	r = job_start(m.loop, &spec, &ops, &m, &job);
+	if (r) {
+		job_spawn_error(&err, spec.argv.v[0], r);
+		fail("menuconfig", 0, err.buf);
+	} else {
+		loop_run(m.loop);
+		*st = m.st;
+	}
+	strbuf_release(&err);
+	job_spec_release(&spec);
+	loop_free(m.loop);
+	return r;
+}
+
+/* A board without a config gets a seed for its MCU first (so make does not
+ * create Klipper's AVR default); true if one was written. */
+static bool seed_config(const struct klipper_paths *kp, const struct board *b)
+{
+	struct strbuf seed = STRBUF_INIT;
+	char *dir = path_dirname(kp->config);
+	bool seeded = false;
+
+	if (access(kp->config, F_OK) < 0 && errno == ENOENT) {
+		klipper_seed_config(b->mcu, &seed);
+		seeded = !mkdir_p(dir, 0755) &&
+			 !write_file_atomic(kp->config, seed.buf, seed.len, 0644);
+	}
+	free(dir);
+	strbuf_release(&seed);
+	return seeded;
+}
+
+/* After menuconfig: saved or not, and the MCU check. */
+static int menuconfig_report(const struct board *b, const struct klipper_paths *kp, bool saved,
+			     bool seeded)
+{
+	struct strbuf err = STRBUF_INIT;
+	enum outcome o;
+
+	if (seeded && !saved) {
+		unlink(kp->config);
+		printf("Configuration not saved; board '%s' still has no configuration\n", b->key);
+		return EXIT_FAIL;
+	}
+	printf(saved ? "Configuration saved: %s\n" : "Configuration not changed: %s\n", kp->config);
+	o = klipper_config_check(b, kp->config, NULL, &err);
+	if (o == OUTCOME_OK) {
+		printf("MCU check: the configuration matches board '%s' (mcu %s)\n", b->key, b->mcu);
+	} else {
+		print_lines(stderr, "flashbay board menuconfig: ", err.buf);
+	}
+	strbuf_release(&err);
+	return o == OUTCOME_OK ? EXIT_OK : EXIT_FAIL;
+}
+
+/* board menuconfig KEY */
+static int board_menuconfig(struct bctx *c, int argc, char **argv)
+{
+	struct klipper_paths kp;
+	struct klipper_snapshot snap;
+	struct strbuf err = STRBUF_INIT;
+	struct job_status st = { 0 };
+	const struct board *b;
+	bool seeded;
+	int r;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return cmd_usage_error("board menuconfig", "usage: board menuconfig KEY");
+	if ((r = bctx_load(c, "menuconfig")))
+		return r;
+	if (!(b = find_board(c, "menuconfig", argv[1])))
+		return EXIT_USAGE;
+	if (klipper_paths_init(&kp, &c->cfg, b, &err) || klipper_tree_check(&kp, &err) ||
+	    klipper_menuconfig_terminal_check(&err)) {
+		r = fail("menuconfig", EXIT_USAGE, err.buf);
+		goto out;
+	}
+	seeded = seed_config(&kp, b);
+	klipper_snapshot_take(&snap, kp.config);
+	if (run_menuconfig(&kp, &st)) {
+		r = EXIT_FAIL;
+	} else {
+		if (st.code)
+			fprintf(stderr, "flashbay board menuconfig: make menuconfig failed (exit %d)\n",
+				st.code);
+		r = menuconfig_report(b, &kp, klipper_snapshot_changed(&snap, kp.config), seeded);
+		if (st.code)
+			r = EXIT_FAIL;
+	}
+	if (r && seeded && !klipper_snapshot_changed(&snap, kp.config))
+		unlink(kp.config);
+	klipper_snapshot_release(&snap);
+out:
+	klipper_paths_release(&kp);
+	strbuf_release(&err);
+	return r;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static const struct {
+	const char *name;
+	int (*fn)(struct bctx *c, int argc, char **argv);
+	const char *usage;
+} subs[] = {
+	{ "add", board_add,
+	  "add KEY --mcu MCU --serial-pattern GLOB [--name NAME] [--method M] [--klipper-dir DIR] [--config FILE]" },
+	{ "remove", board_remove, "remove KEY [--keep-config]" },
+	{ "show", board_show, "show KEY" },
+	{ "menuconfig", board_menuconfig, "menuconfig KEY" },
+};
+
+/* The subcommands' usage lines. */
+static void board_usage(FILE *f)
+{
+	fprintf(f, "Usage: flashbay board SUBCOMMAND [ARGS]\n");
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
+		fprintf(f, "  flashbay board %s\n", subs[i].usage);
+}
+
+/* For subcommands other than add, --config keeps its global meaning. */
+static int take_global_config(struct globals *g, int *argc, char **argv)
+{
+	int w = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (str_starts_with(argv[i], "--config=")) {
+			g->config_file = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= *argc)
+				return cmd_usage_error("board", "option '--config' needs a value");
+			g->config_file = argv[++i];
+		} else {
+			argv[w++] = argv[i];
+		}
+	}
+	*argc = w;
+	return 0;
+}
+
+int cmd_board(struct globals *g, int argc, char **argv)
+{
+	struct bctx c = { .g = g };
+	int r;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		board_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		if (strcmp(argv[1], subs[i].name))
+			continue;
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf("Usage: flashbay board %s\n", subs[i].usage);
+			return EXIT_OK;
+		}
+		argc--;
+		argv++;
+		if (strcmp(subs[i].name, "add") && (r = take_global_config(g, &argc, argv)))
+			return r;
+		r = subs[i].fn(&c, argc, argv);
+		bctx_release(&c);
+		return r;
+	}
+	return cmd_usage_error("board", "unknown subcommand '%s' (add, remove, show, menuconfig)",
+			       argv[1]);
+}
+
+int cmd_service_guard(struct globals *g, int argc, char **argv)
+{
+	(void)g;
+	return service_guard_main(argc, argv);
+}
+
+int cmd_moonraker_state(struct globals *g, int argc, char **argv)
+{
+	(void)g;
+	return moonraker_state_main(argc, argv);
+}

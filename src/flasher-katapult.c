@@ -1,0 +1,275 @@
+/* flasher-katapult.c - reading Katapult's flashtool.py.
+ *
+ * stdout (see tests/fixtures/klipper/transcripts/flashtool-*.txt):
+ *   Connecting to Serial Device DEV, baud 250000
+ *   [Detected USB device running Klipper / Requesting USB bootloader for DEV...
+ *    Waiting for USB Reconnect.....done / ...timed out
+ *    Detected new USB Device: ... / Katapult detected on ... | Device is not Katapult, exiting...]
+ *   Detected Klipper binary version V, MCU: M      (only for a file named klipper.bin)
+ *   Attempting to connect to bootloader / Katapult Connected / Software Version: ...
+ *   MCU type: stm32h723xx
+ *   Flashing 'FILE'...  [  then 50 '#' written one at a time, no newline  ]
+ *   Write complete: N pages / Verifying (block count = N)...  [ 50 '#' ]
+ *   Verification Complete: SHA = ... / Programming Complete
+ * stderr on failure: "ERROR:root:Flash Tool Error", a Python traceback, and
+ * "FlashError: <message>" (possibly continued on the next lines); a chained
+ * failure has two tracebacks, and the first FlashError is the cause.
+ */
+#include "autoconf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "klipper.h"
+#include "util.h"
+
+/* p->pass: the bar (0 none, 1 flash, 2 verify) in the low byte, flags above. */
+#define KP_BAR_MASK     0xff
+#define KP_FLASHERROR   0x100 /* the first FlashError has been taken */
+#define KP_CONTINUE     0x200 /* lines after it continue its message */
+#define KP_TRACEBACK    0x400 /* a Python traceback was seen */
+#define KP_EXCEPTION    0x800 /* the message came from a non-FlashError exception */
+
+/* Record a failure class and message, unless one is already known. */
+static void kp_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void kp_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->error != OUTCOME_OK)
+		return;
+	p->error = o;
+	va_start(ap, fmt);
+	vsnprintf(p->message, sizeof p->message, fmt, ap);
+	va_end(ap);
+}
+
+/* The class of a FlashError message. */
+static enum outcome classify_flash_error(const char *m)
+{
+	static const struct {
+		const char *needle;
+		enum outcome o;
+	} rules[] = {
+		{ "No Serial Device found", OUTCOME_NO_PORT },
+		{ "No permission", OUTCOME_PERMISSION },
+		{ "Permission denied", OUTCOME_PERMISSION },
+		{ "Device or resource busy", OUTCOME_PORT_BUSY },
+		{ "Could not exclusively lock", OUTCOME_PORT_BUSY },
+		{ "Resource temporarily unavailable", OUTCOME_PORT_BUSY },
+		{ " in use", OUTCOME_PORT_BUSY },
+		{ "Unable to open serial port", OUTCOME_NO_PORT },
+		{ "does not match MCU", OUTCOME_MCU_MISMATCH },
+		{ "Error sending command [CONNECT]", OUTCOME_NO_SYNC },
+		{ "Error sending command [", OUTCOME_STOPPED_RESPONDING },
+		{ "Flash write failed", OUTCOME_STOPPED_RESPONDING },
+		{ "Block Request Error", OUTCOME_VERIFY_FAILED },
+		{ "Checksum mismatch", OUTCOME_VERIFY_FAILED },
+		{ "pyserial python package was not found", OUTCOME_TOOL_MISSING },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		if (strstr(m, rules[i].needle))
+			return rules[i].o;
+	return OUTCOME_OTHER;
+}
+
+/* A "[####" bar line (partial or complete): percent of the current pass. */
+static void kp_bar(struct flash_progress *p, const char *line)
+{
+	int hashes = 0, bar = p->pass & KP_BAR_MASK;
+	double pct;
+
+	for (const char *c = line + 1; *c == '#'; c++)
+		hashes++;
+	p->pass_hashes = hashes;
+	pct = hashes * 2.0;
+	if (pct > 100)
+		pct = 100;
+	p->image_pct = pct;
+	p->overall_pct = bar >= 2 ? 50 + pct / 2 : pct / 2;
+	if (bar >= 2 && pct >= 100)
+		p->overall_pct = 100;
+}
+
+/* Collapse runs of spaces in the message and drop trailing ones. */
+static void squeeze(char *m)
+{
+	char *w = m;
+
+	for (const char *r = m; *r; r++)
+		if (*r != ' ' || (w > m && w[-1] != ' '))
+			*w++ = *r;
+	while (w > m && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
+/* Append a continuation line to the FlashError message. */
+static void kp_continue(struct flash_progress *p, const char *line)
+{
+	size_t n = strlen(p->message);
+
+	while (*line == ' ')
+		line++;
+	if (!*line || n + 2 >= sizeof p->message)
+		return;
+	snprintf(p->message + n, sizeof p->message - n, "%s%s", n ? " " : "", line);
+	squeeze(p->message);
+}
+
+/* A line that names an exception ("FooError: msg", "KeyboardInterrupt"). */
+static const char *exception_message(const char *line)
+{
+	const char *c = line, *colon;
+
+	while ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+	       *c == '_' || *c == '.')
+		c++;
+	colon = c;
+	if (colon == line)
+		return NULL;
+	if (!*colon && (str_ends_with(line, "Interrupt") || str_ends_with(line, "Error")))
+		return line;
+	if (colon[0] != ':' || colon[1] != ' ')
+		return NULL;
+	if (!strstr(line, "Error") && !strstr(line, "Exception"))
+		return NULL;
+	return line;
+}
+
+/* stderr: the traceback and the FlashError message. */
+static void kp_stderr(struct flash_progress *p, const char *line)
+{
+	const char *exc;
+
+	if (str_starts_with(line, "ERROR:root:") || str_starts_with(line, "Traceback ")) {
+		p->pass = (p->pass | KP_TRACEBACK) & ~KP_CONTINUE;
+		return;
+	}
+	if (str_starts_with(line, "During handling of the above exception")) {
+		p->pass &= ~KP_CONTINUE;
+		return;
+	}
+	if (str_starts_with(line, "FlashError: ")) {
+		if (p->pass & KP_FLASHERROR) {
+			p->pass &= ~KP_CONTINUE; /* a follow-up failure: keep the cause */
+			return;
+		}
+		p->pass |= KP_FLASHERROR | KP_CONTINUE;
+		if (p->error == OUTCOME_OK)
+			p->error = classify_flash_error(line + 12);
+		snprintf(p->message, sizeof p->message, "%s", line + 12);
+		squeeze(p->message);
+		return;
+	}
+	if (p->pass & KP_CONTINUE) {
+		if (!str_starts_with(line, "  File ") && !str_starts_with(line, "    "))
+			kp_continue(p, line);
+		return;
+	}
+	if (strstr(line, "can't open file") && strstr(line, "flashtool.py")) {
+		kp_fail(p, OUTCOME_TOOL_MISSING, "Katapult's flashtool.py is missing (%s)", line);
+		return;
+	}
+	exc = (p->pass & KP_TRACEBACK) && !(p->pass & KP_FLASHERROR) ? exception_message(line) : NULL;
+	if (exc && p->error == OUTCOME_OK) {
+		kp_fail(p, OUTCOME_OTHER, "%s", exc);
+		p->pass |= KP_EXCEPTION;
+	}
+}
+
+/* stdout: phases, bars, facts and the few failures told there. */
+static void kp_stdout(struct flash_progress *p, const char *line, bool partial)
+{
+	int bar = p->pass & KP_BAR_MASK;
+
+	if (line[0] == '[') {
+		kp_bar(p, line);
+		return;
+	}
+	if (partial)
+		return; /* "Waiting for USB Reconnect...." grows dot by dot: wait for its end */
+	if (str_starts_with(line, "Connecting to Serial Device") ||
+	    str_starts_with(line, "Attempting to connect") ||
+	    str_starts_with(line, "Requesting USB bootloader")) {
+		p->phase = PHASE_CONNECT;
+	} else if (str_starts_with(line, "Flashing '")) {
+		p->phase = PHASE_FLASH;
+		p->pass = (p->pass & ~KP_BAR_MASK) | (bar < 1 ? 1 : bar);
+		p->image = p->image ? p->image : 1;
+		p->image_pct = 0;
+	} else if (str_starts_with(line, "Write complete")) {
+		p->image_pct = 100;
+		p->overall_pct = 50;
+		p->bytes_written = p->bytes_total;
+	} else if (str_starts_with(line, "Verifying")) {
+		p->phase = PHASE_VERIFY;
+		p->pass = (p->pass & ~KP_BAR_MASK) | 2;
+		p->image_pct = 0;
+	} else if (str_starts_with(line, "Verification Complete")) {
+		p->verified++;
+		p->overall_pct = 100;
+	} else if (!strcmp(line, "Programming Complete")) {
+		p->complete = true;
+		p->overall_pct = 100;
+	} else if (str_starts_with(line, "MCU type: ")) {
+		snprintf(p->facts.mcu, sizeof p->facts.mcu, "%s", line + 10);
+	} else if (str_starts_with(line, "Software Version: ")) {
+		snprintf(p->facts.tool_version, sizeof p->facts.tool_version, "%s", line + 18);
+	} else if (strstr(line, "in use by another program")) {
+		kp_fail(p, OUTCOME_PORT_BUSY, "%s", line);
+	} else if (str_starts_with(line, "Device is not Katapult")) {
+		kp_fail(p, OUTCOME_NOT_IN_BOOTLOADER,
+			"the board did not enter the Katapult bootloader (%s)", line);
+	} else if (str_starts_with(line, "Waiting for USB Reconnect") &&
+		   str_ends_with(line, "timed out")) {
+		kp_fail(p, OUTCOME_NOT_IN_BOOTLOADER,
+			"the board did not come back in the Katapult bootloader (timed out waiting for the USB reconnect)");
+	}
+}
+
+/* The job.h line callback, for both streams. */
+static void katapult_parse(struct flash_progress *p, enum job_stream stream, const char *line,
+			   size_t len, bool partial)
+{
+	(void)len;
+	if (stream == JOB_STDERR) {
+		if (!partial)
+			kp_stderr(p, line);
+		return;
+	}
+	kp_stdout(p, line, partial);
+}
+
+/* The outcome once flashtool.py has ended. */
+static enum outcome katapult_finish(struct flash_progress *p, const struct job_status *st)
+{
+	if (p->error != OUTCOME_OK)
+		return p->error;
+	if (st->code == 0 && !st->signo && p->complete)
+		return OUTCOME_OK;
+	if (st->code == 0 && !st->signo)
+		kp_fail(p, OUTCOME_OTHER, "flashtool.py ended (exit 0) without 'Programming Complete'");
+	else if (st->signo)
+		kp_fail(p, OUTCOME_OTHER, "flashtool.py was killed by signal %d", st->signo);
+	else
+		kp_fail(p, OUTCOME_OTHER, "flashtool.py failed (exit %d)", st->code);
+	return p->error;
+}
+
+const struct flasher flasher_katapult = {
+	.name = "katapult",
+	.method = "katapult",
+	.parse = katapult_parse,
+	.finish = katapult_finish,
+};
+
+void flasher_katapult_parse_line(struct flash_progress *p, enum job_stream stream,
+				 const char *line, size_t len, bool partial)
+{
+	katapult_parse(p, stream, line, len, partial);
+}

@@ -1,0 +1,1 @@
+// fake source: avr/main.c

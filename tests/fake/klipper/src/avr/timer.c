@@ -1,0 +1,1 @@
+// fake source: avr/timer.c

@@ -1,0 +1,1 @@
+// fake source: generic/armcm_boot.c

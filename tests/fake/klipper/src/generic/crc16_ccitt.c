@@ -1,0 +1,1 @@
+// fake source: generic/crc16_ccitt.c

@@ -1,0 +1,1 @@
+// fake source: linux/console.c

@@ -1,0 +1,1 @@
+// fake source: rp2040/watchdog.c

@@ -1,0 +1,1 @@
+// fake source: stm32/usbotg.c
