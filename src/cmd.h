@@ -35,4 +35,9 @@ int cmd_load_config(struct globals *g, struct config *cfg);
 /* The help text of a subcommand (for --help), or NULL. */
 const char *cmd_help(const char *name);
 
+/* history: cmd-stats.c, cmd-history.c, cmd-export.c */
+int cmd_stats(struct globals *g, int argc, char **argv);
+int cmd_history(struct globals *g, int argc, char **argv);
+int cmd_export(struct globals *g, int argc, char **argv);
+
 #endif
