@@ -6,6 +6,7 @@
  *   history-write.c    begin, finish, record, reset; board grouping
  *   history-stats.c    counters, stats, periods
  *   history-rows.c     walking rows for `history` and `export`
+ *   history-checkpoint.c  WAL checkpoints in a thread, off the loop
  */
 #ifndef FLASHBAY_HISTORY_INTERNAL_H
 #define FLASHBAY_HISTORY_INTERNAL_H
@@ -45,6 +46,7 @@ struct history {
 	int recovered;
 	int batch; /* depth of history_batch_begin() */
 	sqlite3_stmt *stmt[HS__COUNT];
+	struct history_checkpointer *checkpointer; /* NULL: SQLite's own checkpoints */
 };
 
 /* The cached statement of slot (prepared from sql on first use), reset and
@@ -83,6 +85,11 @@ char *history_owner_self(void);
 bool history_owner_alive(const char *owner, const char *self);
 /* Mark rows left running by dead processes as interrupted. */
 int history_recover(struct history *h, struct strbuf *err);
+
+/* Run WAL checkpoints in a thread instead of inside commits (writers);
+ * without a thread SQLite's automatic checkpoints stay on. */
+void history_checkpointer_start(struct history *h);
+void history_checkpointer_stop(struct history *h);
 
 /* The current period number, or -errno. */
 int64_t history_current_period(struct history *h);

@@ -184,11 +184,13 @@ int history_batch_end(struct history *h, bool commit, struct strbuf *err)
 }
 
 /* WAL, synchronous=NORMAL (consistent after a power cut; commits do not wait
- * for the disk, so a write on the loop takes well under a millisecond). */
+ * for the disk, so a write on the loop takes well under a millisecond);
+ * savepoint journals in memory. */
 static int set_journal(struct history *h, struct strbuf *err)
 {
 	if (history_exec(h, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
-	    history_exec(h, "PRAGMA synchronous=NORMAL") != SQLITE_OK)
+	    history_exec(h, "PRAGMA synchronous=NORMAL") != SQLITE_OK ||
+	    history_exec(h, "PRAGMA temp_store=MEMORY") != SQLITE_OK)
 		return history_fail(h, "open", err);
 	return 0;
 }
@@ -209,7 +211,8 @@ static int make_folder(const char *path, struct strbuf *err)
 /* Open the file itself: the handle, extended codes, busy timeout. */
 static int open_db(struct history *h, bool create, struct strbuf *err)
 {
-	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	/* one thread uses this connection (the checkpointer has its own) */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(h->path, &h->db, flags, NULL);
 
 	if (!h->db)
@@ -243,6 +246,8 @@ static int open_common(const char *path, bool writer, struct history **out, stru
 	if (!r && writer) {
 		h->owner = history_owner_self();
 		r = history_recover(h, err);
+		if (!r)
+			history_checkpointer_start(h);
 	}
 	if (r < 0) {
 		history_close(h);
@@ -296,6 +301,7 @@ void history_close(struct history *h)
 {
 	if (!h)
 		return;
+	history_checkpointer_stop(h);
 	for (size_t i = 0; i < HS__COUNT; i++)
 		sqlite3_finalize(h->stmt[i]);
 	if (h->db) {

@@ -13,8 +13,8 @@
  *   reset                 history_reset_period()
  *   counters              history_counters() as key=value lines
  *   fill N                N generated attempts in one transaction; prints the rate
- *   pairs N               N begin+finish pairs, each in its own transactions;
- *                         prints the time each write takes
+ *   pairs N [GAP_MS]      N begin+finish pairs (GAP_MS apart), each in its own
+ *                         transactions; prints the time each write takes
  *
  * FIELDs are KEY=VALUE: start, end (ISO 8601 or ms), station, slot, port, by_path,
  * vid, pid (hex), serial, unit, board, method, firmware, sha, size, chip, mac,
@@ -261,6 +261,8 @@ static int cmd_fill(long n)
 	struct attempt a;
 	double s;
 
+	/* a bulk load: enough page cache not to spill the transaction early */
+	history_exec(H, "PRAGMA cache_size = -262144");
 	if (history_batch_begin(H, &err))
 		die_err();
 	for (long i = 0; i < n; i++) {
@@ -313,14 +315,16 @@ static void one_pair(long i, int64_t *begin_ns, int64_t *finish_ns)
 	*finish_ns = now_ns() - t0;
 }
 
-/* pairs N: time each write of N begin+finish pairs. */
-static int cmd_pairs(long n)
+/* pairs N [GAP_MS]: time each write of N begin+finish pairs, GAP_MS apart. */
+static int cmd_pairs(long n, long gap_ms)
 {
 	int64_t *b = xcalloc((size_t)n, sizeof(*b)), *f = xcalloc((size_t)n, sizeof(*f));
 	double sb = 0, sf = 0;
 
 	for (long i = 0; i < n; i++) {
 		one_pair(i, &b[i], &f[i]);
+		if (gap_ms)
+			nanosleep(&(struct timespec){ gap_ms / 1000, gap_ms % 1000 * 1000000 }, NULL);
 		sb += (double)b[i];
 		sf += (double)f[i];
 	}
@@ -386,7 +390,7 @@ static int cmd_finish(char **f, int n)
 /* The command after the database is open. */
 static int run(const char *cmd, char **args, int n)
 {
-	long count = 0;
+	long count = 0, gap = 0;
 
 	if (!strcmp(cmd, "open"))
 		return printf("recovered %d\n", history_recovered(H)), 0;
@@ -400,9 +404,12 @@ static int run(const char *cmd, char **args, int n)
 		return history_reset_period(H, &err) ? (die_err(), 1) : 0;
 	if (!strcmp(cmd, "counters"))
 		return cmd_counters();
-	if ((!strcmp(cmd, "fill") || !strcmp(cmd, "pairs")) && n == 1 &&
-	    !parse_long(args[0], 1, 100000000, &count))
-		return !strcmp(cmd, "fill") ? cmd_fill(count) : cmd_pairs(count);
+	if (!strcmp(cmd, "fill") && n == 1 && !parse_long(args[0], 1, 100000000, &count))
+		return cmd_fill(count);
+	if (!strcmp(cmd, "pairs") && (n == 1 || n == 2) &&
+	    !parse_long(args[0], 1, 100000000, &count) &&
+	    (n == 1 || !parse_long(args[1], 0, 10000, &gap)))
+		return cmd_pairs(count, gap);
 	fprintf(stderr, "test-history: unknown command '%s'\n", cmd);
 	return 2;
 }
