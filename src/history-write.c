@@ -147,6 +147,65 @@ static int regroup(struct history *h, const char *board_id, int64_t period)
 	return rc;
 }
 
+/* The periods a board has attempts in (usually one). */
+static int board_periods(struct history *h, const char *board_id, int64_t **out, size_t *n)
+{
+	sqlite3_stmt *st = history_stmt(h, HS_BOARD_PERIODS,
+					"SELECT DISTINCT period_id FROM attempts WHERE board_id = ?1");
+	size_t alloc = 0;
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	sqlite3_bind_text(st, 1, board_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, &alloc, *n + 1, sizeof(**out));
+		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Move the attempts of board from (all of them, or only row id) to board to. */
+static int move_board(struct history *h, const char *from, const char *to, int64_t only_id)
+{
+	sqlite3_stmt *st = only_id ? history_stmt(h, HS_SET_BOARD,
+						  "UPDATE attempts SET board_id = ?2 WHERE id = ?3")
+				   : history_stmt(h, HS_MOVE_BOARD,
+						  "UPDATE attempts SET board_id = ?2 WHERE board_id = ?1");
+	int rc;
+
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	if (!only_id)
+		sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	if (only_id)
+		sqlite3_bind_int64(st, 3, only_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The attempts of unit that had no MAC join board to (the MAC's), and the
+ * flags of to are recomputed in each period they are in. */
+static int join_unit(struct history *h, const char *unit, const char *to)
+{
+	char *from = xasprintf("unit:%s", unit);
+	int64_t *periods = NULL;
+	size_t n = 0;
+	int rc = board_periods(h, from, &periods, &n);
+
+	if (rc == SQLITE_OK && n)
+		rc = move_board(h, from, to, 0);
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+		rc = regroup(h, to, periods[i]);
+	free(periods);
+	free(from);
+	return rc;
+}
+
 /* The INSERT of a new row; the finish fields are bound only when finished. */
 static const char insert_sql[] =
 	"INSERT INTO attempts (period_id, started_ms, started_at, station, slot, port, by_path,"
@@ -293,6 +352,8 @@ static int insert_row(struct history *h, const struct attempt *a, bool finished,
 		rc = put_output(h, *id, a->output);
 	if (rc == SQLITE_OK)
 		rc = regroup(h, board_id, period);
+	if (rc == SQLITE_OK && finished && a->unit && *a->unit && str_starts_with(board_id, "mac:"))
+		rc = join_unit(h, a->unit, board_id);
 	free(board_id);
 	return rc;
 }
@@ -384,72 +445,24 @@ static int update_row(struct history *h, int64_t id, const struct attempt *a, co
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* The periods a board has attempts in (usually one). */
-static int board_periods(struct history *h, const char *board_id, int64_t **out, size_t *n)
-{
-	sqlite3_stmt *st = history_stmt(h, HS_BOARD_PERIODS,
-					"SELECT DISTINCT period_id FROM attempts WHERE board_id = ?1");
-	size_t alloc = 0;
-	int rc;
-
-	*n = 0;
-	if (!st)
-		return sqlite3_extended_errcode(h->db);
-	sqlite3_bind_text(st, 1, board_id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xgrow(*out, &alloc, *n + 1, sizeof(**out));
-		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* Move the attempts of board from (all of them, or only row id) to board to. */
-static int move_board(struct history *h, const char *from, const char *to, int64_t only_id)
-{
-	sqlite3_stmt *st = only_id ? history_stmt(h, HS_SET_BOARD,
-						  "UPDATE attempts SET board_id = ?2 WHERE id = ?3")
-				   : history_stmt(h, HS_MOVE_BOARD,
-						  "UPDATE attempts SET board_id = ?2 WHERE board_id = ?1");
-	int rc;
-
-	if (!st)
-		return sqlite3_extended_errcode(h->db);
-	if (!only_id)
-		sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
-	if (only_id)
-		sqlite3_bind_int64(st, 3, only_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* Row id learned its MAC: it joins the MAC's board, and so do the attempts
- * of its unit that had no MAC; then the flags of the changed groups. */
+/* Row id (with identity ri) learned its MAC: it joins the MAC's board, and
+ * so do the attempts of its unit that had none; then the flags. */
 static int join_mac_board(struct history *h, int64_t id, const struct row_ident *ri,
 			  const char *mac)
 {
 	char *to = xasprintf("mac:%s", mac);
-	bool whole_unit = str_starts_with(ri->board_id, "unit:");
-	int64_t *periods = NULL;
-	size_t n = 0;
 	int rc = SQLITE_OK;
 
-	if (!strcmp(to, ri->board_id))
-		goto regroup;
-	if (whole_unit)
-		rc = board_periods(h, ri->board_id, &periods, &n);
-	if (rc == SQLITE_OK)
-		rc = move_board(h, ri->board_id, to, whole_unit ? 0 : id);
-	for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
-		rc = regroup(h, to, periods[i]);
-	if (rc == SQLITE_OK && !whole_unit)
-		rc = regroup(h, ri->board_id, ri->period);
-regroup:
+	if (strcmp(to, ri->board_id) && !str_starts_with(ri->board_id, "unit:")) {
+		/* a board key or no identity: only this row moves */
+		rc = move_board(h, ri->board_id, to, id);
+		if (rc == SQLITE_OK)
+			rc = regroup(h, ri->board_id, ri->period);
+	}
+	if (rc == SQLITE_OK && ri->unit)
+		rc = join_unit(h, ri->unit, to);
 	if (rc == SQLITE_OK)
 		rc = regroup(h, to, ri->period);
-	free(periods);
 	free(to);
 	return rc;
 }
