@@ -230,7 +230,7 @@ static int periods_report(struct histcmd *c, struct jw *jw, struct strbuf *err)
 	int r = history_periods(c->h, &p, &n, err);
 
 	if (!r && !jw)
-		printf("  Period  Started (UTC)        Attempts        Ok    Failed  Yield  Units/h\n");
+		printf("  Period  Started (UTC)        Attempts        Ok    Failed   Yield  Units/h\n");
 	if (!r && jw)
 		jw_array_begin(jw, "periods");
 	for (size_t i = 0; !r && i < n; i++) {
@@ -247,7 +247,7 @@ static int periods_report(struct histcmd *c, struct jw *jw, struct strbuf *err)
 		} else if (!r) {
 			histcmd_time(p[i].start_ms, t);
 			pct(y, s.boards_first_ok, s.boards);
-			printf("  %6lld  %s  %8ld  %8ld  %8ld  %5s  %7.1f\n", (long long)p[i].id, t,
+			printf("  %6lld  %s  %8ld  %8ld  %8ld  %6s  %7.1f\n", (long long)p[i].id, t,
 			       s.attempts, s.ok, s.failed, y, s.units_per_hour);
 		}
 		history_stats_release(&s);

@@ -74,7 +74,7 @@ static void build_query(struct strbuf *sql, const struct history_filter *f)
 	if (f->port)
 		strbuf_addstr(sql, " AND (a.port = ?2 OR a.by_path = ?2)");
 	if (f->mac)
-		strbuf_addstr(sql, " AND a.mac = lower(?3)");
+		strbuf_addstr(sql, " AND a.mac = ?3 COLLATE NOCASE");
 	if (f->board)
 		strbuf_addstr(sql, " AND a.board = ?4");
 	strbuf_addstr(sql, f->newest_first ? " ORDER BY a.started_ms DESC, a.id DESC"

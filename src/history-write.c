@@ -60,8 +60,12 @@ static char *board_identity(struct history *h, const struct attempt *a, int *rc)
 	char *mac = mac_lower(a->mac), *id;
 
 	*rc = SQLITE_OK;
-	if (!mac && a->unit && *a->unit)
-		mac = unit_mac(h, a->unit, rc);
+	if (!mac && a->unit && *a->unit) {
+		char *m = unit_mac(h, a->unit, rc);
+
+		mac = mac_lower(m);
+		free(m);
+	}
 	if (mac)
 		id = xasprintf("mac:%s", mac);
 	else if (a->board && *a->board)

@@ -8,40 +8,40 @@ ok $? "the data set is loaded through the history API"
 
 j=$(fb stats --json)
 is "$?" 0 "stats --json exits 0"
-is "$(echo "$j" | py 'd["attempts"], d["ok"], d["failed"], d["running"]')" "(9, 4, 4, 1)" \
+is "$(printf '%s\n' "$j" | py 'd["attempts"], d["ok"], d["failed"], d["running"]')" "(9, 4, 4, 1)" \
 	"attempts 9: ok 4, failed 4, running 1"
-is "$(echo "$j" | py 'd["boards"], d["boards_first_pass"], d["boards_passed"]')" "(6, 3, 4)" \
+is "$(printf '%s\n' "$j" | py 'd["boards"], d["boards_first_pass"], d["boards_passed"]')" "(6, 3, 4)" \
 	"6 boards ended their first attempt, 3 passed it, 4 passed at all"
-is "$(echo "$j" | py 'd["first_pass_yield"]')" "0.5" "first-pass yield 3/6 (a no-MAC failure joins the MAC's board)"
-is "$(echo "$j" | py 'abs(d["units_per_hour"] - 4 / (390 / 3600)) < 1e-3')" "True" \
+is "$(printf '%s\n' "$j" | py 'd["first_pass_yield"]')" "0.5" "first-pass yield 3/6 (a no-MAC failure joins the MAC's board)"
+is "$(printf '%s\n' "$j" | py 'abs(d["units_per_hour"] - 4 / (390 / 3600)) < 1e-3')" "True" \
 	"units per hour: 4 boards from 10:00:00 to 10:06:30"
-is "$(echo "$j" | py 'd["duration_ms_p50"], d["duration_ms_p95"]')" "(25000, 60000)" \
+is "$(printf '%s\n' "$j" | py 'd["duration_ms_p50"], d["duration_ms_p95"]')" "(25000, 60000)" \
 	"duration p50 and p95 (nearest rank over 8 ended attempts)"
-is "$(echo "$j" | py 'sorted(d["by_class"].items())')" "[('no_sync', 2), ('timeout', 2)]" \
+is "$(printf '%s\n' "$j" | py 'sorted(d["by_class"].items())')" "[('no_sync', 2), ('timeout', 2)]" \
 	"failures by class"
-is "$(echo "$j" | py 'sorted((k, v["attempts"], v["failed"]) for k, v in d["by_slot"].items())')" \
+is "$(printf '%s\n' "$j" | py 'sorted((k, v["attempts"], v["failed"]) for k, v in d["by_slot"].items())')" \
 	"[('0', 1, 0), ('1', 3, 1), ('2', 3, 1), ('3', 2, 2)]" "attempts and failures per slot"
-is "$(echo "$j" | py 'd["by_slot"]["3"]["failure_rate"] == 1.0')" "True" "slot 3 fails every time"
-is "$(echo "$j" | py '[(f["sha256"] or "")[:12] for f in d["by_firmware"]]')" \
+is "$(printf '%s\n' "$j" | py 'd["by_slot"]["3"]["failure_rate"] == 1.0')" "True" "slot 3 fails every time"
+is "$(printf '%s\n' "$j" | py '[(f["sha256"] or "")[:12] for f in d["by_firmware"]]')" \
 	"['aaaaaaaaaaaa', 'bbbbbbbbbbbb', '']" "per firmware, most attempts first"
-is "$(echo "$j" | py '[(f["attempts"], f["ok"], f["failed"]) for f in d["by_firmware"]]')" \
+is "$(printf '%s\n' "$j" | py '[(f["attempts"], f["ok"], f["failed"]) for f in d["by_firmware"]]')" \
 	"[(4, 3, 1), (4, 1, 3), (1, 0, 0)]" "per-firmware counts"
-is "$(echo "$j" | py 'd["by_firmware"][0]["summary"]')" "bootloader.bin+app.bin, 1.0 MiB" \
+is "$(printf '%s\n' "$j" | py 'd["by_firmware"][0]["summary"]')" "bootloader.bin+app.bin, 1.0 MiB" \
 	"firmware summary: image names and size"
-is "$(echo "$j" | py 'd["period"], d["scope"]')" "(1, 'period')" "the current period is 1"
+is "$(printf '%s\n' "$j" | py 'd["period"], d["scope"]')" "(1, 'period')" "the current period is 1"
 
 # the same window counted from the rows (--since) gives the same figures
 s=$(fb stats --since 2025-06-01T10:00:00Z --json)
-is "$(echo "$s" | py '{k: v for k, v in d.items() if k not in ("scope", "since")}')" \
-	"$(echo "$j" | py '{k: v for k, v in d.items() if k not in ("scope", "period", "period_started_at")}')" \
+is "$(printf '%s\n' "$s" | py '{k: v for k, v in d.items() if k not in ("scope", "since")}')" \
+	"$(printf '%s\n' "$j" | py '{k: v for k, v in d.items() if k not in ("scope", "period", "period_started_at")}')" \
 	"--since over the whole period equals the period's tallies"
 s=$(fb stats --since 2025-06-01T10:02:00Z --json)
-is "$(echo "$s" | py 'd["attempts"], d["boards"], d["boards_first_pass"], d["boards_passed"]')" \
+is "$(printf '%s\n' "$s" | py 'd["attempts"], d["boards"], d["boards_first_pass"], d["boards_passed"]')" \
 	"(5, 4, 2, 2)" "--since 10:02: a board's first attempt is its first in the window"
-is "$(echo "$s" | py 'abs(d["units_per_hour"] - 2 / (270 / 3600)) < 1e-3')" "True" \
+is "$(printf '%s\n' "$s" | py 'abs(d["units_per_hour"] - 2 / (270 / 3600)) < 1e-3')" "True" \
 	"--since 10:02: units per hour over the window"
 s=$(fb stats --since 2d --json)
-is "$(echo "$s" | py 'd["attempts"]')" "0" "--since 2d: the data set is in 2025, nothing since"
+is "$(printf '%s\n' "$s" | py 'd["attempts"]')" "0" "--since 2d: the data set is in 2025, nothing since"
 
 out=$(fb stats)
 is "$?" 0 "stats (text) exits 0"
@@ -75,10 +75,10 @@ is "$(fb history --mac 24:0A:C4:00:00:03 | awk 'NR > 1 { print $1 }' | tr '\n' '
 is "$(fb history --board printer | awk 'NR > 1 { print $1 }')" "7" "--board KEY"
 is "$(fb history --port /dev/ttyUSB1 | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" "8 3 2 " "--port DEV"
 j=$(fb history --json --limit 0)
-is "$(echo "$j" | py 'len(d), d[0]["id"], d[-1]["id"]')" "(9, 9, 1)" "--json: every row, newest first"
-is "$(echo "$j" | py 'sorted(d[-1].keys()) == sorted(["id", "period", "started_at", "finished_at", "station", "slot", "port", "by_path", "vid", "pid", "usb_serial", "unit", "chip", "mac", "board", "method", "outcome", "failure_class", "message", "exit_code", "duration_ms", "bytes_written", "kbps", "firmware_sha256", "firmware_size", "firmware", "output"])')" \
+is "$(printf '%s\n' "$j" | py 'len(d), d[0]["id"], d[-1]["id"]')" "(9, 9, 1)" "--json: every row, newest first"
+is "$(printf '%s\n' "$j" | py 'sorted(d[-1].keys()) == sorted(["id", "period", "started_at", "finished_at", "station", "slot", "port", "by_path", "vid", "pid", "usb_serial", "unit", "chip", "mac", "board", "method", "outcome", "failure_class", "message", "exit_code", "duration_ms", "bytes_written", "kbps", "firmware_sha256", "firmware_size", "firmware", "output"])')" \
 	"True" "--json: full rows"
-is "$(echo "$j" | py 'd[-1]["started_at"], d[-1]["firmware_size"], d[0]["outcome"]')" \
+is "$(printf '%s\n' "$j" | py 'd[-1]["started_at"], d[-1]["firmware_size"], d[0]["outcome"]')" \
 	"('2025-06-01T10:00:00.000Z', 1048576, 'running')" "--json: values"
 
 # untrusted strings never reach the terminal raw
