@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "history-internal.h"
 #include "util.h"
@@ -195,7 +196,8 @@ static int set_journal(struct history *h, struct strbuf *err)
 	return 0;
 }
 
-/* Create the folder of path (0700) if needed. */
+/* Create the folder of path (0700) if needed; a new database must be
+ * creatable there (SQLite would only say "unable to open"). */
 static int make_folder(const char *path, struct strbuf *err)
 {
 	char *dir = path_dirname(path);
@@ -204,6 +206,10 @@ static int make_folder(const char *path, struct strbuf *err)
 	if (r < 0)
 		strbuf_addf(err, "cannot create folder '%s' for history database '%s': %s", dir,
 			    path, strerror(-r));
+	else if (access(path, F_OK) < 0 && errno == ENOENT && access(dir, W_OK | X_OK) < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot create history database '%s': %s", path, strerror(-r));
+	}
 	free(dir);
 	return r;
 }

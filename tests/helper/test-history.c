@@ -18,8 +18,8 @@
  *
  * FIELDs are KEY=VALUE: start, end (ISO 8601 or ms), station, slot, port, by_path,
  * vid, pid (hex), serial, unit, board, method, firmware, sha, size, chip, mac,
- * outcome, class, message, exit, dur, bytes, kbps, output ("\n" in a value is
- * a newline). --max-pages sets PRAGMA max_page_count to provoke a full disk.
+ * outcome, class, message, exit, dur, bytes, kbps, output ("\n" and "\t" in a
+ * value are a newline and a TAB). --max-pages sets PRAGMA max_page_count to provoke a full disk.
  * Errors print the history's message and exit 1.
  */
 #include "autoconf.h"
@@ -64,14 +64,14 @@ static int64_t parse_time(const char *v)
 	exit(2);
 }
 
-/* Replace "\n" with a newline in place. */
+/* Replace "\n" and "\t" with a newline and a TAB in place. */
 static char *unescape(char *v)
 {
 	char *w = v;
 
 	for (char *r = v; *r; r++) {
-		if (r[0] == '\\' && r[1] == 'n') {
-			*w++ = '\n';
+		if (r[0] == '\\' && (r[1] == 'n' || r[1] == 't')) {
+			*w++ = r[1] == 'n' ? '\n' : '\t';
 			r++;
 		} else {
 			*w++ = *r;
