@@ -335,9 +335,12 @@ static int stats_run(struct history *h, const struct history_scope *sc, struct h
 		if (*s->by_fw[i].sha256)
 			rc = fw_summary(h, &s->by_fw[i]);
 	derive(s);
-	qsort(s->by_class, s->n_class, sizeof(*s->by_class), cmp_class);
-	qsort(s->by_slot, s->n_slot, sizeof(*s->by_slot), cmp_slot);
-	qsort(s->by_fw, s->n_fw, sizeof(*s->by_fw), cmp_fw);
+	if (s->n_class) /* qsort() wants an array even for no elements */
+		qsort(s->by_class, s->n_class, sizeof(*s->by_class), cmp_class);
+	if (s->n_slot)
+		qsort(s->by_slot, s->n_slot, sizeof(*s->by_slot), cmp_slot);
+	if (s->n_fw)
+		qsort(s->by_fw, s->n_fw, sizeof(*s->by_fw), cmp_fw);
 	return rc;
 }
 
