@@ -3,9 +3,11 @@
  * A new database runs every migration from 0; an older one the missing ones,
  * all in one transaction. Version 1 was the first schema (one table, times as
  * text, the tool output inline). Version 2 adds integer times, USB identity,
- * units and board grouping, statistics periods, tally tables kept by triggers
- * (so statistics cost the same at any size) and moves the tool output to its
- * own table. A database that is not ours (application_id, or tables without a
+ * units and board grouping (with each attempt's previous attempt, and previous
+ * passing attempt, of its board - so a --since window is counted in one pass),
+ * statistics periods, tally tables kept by triggers (so statistics of a
+ * period cost the same at any size) and moves the tool output to its own
+ * table. A database that is not ours (application_id, or tables without a
  * version) or newer than this program is refused and left untouched.
  */
 #include "autoconf.h"
@@ -85,7 +87,9 @@ static const char v2_tables[] =
 	"	owner TEXT,\n"
 	"	board_id TEXT NOT NULL,\n"
 	"	first_in_period INTEGER NOT NULL DEFAULT 0,\n"
-	"	first_ok_in_period INTEGER NOT NULL DEFAULT 0\n"
+	"	first_ok_in_period INTEGER NOT NULL DEFAULT 0,\n"
+	"	prev_ms INTEGER,\n"
+	"	prev_ok_ms INTEGER\n"
 	");\n"
 	"CREATE TABLE attempt_output (\n"
 	"	attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id) ON DELETE CASCADE,\n"
@@ -142,6 +146,12 @@ static const char v2_copy[] =
 
 /* Derived columns and tallies of the copied rows. */
 static const char v2_derive[] =
+	"UPDATE attempts SET prev_ms = p.pm, prev_ok_ms = p.pok FROM (SELECT id,\n"
+	"	lag(started_ms) OVER w AS pm,\n"
+	"	max(CASE WHEN outcome = 'ok' THEN started_ms END) OVER (w ROWS BETWEEN\n"
+	"		UNBOUNDED PRECEDING AND 1 PRECEDING) AS pok\n"
+	"	FROM attempts WINDOW w AS (PARTITION BY board_id ORDER BY started_ms, id)) AS p\n"
+	"	WHERE attempts.id = p.id;\n"
 	"UPDATE attempts SET first_in_period = 1 WHERE id IN (SELECT id FROM (SELECT id,\n"
 	"	row_number() OVER (PARTITION BY board_id, period_id ORDER BY started_ms, id) AS n\n"
 	"	FROM attempts) WHERE n = 1);\n"
@@ -195,6 +205,7 @@ static const char v2_finish[] =
 	"CREATE INDEX attempts_unit ON attempts(unit)\n"
 	"	WHERE unit IS NOT NULL AND mac IS NOT NULL;\n"
 	"CREATE INDEX attempts_group ON attempts(board_id, period_id, started_ms);\n"
+	"CREATE INDEX attempts_board_time ON attempts(board_id, started_ms);\n"
 	"CREATE INDEX attempts_first ON attempts(board_id, period_id) WHERE first_in_period = 1;\n"
 	"CREATE INDEX attempts_first_ok ON attempts(board_id, period_id)\n"
 	"	WHERE first_ok_in_period = 1;\n"

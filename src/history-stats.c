@@ -1,10 +1,12 @@
 /* history-stats.c - statistics: counters, stats of a scope, periods.
  *
- * Both sources give rows of the same shape - (slot, outcome, failure class,
- * firmware, attempts, boards, boards passed, first start, last end) - and a
- * histogram of durations: the tally tables for a period or all periods (a
- * few hundred rows whatever the history's size), or a GROUP BY over the
- * attempts of a --since window. One function turns them into the figures.
+ * A period (or all of them) is read from the tally tables kept by triggers:
+ * rows of (slot, outcome, failure class, firmware, attempts, boards, boards
+ * passed, first start, last end) and a histogram of durations - a few hundred
+ * rows whatever the history's size. A --since window is counted in one pass
+ * over its attempts: each row knows the start of its board's previous
+ * attempt and previous pass, so "first in the window" needs no grouping.
+ * Both feed the same accumulator.
  */
 #include "autoconf.h"
 
@@ -25,30 +27,23 @@ static const char tally_period_sql[] =
 	"SELECT " ROW_COLUMNS " FROM tally WHERE period_id = ?1 AND attempts > 0";
 static const char tally_all_sql[] = "SELECT " ROW_COLUMNS " FROM tally WHERE attempts > 0";
 
-/* The same rows computed from the attempts started at or after ?1. A board's
- * first attempt (and first passing one) is the row holding min(started_ms). */
+/* The attempts of a window, one row each. */
 static const char window_sql[] =
-	"WITH w AS (SELECT coalesce(slot, 0) AS s, outcome AS o,"
-	" coalesce(failure_class, '') AS c, coalesce(firmware_sha256, '') AS f,"
-	" board_id, started_ms, coalesce(finished_ms, started_ms) AS e"
-	" FROM attempts WHERE started_ms >= ?1)"
-	" SELECT s, o, c, f, sum(a), sum(b), sum(p), min(fm), max(lm) FROM ("
-	" SELECT s, o, c, f, count(*) AS a, 0 AS b, 0 AS p, min(started_ms) AS fm, max(e) AS lm"
-	"  FROM w GROUP BY 1, 2, 3, 4"
-	" UNION ALL SELECT s, o, c, f, 0, count(*), 0, NULL, NULL FROM"
-	"  (SELECT s, o, c, f, min(started_ms) FROM w GROUP BY board_id) GROUP BY 1, 2, 3, 4"
-	" UNION ALL SELECT s, o, c, f, 0, 0, count(*), NULL, NULL FROM"
-	"  (SELECT s, o, c, f, min(started_ms) FROM w WHERE o = 'ok' GROUP BY board_id)"
-	"  GROUP BY 1, 2, 3, 4"
-	") GROUP BY 1, 2, 3, 4";
+	"SELECT coalesce(slot, 0), outcome, coalesce(failure_class, ''),"
+	" coalesce(firmware_sha256, ''), started_ms, coalesce(finished_ms, started_ms),"
+	" coalesce(duration_ms, -1), coalesce(prev_ms, -1), coalesce(prev_ok_ms, -1)"
+	" FROM attempts WHERE started_ms >= ?1";
 
 static const char durations_period_sql[] =
 	"SELECT duration_ms, n FROM durations WHERE period_id = ?1 AND n > 0 ORDER BY 1";
 static const char durations_all_sql[] =
 	"SELECT duration_ms, sum(n) FROM durations WHERE n > 0 GROUP BY 1 ORDER BY 1";
-static const char durations_window_sql[] =
-	"SELECT duration_ms, count(*) FROM attempts WHERE started_ms >= ?1"
-	" AND duration_ms IS NOT NULL GROUP BY 1 ORDER BY 1";
+
+/* A growable array of int64. */
+struct int64_vec {
+	int64_t *v;
+	size_t n, alloc;
+};
 
 int64_t history_current_period(struct history *h)
 {
@@ -108,41 +103,62 @@ static struct history_fw_count *fw_entry(struct history_stats *s, const char *sh
 	return &s->by_fw[i];
 }
 
+/* Counts of attempts sharing slot, outcome, class and firmware. */
+struct counts {
+	int slot;
+	const char *outcome, *cls, *fw;
+	long n, boards, passed;
+	int64_t first_ms, last_ms;
+};
+
+/* Add a group of attempts to s. */
+static void add_counts(struct history_stats *s, const struct counts *c)
+{
+	bool ok = !strcmp(c->outcome, "ok"), running = !strcmp(c->outcome, "running");
+	struct history_slot_count *slot = slot_entry(s, c->slot);
+	struct history_fw_count *f = fw_entry(s, c->fw ? c->fw : "");
+
+	s->attempts += c->n;
+	slot->attempts += c->n;
+	f->attempts += c->n;
+	if (ok) {
+		s->ok += c->n;
+		f->ok += c->n;
+		s->boards_first_ok += c->boards;
+	} else if (running) {
+		s->running += c->n;
+	} else {
+		s->failed += c->n;
+		slot->failed += c->n;
+		f->failed += c->n;
+		s->interrupted += !strcmp(c->outcome, "interrupted") ? c->n : 0;
+		add_class(s, c->cls ? c->cls : "", c->n);
+	}
+	if (!running)
+		s->boards += c->boards;
+	s->boards_passed += c->passed;
+	if (c->n && (!s->first_ms || c->first_ms < s->first_ms))
+		s->first_ms = c->first_ms;
+	if (c->n && c->last_ms > s->last_ms)
+		s->last_ms = c->last_ms;
+}
+
 /* Add one tally row (columns as ROW_COLUMNS) to s. */
 static void add_row(struct history_stats *s, sqlite3_stmt *st)
 {
-	const char *outcome = (const char *)sqlite3_column_text(st, 1);
-	const char *cls = (const char *)sqlite3_column_text(st, 2);
-	const char *fw = (const char *)sqlite3_column_text(st, 3);
-	long n = (long)sqlite3_column_int64(st, 4), boards = (long)sqlite3_column_int64(st, 5);
-	int64_t first = sqlite3_column_int64(st, 7), last = sqlite3_column_int64(st, 8);
-	bool ok = !strcmp(outcome, "ok"), running = !strcmp(outcome, "running");
-	struct history_slot_count *slot = slot_entry(s, sqlite3_column_int(st, 0));
-	struct history_fw_count *f = fw_entry(s, fw ? fw : "");
+	struct counts c = {
+		.slot = sqlite3_column_int(st, 0),
+		.outcome = (const char *)sqlite3_column_text(st, 1),
+		.cls = (const char *)sqlite3_column_text(st, 2),
+		.fw = (const char *)sqlite3_column_text(st, 3),
+		.n = (long)sqlite3_column_int64(st, 4),
+		.boards = (long)sqlite3_column_int64(st, 5),
+		.passed = (long)sqlite3_column_int64(st, 6),
+		.first_ms = sqlite3_column_int64(st, 7),
+		.last_ms = sqlite3_column_int64(st, 8),
+	};
 
-	s->attempts += n;
-	slot->attempts += n;
-	f->attempts += n;
-	if (ok) {
-		s->ok += n;
-		f->ok += n;
-		s->boards_first_ok += boards;
-	} else if (running) {
-		s->running += n;
-	} else {
-		s->failed += n;
-		slot->failed += n;
-		f->failed += n;
-		s->interrupted += !strcmp(outcome, "interrupted") ? n : 0;
-		add_class(s, cls ? cls : "", n);
-	}
-	if (!running)
-		s->boards += boards;
-	s->boards_passed += (long)sqlite3_column_int64(st, 6);
-	if (n && (!s->first_ms || first < s->first_ms))
-		s->first_ms = first;
-	if (n && last > s->last_ms)
-		s->last_ms = last;
+	add_counts(s, &c);
 }
 
 /* Step through a statement of tally rows. */
@@ -182,6 +198,95 @@ static int add_durations(sqlite3_stmt *st, struct history_stats *s)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The k-th smallest of v[0..n) (quickselect; v is reordered). */
+static int64_t kth(int64_t *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		int64_t pivot = v[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i], v[i] = v[j], v[j] = t;
+				i++;
+				if (j-- == 0)
+					break;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+/* Nearest-rank p50 and p95 of n durations. */
+static void percentiles(int64_t *v, size_t n, struct history_stats *s)
+{
+	if (!n)
+		return;
+	s->duration_p50 = kth(v, n, (n * 50 + 99) / 100 - 1);
+	s->duration_p95 = kth(v, n, (n * 95 + 99) / 100 - 1);
+}
+
+/* One attempt of a --since window starting at since into s (durations are
+ * collected in *d). */
+static void add_window_row(struct history_stats *s, sqlite3_stmt *st, int64_t since,
+			   struct int64_vec *d)
+{
+	int64_t dur = sqlite3_column_int64(st, 6), prev = sqlite3_column_int64(st, 7);
+	int64_t prev_ok = sqlite3_column_int64(st, 8);
+	struct counts c = {
+		.slot = sqlite3_column_int(st, 0),
+		.outcome = (const char *)sqlite3_column_text(st, 1),
+		.cls = (const char *)sqlite3_column_text(st, 2),
+		.fw = (const char *)sqlite3_column_text(st, 3),
+		.n = 1,
+		.first_ms = sqlite3_column_int64(st, 4),
+		.last_ms = sqlite3_column_int64(st, 5),
+	};
+
+	/* the board's first attempt in the window, its first pass */
+	c.boards = prev < since;
+	c.passed = !strcmp(c.outcome, "ok") && prev_ok < since;
+	add_counts(s, &c);
+	if (dur >= 0) {
+		d->v = xgrow(d->v, &d->alloc, d->n + 1, sizeof(*d->v));
+		d->v[d->n++] = dur;
+	}
+}
+
+/* Count the attempts started at or after since; SQLite code. */
+static int collect_window(struct history *h, int64_t since, struct history_stats *s,
+			  bool durations)
+{
+	sqlite3_stmt *st = history_prepare(h, window_sql);
+	struct int64_vec d = { 0 };
+	int rc;
+
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	if (since < 0) /* -1 stands for "no previous attempt" */
+		since = 0;
+	sqlite3_bind_int64(st, 1, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		add_window_row(s, st, since, &d);
+	sqlite3_finalize(st);
+	if (durations)
+		percentiles(d.v, d.n, s);
+	free(d.v);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Prepare sql and bind ?1 when it has one. */
 static sqlite3_stmt *prepare_scope(struct history *h, const char *sql, int64_t arg)
 {
@@ -192,25 +297,24 @@ static sqlite3_stmt *prepare_scope(struct history *h, const char *sql, int64_t a
 	return st;
 }
 
-/* Read rows and durations of the scope into s; SQLite code. */
+/* Read the tallies and durations of the scope into s; SQLite code. */
 static int collect(struct history *h, const struct history_scope *sc, int64_t period,
 		   struct history_stats *s, bool durations)
 {
-	bool since = sc->kind == HISTORY_SCOPE_SINCE, all = sc->kind == HISTORY_SCOPE_ALL;
-	const char *rows_sql = since ? window_sql : all ? tally_all_sql : tally_period_sql;
-	const char *dur_sql = since ? durations_window_sql
-				    : all ? durations_all_sql : durations_period_sql;
-	int64_t arg = since ? sc->since_ms : period;
-	sqlite3_stmt *st = prepare_scope(h, rows_sql, arg);
+	bool all = sc->kind == HISTORY_SCOPE_ALL;
+	sqlite3_stmt *st;
 	int rc;
 
+	if (sc->kind == HISTORY_SCOPE_SINCE)
+		return collect_window(h, sc->since_ms, s, durations);
+	st = prepare_scope(h, all ? tally_all_sql : tally_period_sql, period);
 	if (!st)
 		return sqlite3_extended_errcode(h->db);
 	rc = add_rows(st, s);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_OK || !durations)
 		return rc;
-	st = prepare_scope(h, dur_sql, arg);
+	st = prepare_scope(h, all ? durations_all_sql : durations_period_sql, period);
 	if (!st)
 		return sqlite3_extended_errcode(h->db);
 	rc = add_durations(st, s);

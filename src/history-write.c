@@ -4,9 +4,12 @@
  * (board_id: "mac:", "board:", "unit:" or "attempt:<id>"). Two flags per row,
  * first_in_period and first_ok_in_period, mark the first attempt and the
  * first passing attempt of its board in its period; the tally triggers turn
- * them into board counts. When a MAC is learned, the attempts of the same
- * unit that had none join the MAC's board and the flags are recomputed for
- * the groups that changed - a few indexed statements, whatever the size.
+ * them into board counts. Two more columns, prev_ms and prev_ok_ms, hold the
+ * start of the board's previous attempt and previous passing attempt, so a
+ * --since window sees a board's first attempt in one pass over its rows.
+ * When a MAC is learned, the attempts of the same unit that had none join
+ * the MAC's board, and flags and links are recomputed where they changed -
+ * a few indexed statements, whatever the size.
  */
 #include "autoconf.h"
 
@@ -151,11 +154,13 @@ static int regroup(struct history *h, const char *board_id, int64_t period)
 	return rc;
 }
 
-/* The periods a board has attempts in (usually one). */
-static int board_periods(struct history *h, const char *board_id, int64_t **out, size_t *n)
+/* The periods a board has attempts in (usually one) and its first start. */
+static int board_periods(struct history *h, const char *board_id, int64_t **out, size_t *n,
+			 int64_t *first_ms)
 {
 	sqlite3_stmt *st = history_stmt(h, HS_BOARD_PERIODS,
-					"SELECT DISTINCT period_id FROM attempts WHERE board_id = ?1");
+					"SELECT period_id, min(started_ms) FROM attempts"
+					" WHERE board_id = ?1 GROUP BY period_id");
 	size_t alloc = 0;
 	int rc;
 
@@ -164,11 +169,115 @@ static int board_periods(struct history *h, const char *board_id, int64_t **out,
 		return sqlite3_extended_errcode(h->db);
 	sqlite3_bind_text(st, 1, board_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t ms = sqlite3_column_int64(st, 1);
+
 		*out = xgrow(*out, &alloc, *n + 1, sizeof(**out));
 		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
+		if (*n == 1 || ms < *first_ms)
+			*first_ms = ms;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The start of the last (passing, if ok_only) attempt of board_id before
+ * before_ms, or -1. */
+static int last_before(struct history *h, const char *board_id, int64_t before_ms, bool ok_only,
+		       int64_t *out)
+{
+	sqlite3_stmt *st = ok_only
+		? history_stmt(h, HS_PREV_OK_BEFORE,
+			       "SELECT started_ms FROM attempts WHERE board_id = ?1"
+			       " AND started_ms < ?2 AND outcome = 'ok'"
+			       " ORDER BY started_ms DESC LIMIT 1")
+		: history_stmt(h, HS_PREV_BEFORE,
+			       "SELECT started_ms FROM attempts WHERE board_id = ?1"
+			       " AND started_ms < ?2 ORDER BY started_ms DESC LIMIT 1");
+	int rc;
+
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	sqlite3_bind_text(st, 1, board_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before_ms);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* One attempt of a board in time order, for relink(). */
+struct link_row {
+	int64_t id, started_ms, prev, prev_ok; /* -1: NULL */
+	bool ok;
+};
+
+/* The attempts of board_id started at or after from_ms, in order. */
+static int link_rows(struct history *h, const char *board_id, int64_t from_ms,
+		     struct link_row **rows, size_t *n)
+{
+	sqlite3_stmt *st = history_stmt(
+		h, HS_LINK_ROWS,
+		"SELECT id, started_ms, outcome = 'ok', coalesce(prev_ms, -1), coalesce(prev_ok_ms, -1)"
+		" FROM attempts WHERE board_id = ?1 AND started_ms >= ?2 ORDER BY started_ms, id");
+	size_t alloc = 0;
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	sqlite3_bind_text(st, 1, board_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
+		(*rows)[(*n)++] = (struct link_row){
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+			sqlite3_column_int(st, 2) != 0 };
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Store the links of row r. */
+static int set_links(struct history *h, const struct link_row *r, int64_t prev, int64_t prev_ok)
+{
+	sqlite3_stmt *st = history_stmt(h, HS_SET_PREV,
+					"UPDATE attempts SET prev_ms = ?2, prev_ok_ms = ?3"
+					" WHERE id = ?1");
+	int rc;
+
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	sqlite3_bind_int64(st, 1, r->id);
+	history_bind_int(st, 2, prev, -1);
+	history_bind_int(st, 3, prev_ok, -1);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Recompute prev_ms/prev_ok_ms of the attempts of board_id started at or
+ * after from_ms (usually just the newest); only changed rows are written. */
+static int relink(struct history *h, const char *board_id, int64_t from_ms)
+{
+	struct link_row *rows = NULL;
+	int64_t prev, prev_ok;
+	size_t n = 0;
+	int rc = last_before(h, board_id, from_ms, false, &prev);
+
+	if (rc == SQLITE_OK)
+		rc = last_before(h, board_id, from_ms, true, &prev_ok);
+	if (rc == SQLITE_OK)
+		rc = link_rows(h, board_id, from_ms, &rows, &n);
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		if (rows[i].prev != prev || rows[i].prev_ok != prev_ok)
+			rc = set_links(h, &rows[i], prev, prev_ok);
+		prev = rows[i].started_ms;
+		if (rows[i].ok)
+			prev_ok = rows[i].started_ms;
+	}
+	free(rows);
+	return rc;
 }
 
 /* Move the attempts of board from (all of them, or only row id) to board to. */
@@ -192,19 +301,21 @@ static int move_board(struct history *h, const char *from, const char *to, int64
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* The attempts of unit that had no MAC join board to (the MAC's), and the
- * flags of to are recomputed in each period they are in. */
+/* The attempts of unit that had no MAC join board to (the MAC's); the flags
+ * of to are recomputed in each period they are in, and its links. */
 static int join_unit(struct history *h, const char *unit, const char *to)
 {
 	char *from = xasprintf("unit:%s", unit);
-	int64_t *periods = NULL;
+	int64_t *periods = NULL, first_ms = 0;
 	size_t n = 0;
-	int rc = board_periods(h, from, &periods, &n);
+	int rc = board_periods(h, from, &periods, &n, &first_ms);
 
 	if (rc == SQLITE_OK && n)
 		rc = move_board(h, from, to, 0);
 	for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
 		rc = regroup(h, to, periods[i]);
+	if (rc == SQLITE_OK && n)
+		rc = relink(h, to, first_ms);
 	free(periods);
 	free(from);
 	return rc;
@@ -249,10 +360,8 @@ static void bind_finish(sqlite3_stmt *st, const struct attempt *a, const char *m
 
 /* Bind the period and the start fields of a (parameters 1..18). */
 static void bind_start(struct history *h, sqlite3_stmt *st, const struct attempt *a,
-		       int64_t period, const char *board_id, char started_at[32])
+		       int64_t period, int64_t started_ms, const char *board_id, char started_at[32])
 {
-	int64_t started_ms = a->started_ms ? a->started_ms : wall_ms();
-
 	format_iso8601(started_ms, started_at);
 	sqlite3_bind_int64(st, 1, period);
 	sqlite3_bind_int64(st, 2, started_ms);
@@ -314,7 +423,7 @@ static int own_board(struct history *h, int64_t id, char **board_id)
 
 /* Run the INSERT for a; *id gets the row id. SQLite code. */
 static int insert_step(struct history *h, const struct attempt *a, bool finished,
-		       int64_t period, const char *board_id, int64_t *id)
+		       int64_t period, int64_t started_ms, const char *board_id, int64_t *id)
 {
 	char started_at[32], finished_at[32];
 	char *mac = finished ? mac_lower(a->mac) : NULL;
@@ -323,7 +432,7 @@ static int insert_step(struct history *h, const struct attempt *a, bool finished
 
 	if (!st)
 		return sqlite3_extended_errcode(h->db);
-	bind_start(h, st, a, period, board_id, started_at);
+	bind_start(h, st, a, period, started_ms, board_id, started_at);
 	if (finished)
 		bind_finish(st, a, mac, a->finished_ms ? a->finished_ms : wall_ms(), finished_at);
 	else
@@ -341,6 +450,7 @@ static int insert_row(struct history *h, const struct attempt *a, bool finished,
 {
 	struct attempt start = { .unit = a->unit, .board = a->board };
 	int64_t period = history_current_period(h);
+	int64_t started_ms = a->started_ms ? a->started_ms : wall_ms();
 	char *board_id;
 	int rc;
 
@@ -349,13 +459,15 @@ static int insert_row(struct history *h, const struct attempt *a, bool finished,
 	/* at the start only the unit's earlier MAC is known */
 	board_id = board_identity(h, finished ? a : &start, &rc);
 	if (rc == SQLITE_OK)
-		rc = insert_step(h, a, finished, period, board_id, id);
+		rc = insert_step(h, a, finished, period, started_ms, board_id, id);
 	if (rc == SQLITE_OK && !*board_id)
 		rc = own_board(h, *id, &board_id);
 	if (rc == SQLITE_OK && finished)
 		rc = put_output(h, *id, a->output);
 	if (rc == SQLITE_OK)
 		rc = regroup(h, board_id, period);
+	if (rc == SQLITE_OK)
+		rc = relink(h, board_id, started_ms);
 	if (rc == SQLITE_OK && finished && a->unit && *a->unit && str_starts_with(board_id, "mac:"))
 		rc = join_unit(h, a->unit, board_id);
 	free(board_id);
@@ -400,15 +512,15 @@ int history_record(struct history *h, const struct attempt *a, int64_t *id, stru
 /* What finish needs to know about row id. */
 struct row_ident {
 	char *board_id, *unit, *mac;
-	int64_t period;
+	int64_t period, started_ms;
 };
 
 /* Read the identity of row id; SQLITE_NOTFOUND if there is none. */
 static int read_ident(struct history *h, int64_t id, struct row_ident *ri)
 {
 	sqlite3_stmt *st = history_stmt(h, HS_ROW_IDENT,
-					"SELECT board_id, period_id, unit, mac FROM attempts"
-					" WHERE id = ?1");
+					"SELECT board_id, period_id, unit, mac, started_ms"
+					" FROM attempts WHERE id = ?1");
 	int rc;
 
 	if (!st)
@@ -420,6 +532,7 @@ static int read_ident(struct history *h, int64_t id, struct row_ident *ri)
 		ri->period = sqlite3_column_int64(st, 1);
 		ri->unit = xstrdup_or_null((const char *)sqlite3_column_text(st, 2));
 		ri->mac = xstrdup_or_null((const char *)sqlite3_column_text(st, 3));
+		ri->started_ms = sqlite3_column_int64(st, 4);
 		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {
 		rc = SQLITE_NOTFOUND;
@@ -462,11 +575,15 @@ static int join_mac_board(struct history *h, int64_t id, const struct row_ident 
 		rc = move_board(h, ri->board_id, to, id);
 		if (rc == SQLITE_OK)
 			rc = regroup(h, ri->board_id, ri->period);
+		if (rc == SQLITE_OK)
+			rc = relink(h, ri->board_id, ri->started_ms);
 	}
 	if (rc == SQLITE_OK && ri->unit)
 		rc = join_unit(h, ri->unit, to);
 	if (rc == SQLITE_OK)
 		rc = regroup(h, to, ri->period);
+	if (rc == SQLITE_OK) /* its outcome may be the board's latest pass */
+		rc = relink(h, to, ri->started_ms);
 	free(to);
 	return rc;
 }
@@ -486,6 +603,8 @@ static int finish_row(struct history *h, int64_t id, const struct attempt *a)
 		rc = join_mac_board(h, id, &ri, mac ? mac : ri.mac);
 	else if (rc == SQLITE_OK)
 		rc = regroup(h, ri.board_id, ri.period);
+	if (rc == SQLITE_OK && !mac && !ri.mac)
+		rc = relink(h, ri.board_id, ri.started_ms);
 	free(mac);
 	free(ri.board_id);
 	free(ri.unit);

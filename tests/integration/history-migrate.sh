@@ -90,6 +90,10 @@ is "$(printf '%s\n' "$j" | py 'd["boards"], d["boards_first_pass"], d["first_pas
 is "$(printf '%s\n' "$j" | py 'd["by_class"], d["duration_ms_p50"]')" "({'verify_failed': 1}, 21125)" \
 	"classes and durations from the version 1 rows"
 is "$(fb history --mac 24:0a:c4:aa:00:01 | wc -l)" "3" "--mac finds MACs stored in either case"
+s=$(fb stats --since 2000-01-01 --json)
+is "$(printf '%s\n' "$s" | py '{k: v for k, v in d.items() if k not in ("scope", "since")}')" \
+	"$(printf '%s\n' "$j" | py '{k: v for k, v in d.items() if k not in ("scope", "period", "period_started_at")}')" \
+	"counting the upgraded rows (--since) agrees with the upgraded tallies"
 
 is "$("$TH" "$DB" open)" "recovered 1" "the first station to open it recovers the old running row"
 "$TH" "$DB" add unit=new slot=3 mac=24:0a:c4:aa:00:01 start=2025-05-01T09:00:00Z \
