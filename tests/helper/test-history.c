@@ -315,6 +315,19 @@ static void one_pair(long i, int64_t *begin_ns, int64_t *finish_ns)
 	*finish_ns = now_ns() - t0;
 }
 
+/* "NAME_avg_us A NAME_p99_us P NAME_max_us M NAME_over_1ms N" of n times (ns). */
+static void print_times(const char *name, int64_t *t, long n, double sum)
+{
+	long over = 0;
+
+	qsort(t, (size_t)n, sizeof(*t), cmp64);
+	for (long i = 0; i < n; i++)
+		over += t[i] > 1000000;
+	printf("%s_avg_us %.0f %s_p99_us %.0f %s_max_us %.0f %s_over_1ms %ld\n", name,
+	       sum / (double)n / 1e3, name, (double)t[n * 99 / 100] / 1e3, name,
+	       (double)t[n - 1] / 1e3, name, over);
+}
+
 /* pairs N [GAP_MS]: time each write of N begin+finish pairs, GAP_MS apart. */
 static int cmd_pairs(long n, long gap_ms)
 {
@@ -328,12 +341,8 @@ static int cmd_pairs(long n, long gap_ms)
 		sb += (double)b[i];
 		sf += (double)f[i];
 	}
-	qsort(b, (size_t)n, sizeof(*b), cmp64);
-	qsort(f, (size_t)n, sizeof(*f), cmp64);
-	printf("begin_avg_us %.0f begin_p99_us %.0f begin_max_us %.0f\n", sb / (double)n / 1e3,
-	       (double)b[n * 99 / 100] / 1e3, (double)b[n - 1] / 1e3);
-	printf("finish_avg_us %.0f finish_p99_us %.0f finish_max_us %.0f\n", sf / (double)n / 1e3,
-	       (double)f[n * 99 / 100] / 1e3, (double)f[n - 1] / 1e3);
+	print_times("begin", b, n, sb);
+	print_times("finish", f, n, sf);
 	free(b);
 	free(f);
 	return 0;
