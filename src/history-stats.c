@@ -331,7 +331,7 @@ static void derive(struct history_stats *s)
 	s->units_per_hour = hours > 0 ? (double)s->boards_passed / hours : 0;
 }
 
-/* Sort orders of the lists. */
+/* Classes: most frequent first, then by name. */
 static int cmp_class(const void *a, const void *b)
 {
 	const struct history_class_count *x = a, *y = b;
@@ -341,6 +341,7 @@ static int cmp_class(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Slots: by number. */
 static int cmp_slot(const void *a, const void *b)
 {
 	const struct history_slot_count *x = a, *y = b;
@@ -348,6 +349,7 @@ static int cmp_slot(const void *a, const void *b)
 	return (x->slot > y->slot) - (x->slot < y->slot);
 }
 
+/* Firmware: most attempts first, then by SHA-256. */
 static int cmp_fw(const void *a, const void *b)
 {
 	const struct history_fw_count *x = a, *y = b;
