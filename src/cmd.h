@@ -48,5 +48,9 @@ int cmd_list(struct globals *g, int argc, char **argv);
 int cmd_board(struct globals *g, int argc, char **argv);
 int cmd_service_guard(struct globals *g, int argc, char **argv);
 int cmd_moonraker_state(struct globals *g, int argc, char **argv);
+/* history: cmd-stats.c, cmd-history.c, cmd-export.c */
+int cmd_stats(struct globals *g, int argc, char **argv);
+int cmd_history(struct globals *g, int argc, char **argv);
+int cmd_export(struct globals *g, int argc, char **argv);
 
 #endif

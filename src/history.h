@@ -52,26 +52,63 @@ struct attempt {
 	const char *output;       /* the last 40 lines of tool output, '\n'-separated */
 };
 
+/* The schema version this program writes (PRAGMA user_version). */
+#define HISTORY_SCHEMA_VERSION 2
+
 /* Open (creating if needed) the database at path. On error returns -errno
- * (or -EIO etc.) with one line in err naming the file and the problem. */
+ * (or -EIO etc.) with one line in err naming the file and the problem:
+ * -EBUSY locked by another process beyond the busy timeout (5 s, or
+ * $FLASHBAY_BUSY_TIMEOUT_MS - for tests), -ENOSPC disk full, -EINVAL not an
+ * SQLite database or not a flashbay history, -EUCLEAN damaged, -EPROTO a
+ * newer schema than HISTORY_SCHEMA_VERSION, -EROFS read-only, or the errno of
+ * the failed mkdir/open. Nothing is ever deleted, overwritten or repaired.
+ * Rows left running by a process that is gone (crash, kill, power loss)
+ * become "interrupted"; rows of a live flashbay are left alone. */
 int history_open(const char *path, struct history **out, struct strbuf *err);
+/* Like history_open() for the reading commands: the file must exist (-ENOENT,
+ * err says "no history yet at FILE"), no folder is created and no row is
+ * recovered (a live station may be flashing). An older schema is upgraded. */
+int history_open_reader(const char *path, struct history **out, struct strbuf *err);
+/* Close; NULL is fine. */
 void history_close(struct history *h);
 /* How many rows history_open() turned from running into interrupted. */
 int history_recovered(const struct history *h);
+/* The path given to history_open(). */
+const char *history_path(const struct history *h);
 
 /* Insert the attempt as "running"; *id gets its row id. */
 int history_begin(struct history *h, const struct attempt *a, int64_t *id, struct strbuf *err);
-/* Complete row id with the finish fields of a (and chip/mac learned on the way). */
+/* Complete row id with the finish fields of a (and chip/mac learned on the way).
+ * outcome must be "ok" or "failed" (a failure without a class is stored as
+ * "other"); finished_ms 0 means now; a NULL chip or mac keeps the stored one.
+ * -ENOENT if there is no row id. */
 int history_finish(struct history *h, int64_t id, const struct attempt *a, struct strbuf *err);
+/* Insert a finished attempt in one step (begin + finish); *id may be NULL. */
+int history_record(struct history *h, const struct attempt *a, int64_t *id, struct strbuf *err);
+/* Group the following writes into one transaction (nestable; bulk loads).
+ * history_batch_end() commits when commit is true, else rolls back. */
+int history_batch_begin(struct history *h, struct strbuf *err);
+int history_batch_end(struct history *h, bool commit, struct strbuf *err);
 
-/* The dashboard header: counters of the current statistics period. */
+/* The dashboard header: counters of the current statistics period.
+ *
+ * A board is the set of attempts sharing a MAC - an attempt's own, or one
+ * learned by another attempt of the same unit (plug-in) - else the Klipper
+ * board key, else the unit; an attempt with none of them is a board of its
+ * own. failed counts "failed" and "interrupted" attempts (attempts = passed
+ * + failed + running). first_pass_yield = boards whose first attempt in the
+ * period passed / boards whose first attempt in the period has ended.
+ * units_per_hour = boards that passed in the period / hours from the first
+ * attempt's start to the last attempt's end (0 if that span is 0). Reads
+ * small tally tables kept by triggers: the cost does not grow with rows. */
 struct history_counters {
 	long attempts, passed, failed;
 	double first_pass_yield; /* 0..1; boards that passed on their first attempt */
 	double units_per_hour;   /* passed boards per hour over the period */
 };
 int history_counters(struct history *h, struct history_counters *c);
-/* Start a new statistics period now (nothing is deleted). */
+/* Start a new statistics period now (nothing is deleted); attempts begun
+ * after it belong to the new period. */
 int history_reset_period(struct history *h, struct strbuf *err);
 
 #endif

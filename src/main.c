@@ -58,6 +58,25 @@ static const struct cmd commands[] = {
 	  "Ctrl-C, or until N boards have finished with --count N.\n" },
 
 	/* history */
+	{ "stats", cmd_stats, "yield, units per hour and failures of the flash history",
+	  "[--since TIME | --all] [--json] [--reset]\n\n"
+	  "Statistics of the current period: attempts, first-pass yield, units per hour,\n"
+	  "duration p50/p95, failures by class, slot and firmware.\n"
+	  "  --since TIME   attempts started since TIME (2026-11-21, 2026-11-21T08:00, 8h, 2d)\n"
+	  "  --all          every period, and each one\n"
+	  "  --json         machine-readable output\n"
+	  "  --reset        start a new statistics period (nothing is deleted)\n" },
+	{ "history", cmd_history, "recent flash attempts, newest first",
+	  "[--port DEV] [--mac MAC] [--board KEY] [--limit N] [--json]\n\n"
+	  "  --port DEV     attempts on DEV (device node or by-path link)\n"
+	  "  --mac MAC      attempts on the board with this MAC\n"
+	  "  --board KEY    attempts on this named Klipper board\n"
+	  "  --limit N      at most N attempts (default 20; 0: all)\n"
+	  "  --json         a JSON array of full rows, tool output included\n" },
+	{ "export", cmd_export, "write the flash history as CSV",
+	  "--csv FILE|- [--since TIME]\n\n"
+	  "  --csv FILE     write RFC 4180 CSV to FILE (atomically), or - for stdout\n"
+	  "  --since TIME   only attempts started since TIME\n" },
 
 	/* klipper */
 	{ "board", cmd_board, "Klipper/Kalico boards: add, remove, show, menuconfig",

@@ -1,0 +1,196 @@
+/* cmd-history.c - `flashbay history`: recent attempts, newest first, as an
+ * 80-column table or a JSON array of full rows. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd-history-util.h"
+#include "json.h"
+#include "text.h"
+#include "util.h"
+
+#define DEFAULT_LIMIT 20
+
+struct history_opts {
+	struct history_filter f;
+	bool json;
+};
+
+/* Parse the options; 0, or an exit code after a usage error. */
+static int parse_opts(int argc, char **argv, struct history_opts *o)
+{
+	const char *limit = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		int r = 0;
+
+		if (!strcmp(argv[i], "--json")) {
+			o->json = true;
+			continue;
+		}
+		r = histcmd_opt("history", argc, argv, &i, "--port", &o->f.port);
+		if (!r)
+			r = histcmd_opt("history", argc, argv, &i, "--mac", &o->f.mac);
+		if (!r)
+			r = histcmd_opt("history", argc, argv, &i, "--board", &o->f.board);
+		if (!r)
+			r = histcmd_opt("history", argc, argv, &i, "--limit", &limit);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (!r)
+			return cmd_usage_error("history", "unknown argument '%s'", argv[i]);
+	}
+	o->f.limit = DEFAULT_LIMIT;
+	if (limit && parse_long(limit, 0, 100000000, &o->f.limit))
+		return cmd_usage_error("history", "bad --limit '%s': give a number (0: all)", limit);
+	return 0;
+}
+
+/* Append s sanitised, cut to width columns ('~' marks a cut), padded. */
+static void add_col(struct strbuf *line, const char *s, size_t width, bool right)
+{
+	struct strbuf t = STRBUF_INIT;
+	size_t w;
+
+	text_sanitize(&t, s ? s : "-", strlen(s ? s : "-"), false);
+	while ((w = text_width(t.buf)) > width) {
+		size_t n = t.len;
+
+		/* drop the last code point, then mark the cut */
+		while (n > 0 && ((unsigned char)t.buf[n - 1] & 0xc0) == 0x80)
+			n--;
+		strbuf_setlen(&t, n ? n - 1 : 0);
+		if (text_width(t.buf) < width) {
+			strbuf_addch(&t, '~');
+			break;
+		}
+	}
+	w = text_width(t.buf);
+	for (size_t i = 0; right && i < width - w; i++)
+		strbuf_addch(line, ' ');
+	strbuf_addstr(line, t.buf);
+	for (size_t i = 0; !right && i < width - w; i++)
+		strbuf_addch(line, ' ');
+	strbuf_release(&t);
+}
+
+/* A table line of the seven columns: ID STARTED SLOT PORT BOARD TIME RESULT
+ * (at most 79 terminal columns). */
+static void put_line(const char *const col[7])
+{
+	static const size_t width[7] = { 6, 19, 4, 8, 17, 6, 13 };
+	static const bool right[7] = { true, false, true, false, false, true, false };
+	struct strbuf line = STRBUF_INIT;
+
+	for (size_t i = 0; i < 7; i++) {
+		if (i)
+			strbuf_addch(&line, ' ');
+		add_col(&line, col[i], width[i], right[i]);
+	}
+	while (line.len && line.buf[line.len - 1] == ' ')
+		strbuf_setlen(&line, line.len - 1);
+	printf("%s\n", line.buf);
+	strbuf_release(&line);
+}
+
+/* One row as a table line. */
+static int print_row(const struct history_row *r, void *data)
+{
+	const struct attempt *a = &r->a;
+	char id[24], t[32], slot[12], dur[16];
+	const char *result = a->outcome;
+
+	(void)data;
+	snprintf(id, sizeof id, "%lld", (long long)r->id);
+	histcmd_time(a->started_ms, t);
+	snprintf(slot, sizeof slot, "%d", a->slot);
+	if (a->duration_ms >= 0)
+		format_duration((uint64_t)a->duration_ms, dur);
+	if (a->failure_class && strcmp(a->outcome, "ok") && strcmp(a->outcome, "running"))
+		result = a->failure_class;
+	put_line((const char *const[7]){ id, t, a->slot ? slot : NULL,
+					 a->port ? path_basename(a->port) : NULL,
+					 a->mac ? a->mac : a->board ? a->board : a->chip,
+					 a->duration_ms >= 0 ? dur : NULL, result });
+	return 0;
+}
+
+/* One row as a JSON object of every column. */
+static int json_row(const struct history_row *r, void *data)
+{
+	struct jw *jw = data;
+	struct histcol col[HISTCOL_COUNT];
+
+	histcol_fill(r, col);
+	jw_object_begin(jw, NULL);
+	for (size_t i = 0; i < HISTCOL_COUNT; i++) {
+		if (col[i].kind == HC_TEXT)
+			jw_str(jw, col[i].name, col[i].s);
+		else if (col[i].kind == HC_INT)
+			jw_int(jw, col[i].name, col[i].i);
+		else if (col[i].kind == HC_REAL)
+			jw_double(jw, col[i].name, col[i].d);
+		else
+			jw_null(jw, col[i].name);
+	}
+	jw_object_end(jw);
+	return 0;
+}
+
+/* Print the rows the options select. */
+static int list(struct histcmd *c, struct history_opts *o)
+{
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct jw jw;
+	int r;
+
+	o->f.since_ms = INT64_MIN;
+	o->f.newest_first = true;
+	o->f.with_output = o->json;
+	if (o->json) {
+		jw_init(&jw, &out);
+		jw_array_begin(&jw, NULL);
+		r = history_rows(c->h, &o->f, json_row, &jw, &err);
+		jw_array_end(&jw);
+		if (!r)
+			printf("%s\n", out.buf);
+	} else {
+		put_line((const char *const[7]){ "ID", "Started (UTC)", "Slot", "Port",
+						 "Board/MAC", "Time", "Result" });
+		r = history_rows(c->h, &o->f, print_row, NULL, &err);
+	}
+	if (r)
+		histcmd_fail(c, err.buf);
+	strbuf_release(&err);
+	strbuf_release(&out);
+	return r ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_history(struct globals *g, int argc, char **argv)
+{
+	struct history_opts o = { 0 };
+	struct histcmd c = { .name = "history" };
+	int r = parse_opts(argc, argv, &o);
+
+	if (r)
+		return r;
+	r = histcmd_open(&c, g, false);
+	if (r == -ENOENT) {
+		struct strbuf path = STRBUF_INIT;
+
+		text_sanitize(&path, c.cfg.database, strlen(c.cfg.database), false);
+		if (o.json)
+			printf("[]\n");
+		fprintf(o.json ? stderr : stdout, "%sno history yet at %s\n",
+			o.json ? "flashbay history: " : "", path.buf);
+		strbuf_release(&path);
+		r = EXIT_OK;
+	} else if (!r) {
+		r = list(&c, &o);
+	}
+	histcmd_close(&c);
+	return r;
+}

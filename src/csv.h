@@ -1,0 +1,21 @@
+/* csv.h - RFC 4180 CSV fields, safe to open in a spreadsheet.
+ *
+ * Rows end in CRLF. A field containing a comma, a double quote, CR or LF is
+ * quoted, with its quotes doubled. Invalid UTF-8 bytes become U+FFFD. With
+ * guard, a text field starting with =, +, -, @, TAB or CR (a formula to a
+ * spreadsheet) gets a leading single quote, as OWASP recommends for CSV
+ * injection.
+ */
+#ifndef FLASHBAY_CSV_H
+#define FLASHBAY_CSV_H
+
+#include <stdbool.h>
+
+#include "strbuf.h"
+
+/* Append field s (NULL: empty) to out, preceded by a comma unless first. */
+void csv_field(struct strbuf *out, const char *s, bool first, bool guard);
+/* End the row. */
+void csv_end_row(struct strbuf *out);
+
+#endif

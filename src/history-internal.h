@@ -1,0 +1,101 @@
+/* history-internal.h - what the history-*.c files share; not for other modules.
+ *
+ *   history.c          open, close, errors, transactions, statement cache
+ *   history-schema.c   schema versions and migrations
+ *   history-recover.c  rows left running by a dead process -> interrupted
+ *   history-write.c    begin, finish, record, reset; board grouping
+ *   history-stats.c    counters, stats, periods
+ *   history-rows.c     walking rows for `history` and `export`
+ *   history-checkpoint.c  WAL checkpoints in a thread, off the loop
+ */
+#ifndef FLASHBAY_HISTORY_INTERNAL_H
+#define FLASHBAY_HISTORY_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "history.h"
+#include "strbuf.h"
+
+/* Cached prepared statements, one slot each. */
+enum history_stmt {
+	HS_INSERT,
+	HS_UNIT_MAC,
+	HS_SET_ATTEMPT_BOARD,
+	HS_ROW_IDENT,
+	HS_FINISH,
+	HS_OUTPUT,
+	HS_BOARD_PERIODS,
+	HS_MOVE_BOARD,
+	HS_SET_BOARD,
+	HS_GROUP_FIRST,
+	HS_GROUP_FIRST_OK,
+	HS_CLEAR_FIRST,
+	HS_SET_FIRST,
+	HS_CLEAR_FIRST_OK,
+	HS_SET_FIRST_OK,
+	HS_CURRENT_PERIOD,
+	HS_PREV_BEFORE,
+	HS_PREV_OK_BEFORE,
+	HS_LINK_ROWS,
+	HS_SET_PREV,
+	HS__COUNT
+};
+
+struct history {
+	sqlite3 *db;
+	char *path;
+	char *owner; /* "boot_id pid starttime" of this process, NULL if unknown */
+	int busy_ms;
+	int recovered;
+	int batch; /* depth of history_batch_begin() */
+	sqlite3_stmt *stmt[HS__COUNT];
+	struct history_checkpointer *checkpointer; /* NULL: SQLite's own checkpoints */
+};
+
+/* The cached statement of slot (prepared from sql on first use), reset and
+ * with its bindings cleared; NULL on error (see history_fail()). */
+sqlite3_stmt *history_stmt(struct history *h, enum history_stmt slot, const char *sql);
+/* Prepare a one-off statement; NULL on error. */
+sqlite3_stmt *history_prepare(struct history *h, const char *sql);
+/* Run SQL without results (several statements allowed). Returns an SQLite code. */
+int history_exec(struct history *h, const char *sql);
+
+/* Turn the connection's last error into -errno and one line in err:
+ * "cannot <doing> history database 'PATH': <sqlite message> (<hint>)". */
+int history_fail(struct history *h, const char *doing, struct strbuf *err);
+/* -errno for an SQLite result code. */
+int history_rc_errno(sqlite3 *db, int rc);
+
+/* Begin (outermost: BEGIN IMMEDIATE) / end a write transaction; end with
+ * ret < 0 rolls back. history_tx_end() returns ret, or the commit error. */
+int history_tx_begin(struct history *h, struct strbuf *err);
+int history_tx_end(struct history *h, int ret, struct strbuf *err);
+
+/* Bind text, or NULL for a NULL or empty string. */
+int history_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Bind an integer, or NULL when v equals none. */
+int history_bind_int(sqlite3_stmt *st, int i, int64_t v, int64_t none);
+
+/* Read the schema version; refuse (-EINVAL/-EPROTO) a database that is not
+ * a flashbay history or is newer than this program. Writes nothing. */
+int history_schema_check(struct history *h, int64_t *version, struct strbuf *err);
+/* Create or upgrade the schema to HISTORY_SCHEMA_VERSION in one transaction. */
+int history_schema_migrate(struct history *h, struct strbuf *err);
+
+/* This process as the owner of the rows it starts (history_owner_self), and
+ * whether the process that wrote owner is still alive. */
+char *history_owner_self(void);
+bool history_owner_alive(const char *owner, const char *self);
+/* Mark rows left running by dead processes as interrupted. */
+int history_recover(struct history *h, struct strbuf *err);
+
+/* Run WAL checkpoints in a thread instead of inside commits (writers);
+ * without a thread SQLite's automatic checkpoints stay on. */
+void history_checkpointer_start(struct history *h);
+void history_checkpointer_stop(struct history *h);
+
+/* The current period number, or -errno. */
+int64_t history_current_period(struct history *h);
+
+#endif

@@ -1,0 +1,317 @@
+/* history-schema.c - schema versions (PRAGMA user_version) and migrations.
+ *
+ * A new database runs every migration from 0; an older one the missing ones,
+ * all in one transaction. Version 1 was the first schema (one table, times as
+ * text, the tool output inline). Version 2 adds integer times, USB identity,
+ * units and board grouping (with each attempt's previous attempt, and previous
+ * passing attempt, of its board - so a --since window is counted in one pass),
+ * statistics periods, tally tables kept by triggers (so statistics of a
+ * period cost the same at any size) and moves the tool output to its own
+ * table. A database that is not ours (application_id, or tables without a
+ * version) or newer than this program is refused and left untouched.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "history-internal.h"
+
+#define APPLICATION_ID 1178747225 /* 'FBAY' */
+
+/* ms since the epoch of an ISO 8601 text column (NULL stays NULL). */
+#define ISO_MS(c)                                                                          \
+	"(CAST(strftime('%s', " c ") AS INTEGER) * 1000 + CAST(substr(strftime('%f', " c \
+	"), 4) AS INTEGER))"
+
+static const char schema_v1[] =
+	"PRAGMA application_id = 1178747225;\n"
+	"CREATE TABLE attempts (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	started_at TEXT NOT NULL,\n"
+	"	finished_at TEXT,\n"
+	"	station TEXT,\n"
+	"	slot INTEGER,\n"
+	"	port TEXT,\n"
+	"	chip TEXT,\n"
+	"	mac TEXT,\n"
+	"	board TEXT,\n"
+	"	method TEXT,\n"
+	"	firmware TEXT,\n"
+	"	firmware_sha256 TEXT,\n"
+	"	outcome TEXT NOT NULL,\n"
+	"	failure_class TEXT,\n"
+	"	message TEXT,\n"
+	"	exit_code INTEGER,\n"
+	"	duration_ms INTEGER,\n"
+	"	output TEXT\n"
+	");\n"
+	"CREATE INDEX attempts_started_at ON attempts(started_at);\n";
+
+/* v2 tables. */
+static const char v2_tables[] =
+	"CREATE TABLE periods (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	started_ms INTEGER NOT NULL,\n"
+	"	started_at TEXT NOT NULL\n"
+	");\n"
+	"CREATE TABLE attempts (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	period_id INTEGER NOT NULL REFERENCES periods(id),\n"
+	"	started_ms INTEGER NOT NULL,\n"
+	"	started_at TEXT NOT NULL,\n"
+	"	finished_ms INTEGER,\n"
+	"	finished_at TEXT,\n"
+	"	station TEXT,\n"
+	"	slot INTEGER,\n"
+	"	port TEXT,\n"
+	"	by_path TEXT,\n"
+	"	vid INTEGER,\n"
+	"	pid INTEGER,\n"
+	"	usb_serial TEXT,\n"
+	"	unit TEXT,\n"
+	"	board TEXT,\n"
+	"	method TEXT,\n"
+	"	firmware TEXT,\n"
+	"	firmware_sha256 TEXT,\n"
+	"	firmware_size INTEGER,\n"
+	"	chip TEXT,\n"
+	"	mac TEXT,\n"
+	"	outcome TEXT NOT NULL,\n"
+	"	failure_class TEXT,\n"
+	"	message TEXT,\n"
+	"	exit_code INTEGER,\n"
+	"	duration_ms INTEGER,\n"
+	"	bytes_written INTEGER,\n"
+	"	kbps REAL,\n"
+	"	owner TEXT,\n"
+	"	board_id TEXT NOT NULL,\n"
+	"	first_in_period INTEGER NOT NULL DEFAULT 0,\n"
+	"	first_ok_in_period INTEGER NOT NULL DEFAULT 0,\n"
+	"	prev_ms INTEGER,\n"
+	"	prev_ok_ms INTEGER\n"
+	");\n"
+	"CREATE TABLE attempt_output (\n"
+	"	attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id) ON DELETE CASCADE,\n"
+	"	output TEXT NOT NULL\n"
+	");\n"
+	"CREATE TABLE tally (\n"
+	"	period_id INTEGER NOT NULL REFERENCES periods(id),\n"
+	"	slot INTEGER NOT NULL,\n"
+	"	outcome TEXT NOT NULL,\n"
+	"	failure_class TEXT NOT NULL,\n"
+	"	firmware_sha256 TEXT NOT NULL,\n"
+	"	attempts INTEGER NOT NULL,\n"
+	"	boards INTEGER NOT NULL,\n"
+	"	boards_passed INTEGER NOT NULL,\n"
+	"	first_ms INTEGER NOT NULL,\n"
+	"	last_ms INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (period_id, slot, outcome, failure_class, firmware_sha256)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE durations (\n"
+	"	period_id INTEGER NOT NULL REFERENCES periods(id),\n"
+	"	duration_ms INTEGER NOT NULL,\n"
+	"	n INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (period_id, duration_ms)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE firmwares (\n"
+	"	sha256 TEXT PRIMARY KEY,\n"
+	"	firmware TEXT,\n"
+	"	size INTEGER\n"
+	") WITHOUT ROWID;\n";
+
+/* v1 rows into the v2 tables: period 1, times as integers, boards by MAC or
+ * board key, the output into its own table. */
+static const char v2_rename[] = "ALTER TABLE attempts RENAME TO attempts_v1;\n"
+				"DROP INDEX attempts_started_at;\n";
+
+static const char v2_copy[] =
+	"INSERT INTO attempts (id, period_id, started_ms, started_at, finished_ms, finished_at,\n"
+	"	station, slot, port, board, method, firmware, firmware_sha256, chip, mac, outcome,\n"
+	"	failure_class, message, exit_code, duration_ms, board_id)\n"
+	"SELECT id, 1, coalesce(" ISO_MS("started_at") ", 0), started_at,\n"
+	"	" ISO_MS("finished_at") ", finished_at, station, slot, port, nullif(board, ''),\n"
+	"	method, firmware, firmware_sha256, chip, nullif(mac, ''), outcome,\n"
+	"	failure_class, message, exit_code, duration_ms,\n"
+	"	coalesce('mac:' || lower(nullif(mac, '')), 'board:' || nullif(board, ''),\n"
+	"		'attempt:' || id)\n"
+	"FROM attempts_v1;\n"
+	"INSERT INTO attempt_output (attempt_id, output)\n"
+	"	SELECT id, output FROM attempts_v1 WHERE output IS NOT NULL;\n"
+	"DROP TABLE attempts_v1;\n"
+	"INSERT INTO periods (id, started_ms, started_at)\n"
+	"	SELECT 1, ms, strftime('%Y-%m-%dT%H:%M:%fZ', ms / 1000.0, 'unixepoch')\n"
+	"	FROM (SELECT coalesce((SELECT min(started_ms) FROM attempts),\n"
+	"		CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) AS ms);\n";
+
+/* Derived columns and tallies of the copied rows. */
+static const char v2_derive[] =
+	"UPDATE attempts SET prev_ms = p.pm, prev_ok_ms = p.pok FROM (SELECT id,\n"
+	"	lag(started_ms) OVER w AS pm,\n"
+	"	max(CASE WHEN outcome = 'ok' THEN started_ms END) OVER (w ROWS BETWEEN\n"
+	"		UNBOUNDED PRECEDING AND 1 PRECEDING) AS pok\n"
+	"	FROM attempts WINDOW w AS (PARTITION BY board_id ORDER BY started_ms, id)) AS p\n"
+	"	WHERE attempts.id = p.id;\n"
+	"UPDATE attempts SET first_in_period = 1 WHERE id IN (SELECT id FROM (SELECT id,\n"
+	"	row_number() OVER (PARTITION BY board_id, period_id ORDER BY started_ms, id) AS n\n"
+	"	FROM attempts) WHERE n = 1);\n"
+	"UPDATE attempts SET first_ok_in_period = 1 WHERE id IN (SELECT id FROM (SELECT id,\n"
+	"	row_number() OVER (PARTITION BY board_id, period_id ORDER BY started_ms, id) AS n\n"
+	"	FROM attempts WHERE outcome = 'ok') WHERE n = 1);\n"
+	"INSERT INTO tally SELECT period_id, coalesce(slot, 0), outcome,\n"
+	"	coalesce(failure_class, ''), coalesce(firmware_sha256, ''), count(*),\n"
+	"	sum(first_in_period), sum(first_ok_in_period), min(started_ms),\n"
+	"	max(coalesce(finished_ms, started_ms))\n"
+	"	FROM attempts GROUP BY 1, 2, 3, 4, 5;\n"
+	"INSERT INTO durations SELECT period_id, duration_ms, count(*) FROM attempts\n"
+	"	WHERE duration_ms IS NOT NULL GROUP BY 1, 2;\n"
+	"INSERT OR IGNORE INTO firmwares SELECT firmware_sha256, firmware, firmware_size\n"
+	"	FROM attempts WHERE firmware_sha256 IS NOT NULL ORDER BY id DESC;\n";
+
+/* The key of a row's tally group (prefix o or n: old/new). */
+#define TALLY_KEY(r)                                                                          \
+	"period_id = " r ".period_id AND slot = coalesce(" r ".slot, 0) AND outcome = " r         \
+	".outcome AND failure_class = coalesce(" r ".failure_class, '') AND firmware_sha256 = " \
+	"coalesce(" r ".firmware_sha256, '')"
+
+#define TALLY_SUB(r)                                                                       \
+	"UPDATE tally SET attempts = attempts - 1, boards = boards - " r ".first_in_period,\n" \
+	"	boards_passed = boards_passed - " r ".first_ok_in_period\n"                     \
+	"	WHERE " TALLY_KEY(r) ";\n"                                                        \
+	"UPDATE durations SET n = n - 1 WHERE period_id = " r ".period_id\n"                   \
+	"	AND duration_ms = " r ".duration_ms;\n"
+
+#define TALLY_ADD(r)                                                                          \
+	"INSERT INTO tally VALUES (" r ".period_id, coalesce(" r ".slot, 0), " r ".outcome,\n"      \
+	"	coalesce(" r ".failure_class, ''), coalesce(" r ".firmware_sha256, ''), 1,\n"         \
+	"	" r ".first_in_period, " r ".first_ok_in_period, " r ".started_ms,\n"                  \
+	"	coalesce(" r ".finished_ms, " r ".started_ms))\n"                                      \
+	"	ON CONFLICT (period_id, slot, outcome, failure_class, firmware_sha256) DO UPDATE\n"   \
+	"	SET attempts = attempts + 1, boards = boards + excluded.boards,\n"                     \
+	"	boards_passed = boards_passed + excluded.boards_passed,\n"                             \
+	"	first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms);\n" \
+	"INSERT INTO durations SELECT " r ".period_id, " r ".duration_ms, 1\n"                     \
+	"	WHERE " r ".duration_ms IS NOT NULL\n"                                                 \
+	"	ON CONFLICT (period_id, duration_ms) DO UPDATE SET n = n + 1;\n"
+
+/* Indexes and the triggers that keep the tallies. */
+static const char v2_finish[] =
+	"CREATE INDEX attempts_started ON attempts(started_ms);\n"
+	"CREATE INDEX attempts_port ON attempts(port, started_ms);\n"
+	"CREATE INDEX attempts_by_path ON attempts(by_path, started_ms) WHERE by_path IS NOT NULL;\n"
+	"CREATE INDEX attempts_mac ON attempts(mac COLLATE NOCASE, started_ms)\n"
+	"	WHERE mac IS NOT NULL;\n"
+	"CREATE INDEX attempts_board ON attempts(board, started_ms) WHERE board IS NOT NULL;\n"
+	"CREATE INDEX attempts_unit ON attempts(unit)\n"
+	"	WHERE unit IS NOT NULL AND mac IS NOT NULL;\n"
+	"CREATE INDEX attempts_group ON attempts(board_id, period_id, started_ms);\n"
+	"CREATE INDEX attempts_board_time ON attempts(board_id, started_ms);\n"
+	"CREATE INDEX attempts_first ON attempts(board_id, period_id) WHERE first_in_period = 1;\n"
+	"CREATE INDEX attempts_first_ok ON attempts(board_id, period_id)\n"
+	"	WHERE first_ok_in_period = 1;\n"
+	"CREATE INDEX attempts_running ON attempts(id) WHERE outcome = 'running';\n"
+	"CREATE TRIGGER attempts_ai AFTER INSERT ON attempts BEGIN\n" TALLY_ADD("new")
+	"INSERT OR IGNORE INTO firmwares SELECT new.firmware_sha256, new.firmware,\n"
+	"	new.firmware_size WHERE new.firmware_sha256 IS NOT NULL;\n"
+	"END;\n"
+	"CREATE TRIGGER attempts_ad AFTER DELETE ON attempts BEGIN\n" TALLY_SUB("old") "END;\n"
+	"CREATE TRIGGER attempts_au AFTER UPDATE OF period_id, slot, outcome, failure_class,\n"
+	"	firmware_sha256, first_in_period, first_ok_in_period, started_ms, finished_ms,\n"
+	"	duration_ms ON attempts BEGIN\n" TALLY_SUB("old") TALLY_ADD("new") "END;\n";
+
+/* Run one step of SQL; on error say which file could not be upgraded. */
+static int run(struct history *h, const char *sql, struct strbuf *err)
+{
+	if (history_exec(h, sql) != SQLITE_OK)
+		return history_fail(h, "upgrade", err);
+	return 0;
+}
+
+/* Version 1 -> 2. */
+static int migrate_v2(struct history *h, struct strbuf *err)
+{
+	int r = run(h, v2_rename, err);
+
+	if (!r)
+		r = run(h, v2_tables, err);
+	if (!r)
+		r = run(h, v2_copy, err);
+	if (!r)
+		r = run(h, v2_derive, err);
+	if (!r)
+		r = run(h, v2_finish, err);
+	return r;
+}
+
+/* One integer from a query (a PRAGMA); SQLite code. */
+static int query_int(struct history *h, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = history_prepare(h, sql);
+	int rc;
+
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int history_schema_check(struct history *h, int64_t *version, struct strbuf *err)
+{
+	int64_t app = 0, tables = 0;
+
+	if (query_int(h, "PRAGMA user_version", version) != SQLITE_OK ||
+	    query_int(h, "PRAGMA application_id", &app) != SQLITE_OK ||
+	    query_int(h, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
+		return history_fail(h, "open", err);
+	if ((*version == 0 && tables > 0) || (*version > 0 && app != APPLICATION_ID)) {
+		strbuf_addf(err, "cannot open history database '%s': it is an SQLite database "
+				 "but not a flashbay history (left untouched)", h->path);
+		return -EINVAL;
+	}
+	if (*version > HISTORY_SCHEMA_VERSION) {
+		strbuf_addf(err, "cannot open history database '%s': its schema version %lld is "
+				 "newer than this flashbay knows (%d); use a newer flashbay",
+			    h->path, (long long)*version, HISTORY_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The migrations from version v to the current one; in a transaction. */
+static int migrate_from(struct history *h, int64_t v, struct strbuf *err)
+{
+	char sql[64];
+	int r = 0;
+
+	if (v < 1)
+		r = run(h, schema_v1, err);
+	if (!r && v < 2)
+		r = migrate_v2(h, err);
+	if (!r) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", HISTORY_SCHEMA_VERSION);
+		r = run(h, sql, err);
+	}
+	return r;
+}
+
+int history_schema_migrate(struct history *h, struct strbuf *err)
+{
+	int64_t v;
+	int r = history_schema_check(h, &v, err);
+
+	if (r || v == HISTORY_SCHEMA_VERSION)
+		return r;
+	r = history_tx_begin(h, err);
+	if (r)
+		return r;
+	/* another process may have upgraded it while we waited for the lock */
+	r = history_schema_check(h, &v, err);
+	if (!r && v < HISTORY_SCHEMA_VERSION)
+		r = migrate_from(h, v, err);
+	return history_tx_end(h, r, err);
+}

@@ -1,0 +1,126 @@
+#!/bin/sh
+# Schema versions: a database made by the previous schema (version 1) is
+# upgraded at open with its data intact; a newer or foreign one is refused
+# and left untouched.
+. "$srcdir/tests/lib.sh"
+. "$srcdir/tests/integration/history-lib.sh"
+
+mkdir -p "$T/state"
+# The version 1 schema as flashbay 0.1 created it, with its rows.
+"$PY" - "$DB" <<'PYEOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.executescript("""
+PRAGMA application_id = 1178747225;
+CREATE TABLE attempts (
+	id INTEGER PRIMARY KEY,
+	started_at TEXT NOT NULL,
+	finished_at TEXT,
+	station TEXT,
+	slot INTEGER,
+	port TEXT,
+	chip TEXT,
+	mac TEXT,
+	board TEXT,
+	method TEXT,
+	firmware TEXT,
+	firmware_sha256 TEXT,
+	outcome TEXT NOT NULL,
+	failure_class TEXT,
+	message TEXT,
+	exit_code INTEGER,
+	duration_ms INTEGER,
+	output TEXT
+);
+CREATE INDEX attempts_started_at ON attempts(started_at);
+PRAGMA user_version = 1;
+""")
+rows = [
+ ('2025-05-01T08:00:00.125Z', '2025-05-01T08:00:21.250Z', 'bench-1', 1, '/dev/ttyUSB0', 'ESP32-D0WD-V3 (revision v3.0)', '24:0A:C4:AA:00:01', None, 'esptool v4', '[{"path":"app.bin","offset":65536,"size":900000}]', 'c' * 64, 'failed', 'verify_failed', 'verify failed at 0x10000', 2, 21125, 'Connecting....\nA fatal error occurred: Verify failed'),
+ ('2025-05-01T08:01:00.000Z', '2025-05-01T08:01:20.000Z', 'bench-1', 1, '/dev/ttyUSB0', 'ESP32-D0WD-V3 (revision v3.0)', '24:0a:c4:aa:00:01', None, 'esptool v4', '[{"path":"app.bin","offset":65536,"size":900000}]', 'c' * 64, 'ok', None, None, 0, 20000, 'Hash of data verified.\nHard resetting via RTS pin...'),
+ ('2025-05-01T08:02:00.000Z', '2025-05-01T08:04:00.000Z', 'bench-1', None, '/dev/ttyACM0', 'stm32h723xx', None, 'voron-main', 'katapult', None, None, 'ok', None, None, 0, 120000, None),
+ ('2025-05-01T08:05:00.000Z', None, 'bench-1', 2, '/dev/ttyUSB1', None, None, None, 'esptool v4', None, None, 'running', None, None, None, None, None),
+]
+c.executemany("INSERT INTO attempts (started_at, finished_at, station, slot, port, chip, mac, board, method, firmware, firmware_sha256, outcome, failure_class, message, exit_code, duration_ms, output) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+c.commit()
+PYEOF
+ok $? "a version 1 database with four attempts"
+cp "$DB" "$T/v1.db"
+
+# an upgrade that cannot take the lock fails cleanly and leaves version 1
+"$PY" - "$DB" "$T/lock.ready" <<'PYEOF' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PYEOF
+locker=$!
+wait_until 10 test -e "$T/lock.ready"
+err=$(fb stats 2>&1)
+is "$?" 1 "upgrading a locked version 1 database: exit 1"
+like "$err" "history database '$DB'.*locked" "... saying it is locked"
+kill "$locker"; wait "$locker" 2>/dev/null
+is "$(sql 'PRAGMA user_version')" "1" "... and it is still version 1"
+
+j=$(fb history --json --limit 0)
+is "$?" 0 "a reading command opens the version 1 database"
+is "$(sql 'PRAGMA user_version')" "2" "it was upgraded to version 2"
+is "$(printf '%s\n' "$j" | py 'len(d)')" "4" "every attempt is there"
+
+# every version 1 column has the same value in version 2
+"$PY" - "$T/v1.db" "$DB" <<'PYEOF'
+import sqlite3, sys
+cols = "id, started_at, finished_at, station, slot, port, chip, mac, board, method, firmware, firmware_sha256, outcome, failure_class, message, exit_code, duration_ms"
+old = sqlite3.connect(sys.argv[1]).execute(f"SELECT {cols}, output FROM attempts ORDER BY id").fetchall()
+new = sqlite3.connect(sys.argv[2]).execute(f"SELECT {', '.join('a.' + c.strip() for c in cols.split(','))}, o.output FROM attempts a LEFT JOIN attempt_output o ON o.attempt_id = a.id ORDER BY a.id").fetchall()
+sys.exit(0 if old == new else 1)
+PYEOF
+ok $? "every value of every version 1 row is unchanged, tool output included"
+is "$(sql "SELECT group_concat(started_ms - CAST(strftime('%s', started_at) AS INTEGER) * 1000) FROM attempts")" \
+	"125,0,0,0" "integer start times derived to the millisecond"
+is "$(sql 'SELECT count(*) FROM periods')" "1" "one statistics period"
+is "$(printf '%s\n' "$j" | py 'd[0]["outcome"]')" "running" "a reader upgrades but does not recover rows"
+
+j=$(fb stats --json)
+is "$(printf '%s\n' "$j" | py 'd["attempts"], d["ok"], d["failed"], d["running"]')" "(4, 2, 1, 1)" \
+	"stats of the upgraded history"
+is "$(printf '%s\n' "$j" | py 'd["boards"], d["boards_first_pass"], d["first_pass_yield"]')" "(2, 1, 0.5)" \
+	"boards by MAC (any case) and board key"
+is "$(printf '%s\n' "$j" | py 'd["by_class"], d["duration_ms_p50"]')" "({'verify_failed': 1}, 21125)" \
+	"classes and durations from the version 1 rows"
+is "$(fb history --mac 24:0a:c4:aa:00:01 | wc -l)" "3" "--mac finds MACs stored in either case"
+s=$(fb stats --since 2000-01-01 --json)
+is "$(printf '%s\n' "$s" | py '{k: v for k, v in d.items() if k not in ("scope", "since")}')" \
+	"$(printf '%s\n' "$j" | py '{k: v for k, v in d.items() if k not in ("scope", "period", "period_started_at")}')" \
+	"counting the upgraded rows (--since) agrees with the upgraded tallies"
+
+is "$("$TH" "$DB" open)" "recovered 1" "the first station to open it recovers the old running row"
+"$TH" "$DB" add unit=new slot=3 mac=24:0a:c4:aa:00:01 start=2025-05-01T09:00:00Z \
+	end=2025-05-01T09:00:20Z >/dev/null
+is "$(fb stats --json | py 'd["attempts"], d["boards"]')" "(5, 3)" "new attempts join the old boards"
+
+# newer than this program: refused, untouched
+mkdir -p "$T/newer"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript("PRAGMA application_id = 1178747225; CREATE TABLE attempts (id INTEGER PRIMARY KEY, future TEXT); PRAGMA user_version = 3;")' "$T/newer/h.db"
+sum=$(cksum < "$T/newer/h.db")
+err=$("$FLASHBAY" --db "$T/newer/h.db" stats 2>&1)
+is "$?" 1 "a newer schema: exit 1"
+like "$err" "^flashbay stats: cannot open history database '$T/newer/h.db': its schema version 3 is newer than this flashbay knows \(2\)" \
+	"... saying so, with the file"
+err=$("$TH" "$T/newer/h.db" add unit=x 2>&1)
+is "$?" 1 "a station refuses it too"
+is "$(cksum < "$T/newer/h.db")" "$sum" "... and it is untouched"
+[ ! -e "$T/newer/h.db-wal" ]
+ok $? "... not even switched to WAL"
+
+# another program's SQLite database: refused, untouched
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("CREATE TABLE contacts (name TEXT)"); c.commit()' "$T/foreign.db"
+sum=$(cksum < "$T/foreign.db")
+err=$("$TH" "$T/foreign.db" add unit=x 2>&1)
+is "$?" 1 "another program's database: exit 1"
+like "$err" "'$T/foreign.db': it is an SQLite database but not a flashbay history \(left untouched\)" \
+	"... saying so"
+is "$(cksum < "$T/foreign.db")" "$sum" "... and it is untouched"
+
+done_testing
