@@ -252,25 +252,6 @@ out:
 
 /* ------------------------------------------------------------ remove */
 
-/* nftw callback: remove one entry (depth first). */
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* rm -r of a folder flashbay owns; 0 if it is gone. */
-static int remove_tree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
-}
-
 /* board remove KEY [--keep-config] */
 static int board_remove(struct bctx *c, int argc, char **argv)
 {

@@ -49,7 +49,7 @@ const char *path_basename(const char *path);
 /* mkdir -p with mode for every created directory. */
 int mkdir_p(const char *path, mode_t mode);
 
-/* rm -rf path (no links followed). */
+/* rm -rf path (no links followed); 0 if it does not exist. */
 int remove_tree(const char *path);
 
 /* Read a whole file into sb (appended). */

@@ -112,7 +112,8 @@ like "$(cat "$T/err")" "NOT running: run by hand: systemctl start klipper" "and 
 klipper_setup
 FAKE_SYSTEMCTL_FAIL=start "$H" --done > "$T/out" 2> "$T/err"
 is "$?" 1 "start failed: no done"
-wait_until 10 [ "$(calls_count "systemctl start klipper")" -ge 2 ]
+two_starts() { [ "$(calls_count "systemctl start klipper")" -ge 2 ]; }
+wait_until 10 two_starts
 ok $? "the guard retried the start"
 
 guards=$(sed -n 's/^guard pid=//p' "$T/out")
