@@ -22,6 +22,14 @@
 #include "util.h"
 #include "xalloc.h"
 
+/* What has been printed about one board. */
+struct cli_board {
+	struct app_board *b;
+	uint64_t last_progress; /* when its last % line was printed */
+	int last_image;         /* the image of its last Flash line */
+	enum phase last_phase;  /* its last phase line */
+};
+
 struct flash_cli {
 	const char *cmd;           /* "flash" or "monitor" */
 	struct session s;
@@ -34,9 +42,8 @@ struct flash_cli {
 	long finished, failed;
 	int signal_code;           /* 130 / 143 once interrupted */
 	int interrupts;
-	struct app_board **chosen; /* the boards asked for, in order */
+	struct cli_board *chosen;  /* the boards asked for, in order */
 	size_t nchosen;
-	uint64_t *last_progress;   /* per chosen board: when its last % line was printed */
 	struct strvec ports;
 	struct strvec slots;
 	bool all;
@@ -68,24 +75,22 @@ static void board_line(struct flash_cli *c, struct app_board *b, const char *lab
 	strbuf_release(&safe);
 }
 
-/* Index of b among the chosen boards, or -1. */
-static long chosen_index(struct flash_cli *c, struct app_board *b)
+/* The printing state of b, or NULL if it was not asked for. */
+static struct cli_board *chosen(struct flash_cli *c, struct app_board *b)
 {
 	for (size_t i = 0; i < c->nchosen; i++)
-		if (c->chosen[i] == b)
-			return (long)i;
-	return -1;
+		if (c->chosen[i].b == b)
+			return &c->chosen[i];
+	return NULL;
 }
 
 /* Remember b as asked for (monitor mode adds boards as they come). */
 static void choose(struct flash_cli *c, struct app_board *b)
 {
-	if (chosen_index(c, b) >= 0)
+	if (chosen(c, b))
 		return;
 	c->chosen = xrealloc(c->chosen, (c->nchosen + 1) * sizeof *c->chosen);
-	c->last_progress = xrealloc(c->last_progress, (c->nchosen + 1) * sizeof *c->last_progress);
-	c->chosen[c->nchosen] = b;
-	c->last_progress[c->nchosen++] = 0;
+	c->chosen[c->nchosen++] = (struct cli_board){ b, 0, 0, PHASE_IDLE };
 }
 
 /* One JSON object for a finished board. */
@@ -134,15 +139,18 @@ static void result_line(struct flash_cli *c, struct app_board *b)
 	}
 }
 
-/* A progress line, at most one per board per second. */
+/* A progress line: on a new image, else at most one per board per second. */
 static void progress_line(struct flash_cli *c, struct app_board *b)
 {
-	long i = chosen_index(c, b);
+	struct cli_board *cb = chosen(c, b);
 	uint64_t now = now_ms();
 
-	if (i < 0 || b->prog.phase != PHASE_FLASH || now - c->last_progress[i] < 1000)
+	if (!cb || b->prog.phase != PHASE_FLASH ||
+	    (cb->last_image == b->prog.image && now - cb->last_progress < 1000))
 		return;
-	c->last_progress[i] = now;
+	cb->last_progress = now;
+	cb->last_image = b->prog.image;
+	cb->last_phase = PHASE_FLASH;
 	if (b->prog.images > 1)
 		board_line(c, b, "Flash", "%d/%d %.0f%%", b->prog.image, b->prog.images,
 			   b->prog.overall_pct);
@@ -150,18 +158,34 @@ static void progress_line(struct flash_cli *c, struct app_board *b)
 		board_line(c, b, "Flash", "%.0f%%", b->prog.overall_pct);
 }
 
-/* Phase change line. */
+/* A line when the phase changes in a way worth reading: esptool erases and
+ * verifies each image, and those per-image steps are not printed. */
 static void phase_line(struct flash_cli *c, struct app_board *b)
 {
-	long i = chosen_index(c, b);
+	struct cli_board *cb = chosen(c, b);
+	const struct flash_progress *p = &b->prog;
 
-	if (b->prog.phase == PHASE_FLASH) {
-		if (i >= 0)
-			c->last_progress[i] = 0;
+	if (!cb || p->phase == cb->last_phase)
+		return;
+	switch (p->phase) {
+	case PHASE_FLASH:
 		progress_line(c, b);
-	} else if (b->prog.phase != PHASE_DONE && b->prog.phase != PHASE_IDLE) {
-		board_line(c, b, phase_name(b->prog.phase), "%s", b->chip);
+		return;
+	case PHASE_ERASE:
+		if (p->image)
+			return; /* the sectors of one image, not the whole chip */
+		break;
+	case PHASE_VERIFY:
+		if (p->image < p->images)
+			return;
+		break;
+	case PHASE_DONE: case PHASE_IDLE: case PHASE_QUEUED:
+		return;
+	default:
+		break;
 	}
+	cb->last_phase = p->phase;
+	board_line(c, b, phase_name(p->phase), NULL);
 }
 
 /* Monitor mode lines for plug events. */
@@ -259,7 +283,7 @@ static void summary(struct flash_cli *c)
 	}
 	printf("\n%-6s %-12s %-22s %-8s %-24s %s\n", "SLOT", "PORT", "RESULT", "TIME", "CHIP", "MAC");
 	for (size_t i = 0; i < c->nchosen; i++) {
-		struct app_board *b = c->chosen[i];
+		struct app_board *b = c->chosen[i].b;
 		char dur[16], res[64];
 		char *chip = text_sanitize_dup(b->chip, c->ascii);
 
@@ -369,7 +393,7 @@ static int queue_boards(struct flash_cli *c)
 		bad = fprintf(stderr, "flashbay %s: no ESP32 boards connected (see 'flashbay list')\n",
 			      c->cmd);
 	for (size_t i = 0; !bad && i < c->nchosen; i++) {
-		if (app_flash(c->app, c->chosen[i], &err) < 0) {
+		if (app_flash(c->app, c->chosen[i].b, &err) < 0) {
 			bad = fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
 			app_shutdown(c->app, true);
 		}
@@ -446,7 +470,6 @@ out:
 	strvec_release(&c->ports);
 	strvec_release(&c->slots);
 	free(c->chosen);
-	free(c->last_progress);
 	return r;
 }
 

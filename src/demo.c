@@ -187,7 +187,7 @@ static void demo_config(struct demo *d, struct config *cfg)
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
 	self[n > 0 ? n : 0] = '\0';
-	config_set_str(&cfg->station_name, "DEMO");
+	config_set_str(&cfg->station_name, "demo-station");
 	free(cfg->database);
 	cfg->database = xasprintf("%s/history.db", d->dir);
 	free(cfg->log_dir);

@@ -115,14 +115,25 @@ static void box_at(struct tui *t, int y, int x, int h, int w, const char *title)
 			addch(' ');
 	}
 	attrset(t->role[ROLE_TITLE]);
-	mvaddch(y, x, ACS_ULCORNER);
-	mvhline(y, x + 1, ACS_HLINE, w - 2);
-	mvaddch(y, x + w - 1, ACS_URCORNER);
-	mvvline(y + 1, x, ACS_VLINE, h - 2);
-	mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
-	mvaddch(y + h - 1, x, ACS_LLCORNER);
-	mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
-	mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+	if (t->utf8) {
+		mvadd_wch(y, x, WACS_ULCORNER);
+		mvhline_set(y, x + 1, WACS_HLINE, w - 2);
+		mvadd_wch(y, x + w - 1, WACS_URCORNER);
+		mvvline_set(y + 1, x, WACS_VLINE, h - 2);
+		mvvline_set(y + 1, x + w - 1, WACS_VLINE, h - 2);
+		mvadd_wch(y + h - 1, x, WACS_LLCORNER);
+		mvhline_set(y + h - 1, x + 1, WACS_HLINE, w - 2);
+		mvadd_wch(y + h - 1, x + w - 1, WACS_LRCORNER);
+	} else {
+		mvaddch(y, x, ACS_ULCORNER);
+		mvhline(y, x + 1, ACS_HLINE, w - 2);
+		mvaddch(y, x + w - 1, ACS_URCORNER);
+		mvvline(y + 1, x, ACS_VLINE, h - 2);
+		mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
+		mvaddch(y + h - 1, x, ACS_LLCORNER);
+		mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
+		mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+	}
 	mvprintw(y, x + 2, " %s ", title);
 	attrset(A_NORMAL);
 }

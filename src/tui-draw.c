@@ -77,7 +77,10 @@ static void rule(struct tui *t, int y, const char *title, bool focused)
 	if (y < 0 || y >= t->rows)
 		return;
 	attrset(t->role[ROLE_TITLE]);
-	mvhline(y, 0, ACS_HLINE, t->cols);
+	if (t->utf8)
+		mvhline_set(y, 0, WACS_HLINE, t->cols);
+	else
+		mvhline(y, 0, ACS_HLINE, t->cols);
 	if (title) {
 		mvaddch(y, 1, ' ');
 		if (focused)
@@ -100,21 +103,26 @@ static void human(uint64_t n, char out[16])
 		snprintf(out, 16, "%llu", (unsigned long long)n);
 }
 
-/* Header: station, mode, firmware, counters. */
-static void draw_header(struct tui *t)
+/* Header line 1: name, station, DEMO, mode; counters on the right. */
+static void draw_header_top(struct tui *t)
 {
-	const struct firmware *fw = app_firmware(t->app);
 	const struct history_counters *c = app_counters(t->app);
-	struct strbuf sb = STRBUF_INIT, fwsum = STRBUF_INIT;
-	char *safe, size[16];
-	int x;
+	char right[96], *safe = tui_safe(t, t->cfg->station_name);
+	int x, rw;
 
+	snprintf(right, sizeof right, "ok %ld  fail %ld  1st-pass %.1f%%  %.1f/h ", c->passed,
+		 c->failed, c->first_pass_yield * 100.0, c->units_per_hour);
+	rw = (int)strlen(right);
+	/* the station name gets what the fixed parts leave */
+	x = t->cols - rw - 10 - (t->demo ? 7 : 0) - 10;
+	move(0, 0);
+	clrtoeol();
 	attrset(t->role[ROLE_TITLE]);
-	tui_put(t, 0, 0, t->cols, " flashbay", true);
-	safe = tui_safe(t, t->cfg->station_name);
-	tui_put(t, 0, 10, t->cols - 10, safe, false);
+	tui_put(t, 0, 0, 10, " flashbay ", false);
+	attrset(A_BOLD);
+	tui_put(t, 0, 10, x > 8 ? x : 8, safe, false);
+	x = 11 + (int)(text_width(safe) < (size_t)(x > 8 ? x : 8) ? text_width(safe) : (size_t)(x > 8 ? x : 8));
 	free(safe);
-	x = 11 + (int)text_width(t->cfg->station_name);
 	if (t->demo) {
 		attrset(t->role[ROLE_DEMO]);
 		tui_put(t, 0, x, 6, " DEMO ", false);
@@ -122,33 +130,49 @@ static void draw_header(struct tui *t)
 	}
 	attrset(app_monitor(t->app) ? t->role[ROLE_ACTIVE] | A_REVERSE : A_NORMAL);
 	tui_put(t, 0, x, 9, app_monitor(t->app) ? " MONITOR " : " manual ", false);
-	x += 10;
 	attrset(A_NORMAL);
+	if (t->cols - rw > x + 10)
+		tui_put(t, 0, t->cols - rw, rw, right, false);
+}
+
+/* Header line 2: the firmware, then what is going on. */
+static void draw_header_fw(struct tui *t)
+{
+	const struct firmware *fw = app_firmware(t->app);
+	struct strbuf sb = STRBUF_INIT, sum = STRBUF_INIT;
+	char size[16], *safe;
+
 	if (fw->n) {
-		firmware_summary(fw, &fwsum);
+		firmware_summary(fw, &sum);
 		human(fw->total_size, size);
-		strbuf_addf(&sb, "fw %s (%s) %.8s", fwsum.buf, size, fw->sha256);
+		strbuf_addf(&sb, " fw %.8s %s %s", fw->sha256, size, sum.buf);
 	} else {
-		strbuf_addstr(&sb, "no firmware: press o");
+		strbuf_addstr(&sb, " no firmware chosen: press o");
 	}
-	safe = tui_safe(t, sb.buf);
-	if (!fw->n)
-		attrset(t->role[ROLE_WARN]);
-	tui_put(t, 0, x, t->cols - x, safe, true);
-	attrset(A_NORMAL);
-	free(safe);
-	strbuf_reset(&sb);
-	strbuf_addf(&sb, " passed %ld  failed %ld  first-pass %.1f%%  %.1f/h", c->passed, c->failed,
-		    c->first_pass_yield * 100.0, c->units_per_hour);
 	if (app_busy(t->app))
 		strbuf_addf(&sb, "  busy %zu", app_busy(t->app));
-	if (app_history_errors(t->app))
-		strbuf_addstr(&sb, "  HISTORY NOT WRITABLE");
-	if (app_shutting_down(t->app))
-		strbuf_addstr(&sb, "  leaving when done");
-	tui_put(t, 1, 0, t->cols, sb.buf, true);
+	safe = tui_safe(t, sb.buf);
+	attrset(fw->n ? A_NORMAL : t->role[ROLE_WARN]);
+	tui_put(t, 1, 0, t->cols, safe, true);
+	free(safe);
+	if (app_history_errors(t->app) || app_shutting_down(t->app)) {
+		const char *note = app_history_errors(t->app) ? " HISTORY NOT WRITABLE " :
+			" leaving when done ";
+		int w = (int)strlen(note);
+
+		attrset(app_history_errors(t->app) ? t->role[ROLE_FAIL] | A_REVERSE : t->role[ROLE_WARN]);
+		tui_put(t, 1, t->cols - w, w, note, false);
+	}
+	attrset(A_NORMAL);
 	strbuf_release(&sb);
-	strbuf_release(&fwsum);
+	strbuf_release(&sum);
+}
+
+/* Header: station, mode, counters, firmware. */
+static void draw_header(struct tui *t)
+{
+	draw_header_top(t);
+	draw_header_fw(t);
 }
 
 /* The STATE column text and its role. */
@@ -350,10 +374,13 @@ static void draw_progress_line(struct tui *t, int y, struct app_board *b)
 	format_duration(el, elapsed);
 	if (p->overall_pct >= 1 && p->overall_pct < 100)
 		format_duration((uint64_t)((double)el * (100 - p->overall_pct) / p->overall_pct), eta);
-	snprintf(right, sizeof right, "%3.0f%% %s/%s %s%s%s", p->overall_pct, done, total, elapsed,
-		 eta[0] ? " ETA " : "", eta);
+	/* fixed widths, so the bars line up whatever the numbers */
+	snprintf(right, sizeof right, "%3.0f%% %6s/%-6s %6s %s%-6s", p->overall_pct, done, total,
+		 elapsed, eta[0] ? "ETA " : "    ", eta);
 	if (p->kbps > 0 && t->cols >= 100)
-		snprintf(right + strlen(right), sizeof right - strlen(right), " %.0fkbit/s", p->kbps);
+		snprintf(right + strlen(right), sizeof right - strlen(right), " %5.0fkbit/s", p->kbps);
+	else if (t->cols >= 100)
+		snprintf(right + strlen(right), sizeof right - strlen(right), "             ");
 	move(y, 0);
 	clrtoeol();
 	tui_put(t, y, 0, 22, left, true);
@@ -457,15 +484,15 @@ static void draw_keybar(struct tui *t)
 		return;
 	}
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		int w = (int)strlen(keys[i][0]) + (int)strlen(keys[i][1]) + 2;
+		int w = (int)strlen(keys[i][0]) + (int)strlen(keys[i][1]) + 1;
 
 		if (x + w > t->cols)
 			break;
 		attrset(t->role[ROLE_KEY] | A_REVERSE);
 		tui_put(t, y, x, (int)strlen(keys[i][0]), keys[i][0], false);
 		attrset(A_NORMAL);
-		tui_put(t, y, x + (int)strlen(keys[i][0]), w, keys[i][1], false);
-		x += w;
+		tui_put(t, y, x + (int)strlen(keys[i][0]) + 1, w, keys[i][1], false);
+		x += w + 1;
 	}
 	attrset(A_NORMAL);
 }
