@@ -1,0 +1,245 @@
+/* umockdev-ctl.c - a umockdev test bed that shell tests drive: it runs a
+ * command inside the test bed (the command sees the fake /sys, /dev and udev
+ * events through the preload) and plugs and unplugs devices on request.
+ *
+ *   umockdev-ctl CTL [--keep] -- CMD ARGS...
+ *
+ * CTL is a FIFO the test writes commands to, one per line:
+ *   add FILE            load a .umockdev file: its devices appear ("add" events)
+ *   unplug TTYSYSPATH   "remove" event for the tty, its /dev/serial links gone,
+ *                       then every sysfs device up to its USB device removed
+ *   echo TEXT           print TEXT (a marker to wait for)
+ *   quit                stop (SIGTERM to CMD's process group, then exit)
+ * Each command is answered with "ok COMMAND" (or "error ...") on stdout.
+ * Without --keep it exits with CMD's exit status when CMD ends; with --keep it
+ * stays until "quit" (for commands that daemonize, such as a tmux server).
+ * It prints "root DIR" (the test bed) and "ready" before reading commands.
+ */
+#include "autoconf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef HAVE_UMOCKDEV
+#include <umockdev.h>
+#endif
+
+#include "util.h"
+#include "xalloc.h"
+
+#ifdef HAVE_UMOCKDEV
+static UMockdevTestbed *tb;
+
+/* Run under umockdev's preload (re-exec through umockdev-wrapper). */
+static bool ensure_preload(int argc, char **argv)
+{
+	char **args;
+	const char *p = getenv("LD_PRELOAD");
+	const char *srcdir = getenv("srcdir");
+
+	if (p && strstr(p, "umockdev-preload"))
+		return true;
+	if (getenv("FB_UMOCKDEV_REEXEC"))
+		return false;
+	setenv("FB_UMOCKDEV_REEXEC", "1", 1);
+	if (srcdir) {
+		/* GLib's process-lifetime allocations are not ours */
+		const char *lo = getenv("LSAN_OPTIONS");
+		char *opts = xasprintf("%s%ssuppressions=%s/tests/umockdev/lsan.supp", lo ? lo : "",
+				       lo ? ":" : "", srcdir);
+
+		setenv("LSAN_OPTIONS", opts, 1);
+		free(opts);
+	}
+	args = xcalloc((size_t)argc + 2, sizeof *args);
+	args[0] = "umockdev-wrapper";
+	memcpy(args + 1, argv, (size_t)argc * sizeof *argv);
+	execvp("umockdev-wrapper", args);
+	free(args);
+	return false;
+}
+
+/* Remove the test bed's /dev/serial links that point at tty name (udev would). */
+static void unlink_links(const char *name)
+{
+	static const char *const dirs[] = { "dev/serial/by-id", "dev/serial/by-path" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char *dir = xasprintf("%s/%s", umockdev_testbed_get_root_dir(tb), dirs[i]);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			char target[512];
+			ssize_t n = readlinkat(dirfd(d), e->d_name, target, sizeof target - 1);
+
+			if (n > 0) {
+				target[n] = '\0';
+				if (!strcmp(path_basename(target), name))
+					unlinkat(dirfd(d), e->d_name, 0);
+			}
+		}
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+}
+
+/* Does the sysfs device at path (under the test bed) hold idVendor? */
+static bool is_usb_device(const char *path)
+{
+	char *f = xasprintf("%s%s/idVendor", umockdev_testbed_get_root_dir(tb), path);
+	bool r = access(f, F_OK) == 0;
+
+	free(f);
+	return r;
+}
+
+/* unplug /sys/devices/.../ttyUSB0/tty/ttyUSB0 */
+static int unplug(const char *tty)
+{
+	char *path = xstrdup(tty);
+	bool last = false;
+
+	umockdev_testbed_uevent(tb, path, "remove");
+	unlink_links(path_basename(path));
+	while (!last && strlen(path) > strlen("/sys/devices/")) {
+		char *slash;
+
+		last = is_usb_device(path);
+		umockdev_testbed_remove_device(tb, path);
+		slash = strrchr(path, '/');
+		*slash = '\0';
+		if (!strcmp(path_basename(path), "tty"))
+			*strrchr(path, '/') = '\0'; /* a class dir, not a device */
+	}
+	free(path);
+	return last ? 0 : -ENOENT;
+}
+
+/* One command line; prints the answer. Returns false on quit. */
+static bool command(char *line)
+{
+	GError *e = NULL;
+	bool ok = true;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!strncmp(line, "add ", 4)) {
+		ok = umockdev_testbed_add_from_file(tb, line + 4, &e);
+	} else if (!strncmp(line, "unplug ", 7)) {
+		ok = unplug(line + 7) == 0;
+	} else if (!strncmp(line, "echo ", 5)) {
+		printf("%s\n", line + 5);
+	} else if (!strcmp(line, "quit")) {
+		printf("ok quit\n");
+		fflush(stdout);
+		return false;
+	} else if (*line) {
+		printf("error unknown command: %s\n", line);
+		fflush(stdout);
+		return true;
+	}
+	if (*line)
+		printf("%s %s%s%s\n", ok ? "ok" : "error", line, e ? ": " : "", e ? e->message : "");
+	fflush(stdout);
+	g_clear_error(&e);
+	return true;
+}
+
+/* Read commands until quit, or until the command ends (without keep). */
+static int serve(int ctl, pid_t pid, bool keep)
+{
+	char buf[4096];
+	size_t have = 0;
+	int status = 0;
+
+	for (;;) {
+		struct pollfd p = { ctl, POLLIN, 0 };
+		ssize_t n;
+		char *nl;
+
+		if (!keep && pid > 0 && waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = read(ctl, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			continue;
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(buf, '\n'))) {
+			*nl = '\0';
+			if (!command(buf))
+				return -1;
+			memmove(buf, nl + 1, have - (size_t)(nl + 1 - buf) + 1);
+			have -= (size_t)(nl + 1 - buf);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	bool keep = false;
+	int first = 2, ctl, r;
+	pid_t pid;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: umockdev-ctl CTL [--keep] -- CMD ARGS...\n");
+		return 2;
+	}
+	if (!strcmp(argv[2], "--keep")) {
+		keep = true;
+		first++;
+	}
+	if (strcmp(argv[first], "--"))
+		return 2;
+	first++;
+	if (!ensure_preload(argc, argv)) {
+		fprintf(stderr, "umockdev-ctl: umockdev-wrapper is not installed\n");
+		return 77;
+	}
+	tb = umockdev_testbed_new();
+	if (!umockdev_in_mock_environment())
+		return 77;
+	/* O_RDWR: the FIFO never reports EOF when a writer closes it */
+	ctl = open(argv[1], O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		perror(argv[1]);
+		return 2;
+	}
+	printf("root %s\n", umockdev_testbed_get_root_dir(tb));
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		execvp(argv[first], argv + first);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	printf("ready\n");
+	fflush(stdout);
+	r = serve(ctl, pid, keep);
+	if (r < 0) {
+		kill(-pid, SIGTERM);
+		waitpid(pid, &r, 0);
+		r = 0;
+	}
+	g_object_unref(tb);
+	return r;
+}
+#else
+int main(void)
+{
+	fprintf(stderr, "umockdev-ctl: built without umockdev\n");
+	return 77;
+}
+#endif
