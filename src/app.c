@@ -79,7 +79,7 @@ static void on_attached(struct device *d, bool fresh, void *data)
 			flash_progress_init(&b->prog, 0, NULL);
 		}
 	}
-	app_emit(app, b, APP_EV_ATTACHED);
+	app_emit(app, b, fresh ? APP_EV_ATTACHED : APP_EV_RETURNED);
 	if (fresh && app->monitor && kind_is_esp32(d->kind) && !app->shutting_down) {
 		struct strbuf why = STRBUF_INIT;
 
@@ -94,7 +94,7 @@ static void on_changed(struct device *d, void *data)
 	struct app_board *b = d->user;
 
 	if (b)
-		app_emit(data, b, APP_EV_ATTACHED);
+		app_emit(data, b, APP_EV_CHANGED);
 }
 
 static void on_detached(struct device *d, void *data)

@@ -53,7 +53,9 @@ struct app_board {
 };
 
 enum app_event {
-	APP_EV_ATTACHED,  /* a board appeared (or came back) in b's slot */
+	APP_EV_ATTACHED,  /* a board was plugged into b's slot */
+	APP_EV_RETURNED,  /* it came back within the reappear window (re-enumeration) */
+	APP_EV_CHANGED,   /* what the device table knows about it changed */
 	APP_EV_DETACHED,  /* it went away (within the reappear window) */
 	APP_EV_EXPIRED,   /* gone for good */
 	APP_EV_QUEUED,

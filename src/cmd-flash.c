@@ -198,6 +198,8 @@ static void plug_line(struct flash_cli *c, struct app_board *b, enum app_event e
 	if (ev == APP_EV_ATTACHED)
 		board_line(c, b, "Plug", "%s %04x:%04x %s", kind_name(d->kind), d->vid, d->pid,
 			   d->product ? d->product : "");
+	else if (ev == APP_EV_RETURNED)
+		board_line(c, b, "Back", "re-enumerated (same board)");
 	else if (ev == APP_EV_DETACHED)
 		board_line(c, b, "Unplug", NULL);
 }
@@ -207,7 +209,7 @@ static void on_event(void *data, struct app_board *b, enum app_event ev)
 	struct flash_cli *c = data;
 
 	switch (ev) {
-	case APP_EV_ATTACHED: case APP_EV_DETACHED:
+	case APP_EV_ATTACHED: case APP_EV_RETURNED: case APP_EV_DETACHED:
 		plug_line(c, b, ev);
 		break;
 	case APP_EV_QUEUED:
