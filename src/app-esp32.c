@@ -171,6 +171,18 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 		fprintf(run->log, "%s\n", line);
 }
 
+/* "<what it means>: <what the tool said>" (the tool's words alone for other). */
+static void describe_failure(struct strbuf *msg, enum outcome o, const char *tool)
+{
+	static const char prefix[] = "A fatal error occurred: ";
+
+	if (str_starts_with(tool, prefix))
+		tool += sizeof prefix - 1;
+	if (o != OUTCOME_OTHER)
+		strbuf_addf(msg, "%s: ", outcome_message(o));
+	strbuf_addstr(msg, tool);
+}
+
 /* How the job ended, as an outcome and a message. */
 static enum outcome judge(struct app_run *run, struct job *job, int err, struct strbuf *msg)
 {
@@ -199,7 +211,7 @@ static enum outcome judge(struct app_run *run, struct job *job, int err, struct 
 		strbuf_addf(msg, "wrote %llu bytes in %.1f s", (unsigned long long)p->bytes_written,
 			    (double)(st->end_ms - st->start_ms) / 1000.0);
 	else if (p->message[0] && o == p->error)
-		strbuf_addstr(msg, p->message);
+		describe_failure(msg, o, p->message);
 	return o;
 }
 

@@ -193,6 +193,8 @@ static void plug_line(struct flash_cli *c, struct app_board *b, enum app_event e
 {
 	const struct device *d = b->dev;
 
+	if (c->monitor && ev == APP_EV_EXPIRED)
+		board_line(c, b, "Gone", "(a new plug-in here is a new board)");
 	if (!c->monitor || !d)
 		return;
 	if (ev == APP_EV_ATTACHED)
@@ -209,7 +211,7 @@ static void on_event(void *data, struct app_board *b, enum app_event ev)
 	struct flash_cli *c = data;
 
 	switch (ev) {
-	case APP_EV_ATTACHED: case APP_EV_RETURNED: case APP_EV_DETACHED:
+	case APP_EV_ATTACHED: case APP_EV_RETURNED: case APP_EV_DETACHED: case APP_EV_EXPIRED:
 		plug_line(c, b, ev);
 		break;
 	case APP_EV_QUEUED:
