@@ -3,6 +3,8 @@
 
 #include "json.h"
 
+#include "text.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -96,42 +98,13 @@ void jw_null(struct jw *jw, const char *key)
 	strbuf_addstr(jw->out, "null");
 }
 
-/* Length of a valid UTF-8 sequence at s or 0. */
-static size_t utf8_valid(const unsigned char *s)
-{
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-	uint32_t c;
-
-	if (!n || s[0] > 0xf4)
-		return 0;
-	c = s[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* The code point of a valid n-byte UTF-8 sequence at s. */
-static uint32_t utf8_cp(const unsigned char *s, size_t n)
-{
-	uint32_t c = s[0] & (0x7f >> n);
-
-	for (size_t i = 1; i < n; i++)
-		c = (c << 6) | (s[i] & 0x3f);
-	return c;
-}
-
 void json_quote(struct strbuf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	strbuf_addch(out, '"');
 	while (*p) {
+		uint32_t c;
 		size_t n;
 
 		if (*p == '"' || *p == '\\') {
@@ -147,13 +120,10 @@ void json_quote(struct strbuf *out, const char *s)
 			p++;
 		} else if (*p < 0x80) {
 			strbuf_addch(out, *p++);
-		} else if ((n = utf8_valid(p))) {
-			uint32_t c = utf8_cp(p, n);
-
+		} else if ((n = text_utf8_decode(p, 4, &c) /* a NUL ends it early */)) {
 			/* valid JSON either way; escaped, C1 controls and bidi
 			 * overrides cannot act on a terminal showing the output */
-			if (c <= 0x9f || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
-			    (c >= 0x2066 && c <= 0x2069))
+			if (text_is_dangerous(c))
 				strbuf_addf(out, "\\u%04x", (unsigned)c);
 			else
 				strbuf_add(out, p, n);

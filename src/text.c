@@ -9,9 +9,7 @@
 
 #include "xalloc.h"
 
-/* Decode one UTF-8 sequence at s (len bytes available); returns its length
- * and stores the code point, or 0 if the bytes are not valid UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+size_t text_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
 	size_t n;
 	uint32_t c;
@@ -47,8 +45,7 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
-/* Code points that must not reach a terminal even when valid. */
-static bool is_dangerous(uint32_t c)
+bool text_is_dangerous(uint32_t c)
 {
 	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x200e || c == 0x200f ||
 	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
@@ -61,14 +58,14 @@ void text_sanitize(struct strbuf *out, const char *s, size_t len, bool ascii_onl
 
 	while (i < len) {
 		uint32_t c;
-		size_t n = utf8_decode(p + i, len - i, &c);
+		size_t n = text_utf8_decode(p + i, len - i, &c);
 
 		if (!n) {
 			strbuf_addch(out, '?');
 			i++;
 			continue;
 		}
-		if (is_dangerous(c) || (ascii_only && c >= 0x80))
+		if (text_is_dangerous(c) || (ascii_only && c >= 0x80))
 			strbuf_addch(out, '?');
 		else
 			strbuf_add(out, p + i, n);
@@ -142,7 +139,7 @@ size_t text_width(const char *s)
 
 	for (size_t i = 0; i < len;) {
 		uint32_t c;
-		size_t n = utf8_decode(p + i, len - i, &c);
+		size_t n = text_utf8_decode(p + i, len - i, &c);
 
 		if (!n) {
 			w++;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "strbuf.h"
 
@@ -23,6 +24,14 @@ char *text_sanitize_dup(const char *s, bool ascii_only);
  * buf[0..len) in place; returns the new length. An unterminated sequence at
  * the end is dropped. */
 size_t text_strip_ansi(char *buf, size_t len);
+
+/* Decode one UTF-8 sequence at s (len bytes available): its length, with the
+ * code point in *cp, or 0 if the bytes are not valid UTF-8 (overlong forms and
+ * surrogates included). */
+size_t text_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+/* Code points that must never reach a terminal raw: C0/C1 controls, DEL,
+ * bidi overrides and marks, the BOM. */
+bool text_is_dangerous(uint32_t c);
 
 /* Number of terminal columns of a UTF-8 string that has been sanitised
  * (each code point counts as one column; wide CJK counts as two). */
