@@ -2,6 +2,9 @@
 """bench/report.py - the table and bench/results.json of one bench/run.
 
   report.py ROWS SCRIPTS JSON TODO STARTED BUILDDIR SANITIZERS
+  report.py --readme [JSON]    the table of JSON (default bench/results.json)
+                               without the how column, with its machine: the
+                               text of the README's Performance section
 
 ROWS holds "script<TAB>FIGURE<TAB>no<TAB>name<TAB>value<TAB>goal<TAB>how" lines
 (also the older form without "no"); SCRIPTS "script<TAB>seconds<TAB>status";
@@ -18,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 
 TITLES = {
@@ -92,18 +96,40 @@ def machine():
     }
 
 
-def table(rows):
+def table(rows, how=True):
     cols = [("#", "no"), ("FIGURE", "figure"), ("VALUE", "value"), ("GOAL", "goal")]
     width = {k: max([len(h)] + [len(str(r[k])) for r in rows]) for h, k in cols}
     lines = []
     fmt = lambda vals: "  ".join(str(v).ljust(width[k]) for v, (_, k) in zip(vals, cols))
-    lines.append(fmt([h for h, _ in cols]) + "  HOW MEASURED")
+    lines.append((fmt([h for h, _ in cols]) + ("  HOW MEASURED" if how else "")).rstrip())
     for r in rows:
-        lines.append(fmt([r[k] for _, k in cols]) + "  " + r["how"])
+        lines.append((fmt([r[k] for _, k in cols]) + ("  " + r["how"] if how else "")).rstrip())
     return "\n".join(lines)
 
 
+def describe(m):
+    """One line about the machine m (from machine())."""
+    virt = m.get("virtualization")
+    return "%s, %d cores, %s MiB, %s, Linux %s%s" % (
+        m["cpu"], m["cores"], m["memory_mib"], m["os"] or "?", m["kernel"],
+        ", " + virt if virt and virt != "none" else "")
+
+
+def readme(path):
+    doc = json.load(open(path))
+    print("\n".join("    " + line for line in table(doc["figures"], how=False).split("\n")))
+    print()
+    print(textwrap.fill("Taken %s on %s; load average at the end %s; bench/run took %d min "
+                        "%d s." % (doc["taken"], describe(doc["machine"]),
+                                   doc["machine"].get("load_average"), doc["seconds"] // 60,
+                                   doc["seconds"] % 60), 78))
+
+
 def main():
+    if sys.argv[1:2] == ["--readme"]:
+        here = os.path.dirname(os.path.abspath(__file__))
+        readme(sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "results.json"))
+        return
     rows_path, runs_path, out, todo, started, builddir, sanitizers = sys.argv[1:8]
     defaults = {}
     for item in todo.split():
@@ -117,10 +143,7 @@ def main():
     m = machine()
     now = datetime.datetime.now(datetime.timezone.utc)
     took = int(time.time()) - int(started)
-    print("flashbay bench, %s: %s, %d cores, %s MiB, %s, Linux %s%s" % (
-        now.strftime("%Y-%m-%d %H:%M UTC"), m["cpu"], m["cores"], m["memory_mib"],
-        m["os"] or "?", m["kernel"], ", " + m["virtualization"] if m["virtualization"] and
-        m["virtualization"] != "none" else ""))
+    print("flashbay bench, %s: %s" % (now.strftime("%Y-%m-%d %H:%M UTC"), describe(m)))
     if m["load_average"]:
         print("load average at the end (1, 5, 15 min): %s; other work on the machine "
               "shows in the figures" % m["load_average"])
