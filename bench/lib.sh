@@ -23,7 +23,12 @@ MEASURE="$PY $S/bench/measure.py"
 SPAWN="$B/tests/helper/spawn-stats"
 BENCH_FIG=${BENCH_FIG:-0}
 mkdir -p "$BENCH_TMP"
-export LC_ALL=C
+# numbers with a decimal point whatever the locale; the character set stays
+if [ -n "${LC_ALL:-}" ]; then
+	export LANG="$LC_ALL"
+	unset LC_ALL
+fi
+export LC_NUMERIC=C
 
 # figure_no N: the figure number of the following figure() lines
 figure_no() { BENCH_FIG=$1; }
