@@ -11,6 +11,7 @@
 
 #ifdef HAVE_CURL
 #include <curl/curl.h>
+#include <dlfcn.h>
 #endif
 
 #include "util.h"
@@ -273,6 +274,50 @@ static int answer(const char *word, const char *text, int code)
 }
 
 #ifdef HAVE_CURL
+/* libcurl is loaded only here, in the short-lived check process: linking it
+ * into flashbay would map its thirty-odd libraries into every run (several
+ * MiB of RSS and milliseconds of start-up) for a check that rarely runs. */
+struct curl_api {
+	void *lib;
+	CURLcode (*global_init)(long flags);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *c);
+	const char *(*easy_strerror)(CURLcode rc);
+};
+
+/* Load libcurl (either Debian flavour); false with err if it is not there. */
+static bool curl_load(struct curl_api *api, struct strbuf *err)
+{
+	static const char *const names[] = { "libcurl.so.4", "libcurl-gnutls.so.4",
+					     "libcurl-nss.so.4" };
+	static const char *const syms[] = { "curl_global_init", "curl_global_cleanup",
+					    "curl_easy_init", "curl_easy_setopt",
+					    "curl_easy_perform", "curl_easy_getinfo",
+					    "curl_easy_cleanup", "curl_easy_strerror" };
+	/* the function pointers follow global_init in the order of syms[] */
+	void **slot = (void **)&api->global_init;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !api->lib; i++)
+		api->lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!api->lib) {
+		strbuf_addf(err, "libcurl is not installed (Debian package libcurl4): %s", dlerror());
+		return false;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
+		/* POSIX: dlsym's void * converts to a function pointer */
+		*(slot + i) = dlsym(api->lib, syms[i]);
+		if (!*(slot + i)) {
+			strbuf_addf(err, "libcurl lacks %s", syms[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* libcurl write callback: collect the body (at most BODY_MAX). */
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
@@ -285,9 +330,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 }
 
 /* Set up the request: short timeouts, http(s) only, no proxy, no redirects. */
-static void request_setup(CURL *c, const char *url, long timeout_ms, struct strbuf *body,
-			  char *errbuf)
+static void request_setup(const struct curl_api *api, CURL *c, const char *url, long timeout_ms,
+			  struct strbuf *body, char *errbuf)
 {
+	/* named like the function, so curl's type-checking macro still checks
+	 * every option's value and then calls through the loaded pointer */
+	CURLcode (*curl_easy_setopt)(CURL *, CURLoption, ...) = api->easy_setopt;
+
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -309,21 +358,27 @@ static int query(const char *url, long timeout_ms)
 {
 	struct strbuf body = STRBUF_INIT, msg = STRBUF_INIT;
 	char errbuf[CURL_ERROR_SIZE] = "", state[32];
+	struct curl_api api = { 0 };
 	CURL *c;
 	CURLcode rc;
 	long status = 0;
 	int ret;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) || !(c = curl_easy_init()))
+	if (!curl_load(&api, &msg)) {
+		ret = answer("unavailable", msg.buf, 3);
+		strbuf_release(&msg);
+		return ret;
+	}
+	if (api.global_init(CURL_GLOBAL_DEFAULT) || !(c = api.easy_init()))
 		return answer("error", "cannot initialise libcurl", 1);
-	request_setup(c, url, timeout_ms, &body, errbuf);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	curl_global_cleanup();
+	request_setup(&api, c, url, timeout_ms, &body, errbuf);
+	rc = api.easy_perform(c);
+	api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	api.easy_cleanup(c);
+	api.global_cleanup();
 	if (rc != CURLE_OK) {
 		strbuf_addf(&msg, "cannot reach Moonraker at %s: %s", url,
-			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			    errbuf[0] ? errbuf : api.easy_strerror(rc));
 		ret = answer("unreachable", msg.buf, 1);
 	} else if (moonraker_state_from_json(body.buf, state, sizeof state, &msg) == 0 && status == 200) {
 		ret = answer("state", state, 0);
