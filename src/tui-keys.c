@@ -202,7 +202,10 @@ static void command_key(struct tui *t, int key)
 void tui_key(struct tui *t, int key)
 {
 	/* any key clears the last note */
-	t->status[0] = '\0';
+	if (t->status[0]) {
+		t->status[0] = '\0';
+		loop_timer_disarm(t->loop, &t->note_timer);
+	}
 	tui_dirty(t);
 	if (t->dialog) {
 		tui_dialog_key(t, key);

@@ -30,6 +30,9 @@ static const struct tui_glyphs glyphs_ascii = { "#", "-", NULL, "*", ">", "~" };
 
 static SCREEN *screen;
 
+/* How long a note stays in the key bar. */
+#define NOTE_MS 5000
+
 /* Restore the terminal before an out-of-memory abort. */
 static void die_hook(void)
 {
@@ -50,6 +53,17 @@ void tui_note(struct tui *t, bool error, const char *fmt, ...)
 	vsnprintf(t->status, sizeof t->status, fmt, ap);
 	va_end(ap);
 	t->status_error = error;
+	loop_timer_arm(t->loop, &t->note_timer, NOTE_MS, 0);
+	tui_dirty(t);
+}
+
+/* The note has been read: the key bar shows the keys again. */
+static void on_note_timer(struct loop_timer *timer, void *data)
+{
+	struct tui *t = data;
+
+	(void)timer;
+	t->status[0] = '\0';
 	tui_dirty(t);
 }
 
@@ -171,13 +185,19 @@ static void watch_stdin(struct tui *t)
 		t->stdin_watched = true;
 }
 
+/* Leave now if asked to and nothing runs (no attempt, no full-screen child). */
+static void maybe_quit(struct tui *t)
+{
+	if (t->quit_asked && !app_busy(t->app) && !t->child)
+		loop_quit(t->loop, t->exit_code);
+}
+
 void tui_quit_when_idle(struct tui *t, int code)
 {
 	t->quit_asked = true;
 	if (!t->exit_code)
 		t->exit_code = code;
-	if (!app_busy(t->app))
-		loop_quit(t->loop, t->exit_code);
+	maybe_quit(t);
 	tui_dirty(t);
 }
 
@@ -198,6 +218,9 @@ static void on_signal(const struct signalfd_siginfo *si, void *data)
 		tui_quit_when_idle(t, 0);
 		break;
 	case SIGTERM:
+		/* cancel everything, a full-screen child too, record, restore */
+		if (t->child)
+			job_cancel(t->child);
 		app_shutdown(t->app, true);
 		tui_quit_when_idle(t, 128 + SIGTERM);
 		break;
@@ -217,8 +240,8 @@ static void on_app_event(void *data, struct app_board *b, enum app_event ev)
 	struct tui *t = data;
 
 	(void)b;
-	if (ev == APP_EV_IDLE && t->quit_asked)
-		loop_quit(t->loop, t->exit_code);
+	if (ev == APP_EV_IDLE)
+		maybe_quit(t);
 	if ((ev == APP_EV_QUEUED || ev == APP_EV_STARTED) && !t->tick_timer.armed)
 		loop_timer_arm(t->loop, &t->tick_timer, 1000, 1000);
 	tui_dirty(t);
@@ -285,6 +308,7 @@ struct tui *tui_new(struct loop *loop, struct app *app, const struct config *cfg
 	getmaxyx(stdscr, t->rows, t->cols);
 	loop_timer_init(&t->frame_timer, on_frame_timer, t);
 	loop_timer_init(&t->tick_timer, on_tick, t);
+	loop_timer_init(&t->note_timer, on_note_timer, t);
 	loop_hook_add(loop, maybe_draw, t);
 	loop_signal_add(loop, SIGWINCH, on_signal, t);
 	loop_signal_add(loop, SIGHUP, on_signal, t);
@@ -297,6 +321,20 @@ struct tui *tui_new(struct loop *loop, struct app *app, const struct config *cfg
 		loop_timer_arm(loop, &t->tick_timer, 1000, 1000);
 	tui_dirty(t);
 	return t;
+}
+
+/* End curses. A terminal without an alternate screen (vt100, the Linux
+ * console, a serial line) would keep the last frame under the shell prompt:
+ * clear it first. */
+static void leave_screen(void)
+{
+	const char *smcup = tigetstr("smcup");
+
+	if (!smcup || smcup == (const char *)-1 || !*smcup) {
+		erase();
+		refresh();
+	}
+	endwin();
 }
 
 void tui_free(struct tui *t)
@@ -314,12 +352,13 @@ void tui_free(struct tui *t)
 	loop_signal_del(t->loop, SIGINT, on_signal, t);
 	loop_timer_disarm(t->loop, &t->frame_timer);
 	loop_timer_disarm(t->loop, &t->tick_timer);
+	loop_timer_disarm(t->loop, &t->note_timer);
 	if (t->stdin_watched)
 		loop_fd_del(t->loop, STDIN_FILENO);
 	tui_dialog_close(t);
 	/* a hung-up terminal is left alone: writing to it could block or fail */
 	if (!t->hup && !t->suspended)
-		endwin();
+		leave_screen();
 	delscreen(screen);
 	screen = NULL;
 	xalloc_set_die_hook(NULL);
@@ -346,6 +385,7 @@ static void child_done(struct job *job, void *data)
 	tui_dirty(t);
 	if (t->child_done)
 		t->child_done(t, status, t->child_data);
+	maybe_quit(t);
 }
 
 static const struct job_ops child_ops = { NULL, child_done };

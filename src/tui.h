@@ -80,9 +80,10 @@ struct tui {
 	bool stdin_watched;
 	int exit_code;
 	unsigned fps;
+	int prog_rows;       /* progress pane height (kept while attempts run) */
 	uint64_t last_frame;
-	uint64_t frames, bytes_hint;
-	struct loop_timer frame_timer, tick_timer;
+	uint64_t frames;
+	struct loop_timer frame_timer, tick_timer, note_timer;
 	uint64_t log_seen;
 	struct job *child;   /* the full-screen child while suspended */
 	void (*child_done)(struct tui *t, int status, void *data);
@@ -99,7 +100,8 @@ void tui_free(struct tui *t);
 void tui_dirty(struct tui *t);
 /* Leave when the app is idle (after app_shutdown). */
 void tui_quit_when_idle(struct tui *t, int code);
-/* A one-line note in the key bar. */
+/* A one-line note in the key bar; it goes away after a few seconds or at the
+ * next key. */
 void tui_note(struct tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Hand the terminal to a full-screen child (make menuconfig): curses is
