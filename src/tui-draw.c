@@ -119,36 +119,57 @@ static void human(uint64_t n, char out[16])
 		snprintf(out, 16, "%llu", (unsigned long long)n);
 }
 
-/* Header line 1: name, station, DEMO, mode; counters on the right. */
+/* The header's counters, long or short; returns the width. */
+static int counters_text(const struct history_counters *c, bool shortform, char *out, size_t n)
+{
+	if (shortform)
+		snprintf(out, n, "ok %ld fail %ld %.0f%% %.0f/h ", c->passed, c->failed,
+			 c->first_pass_yield * 100.0, c->units_per_hour);
+	else
+		snprintf(out, n, "ok %ld  fail %ld  1st-pass %.1f%%  %.1f/h ", c->passed, c->failed,
+			 c->first_pass_yield * 100.0, c->units_per_hour);
+	return (int)strlen(out);
+}
+
+/* Header line 1: " flashbay ", the station, DEMO, the mode, and the counters
+ * on the right (short if need be); the station name gets what is left. */
 static void draw_header_top(struct tui *t)
 {
 	const struct history_counters *c = app_counters(t->app);
-	char right[96], *safe = tui_safe(t, t->cfg->station_name);
-	int x, rw;
+	const char *mode = app_monitor(t->app) ? " MONITOR " : " manual ";
+	char right[128], *safe = tui_safe(t, t->cfg->station_name);
+	int modew = (int)strlen(mode), fixed = 10 + 1 + (t->demo ? 7 : 0) + modew + 1;
+	int rw = counters_text(c, false, right, sizeof right), namew, x;
 
-	snprintf(right, sizeof right, "ok %ld  fail %ld  1st-pass %.1f%%  %.1f/h ", c->passed,
-		 c->failed, c->first_pass_yield * 100.0, c->units_per_hour);
-	rw = (int)strlen(right);
-	/* the station name gets what the fixed parts leave */
-	x = t->cols - rw - 10 - (t->demo ? 7 : 0) - 10;
-	move(0, 0);
-	clrtoeol();
+	if (t->cols - fixed - rw < 8)
+		rw = counters_text(c, true, right, sizeof right);
+	if (t->cols - fixed - rw < 4)
+		rw = 0; /* a very narrow terminal: the counters go first */
+	namew = (int)text_width(safe);
+	if (namew > t->cols - fixed - rw)
+		namew = t->cols - fixed - rw;
 	attrset(t->role[ROLE_TITLE]);
-	tui_put(t, 0, 0, 10, " flashbay ", false);
+	tui_put(t, 0, 0, 10, " flashbay ", true);
 	attrset(A_BOLD);
-	tui_put(t, 0, 10, x > 8 ? x : 8, safe, false);
-	x = 11 + (int)(text_width(safe) < (size_t)(x > 8 ? x : 8) ? text_width(safe) : (size_t)(x > 8 ? x : 8));
+	tui_put(t, 0, 10, namew, safe, true);
 	free(safe);
+	attrset(A_NORMAL);
+	tui_put(t, 0, 10 + namew, 1, " ", true);
+	x = 11 + namew;
 	if (t->demo) {
 		attrset(t->role[ROLE_DEMO]);
-		tui_put(t, 0, x, 6, " DEMO ", false);
+		tui_put(t, 0, x, 6, " DEMO ", true);
+		attrset(A_NORMAL);
+		tui_put(t, 0, x + 6, 1, " ", true);
 		x += 7;
 	}
 	attrset(app_monitor(t->app) ? t->role[ROLE_ACTIVE] | A_REVERSE : A_NORMAL);
-	tui_put(t, 0, x, 9, app_monitor(t->app) ? " MONITOR " : " manual ", false);
+	tui_put(t, 0, x, modew, mode, true);
 	attrset(A_NORMAL);
-	if (t->cols - rw > x + 10)
-		tui_put(t, 0, t->cols - rw, rw, right, false);
+	x += modew;
+	tui_put(t, 0, x, t->cols - x - rw, "", true);
+	if (rw)
+		tui_put(t, 0, t->cols - rw, rw, right, true);
 }
 
 /* Header line 2: the firmware, then what is going on. */
@@ -274,16 +295,29 @@ static void last_text(const struct app_board *b, int width, char *out, size_t n)
 		snprintf(out, n, "%s", word);
 }
 
-/* Put raw text sanitised into a column; returns the next column's x. */
-static int put_col(struct tui *t, int y, int x, int w, const char *raw)
+/* Put raw text sanitised into a column (right-aligned when right); returns
+ * the next column's x. */
+static int put_col_aligned(struct tui *t, int y, int x, int w, const char *raw, bool right)
 {
 	char *s = tui_safe(t, raw);
+	int tw = (int)text_width(s);
 
-	tui_put(t, y, x, w, s, true);
+	if (right && tw < w) {
+		tui_put(t, y, x, w - tw, "", true);
+		tui_put(t, y, x + w - tw, tw, s, true);
+	} else {
+		tui_put(t, y, x, w, s, true);
+	}
 	free(s);
 	if (x + w < t->cols)
 		tui_put(t, y, x + w, 1, " ", true);
 	return x + w + 1;
+}
+
+/* A left-aligned column. */
+static int put_col(struct tui *t, int y, int x, int w, const char *raw)
+{
+	return put_col_aligned(t, y, x, w, raw, false);
 }
 
 /* One row of the board table. */
@@ -306,14 +340,15 @@ static void draw_board(struct tui *t, int y, struct app_board *b, bool cursor, s
 		snprintf(slot, sizeof slot, "%s", d->slot_label);
 	else
 		snprintf(slot, sizeof slot, "%u", b->slot);
-	x = put_col(t, y, x, c.slot, slot);
+	x = put_col_aligned(t, y, x, c.slot, slot, true);
 	x = put_col(t, y, x, c.port - 1, port) - 1;
 	x = put_col(t, y, x, 1, d && d->dup_by_id ? "!" : " ");
 	x = put_col(t, y, x, c.kind, d ? kind_name(d->kind) : "");
 	x = put_col(t, y, x, c.chip, chip);
 	x = put_col(t, y, x, c.mac, ident);
-	/* the state keeps its role (bold/reverse without colour) on the cursor row too */
-	attrset(cursor ? base | t->role[role] : t->role[role]);
+	/* the state keeps its own attributes on the cursor row too: readable
+	 * there, and a running board's percent costs no attribute switch */
+	attrset(t->role[role]);
 	x = put_col(t, y, x, c.state, state);
 	attrset(base);
 	tui_put(t, y, x, t->cols - x, last, true);
@@ -331,7 +366,8 @@ static void draw_headings(struct tui *t, int y, struct cols c)
 	attrset(A_BOLD);
 	tui_put(t, y, 0, 2, "", true);
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		x = put_col(t, y, x, i + 1 < ARRAY_SIZE(names) ? w[i] : t->cols - x, names[i]);
+		x = put_col_aligned(t, y, x, i + 1 < ARRAY_SIZE(names) ? w[i] : t->cols - x,
+				    names[i], i == 0);
 	attrset(A_NORMAL);
 }
 
@@ -366,14 +402,13 @@ static void draw_boards(struct tui *t, int y, int h)
 	}
 }
 
-/* A progress bar of width w for pct. */
+/* A progress bar of width w for pct, in the current attributes. */
 static void draw_bar(struct tui *t, int y, int x, int w, double pct)
 {
 	double cells = pct / 100.0 * w;
 	int full = (int)cells;
 
 	move(y, x);
-	attrset(t->role[ROLE_ACTIVE]);
 	for (int i = 0; i < w; i++) {
 		const char *g = t->gl->bar_empty;
 
@@ -381,11 +416,8 @@ static void draw_bar(struct tui *t, int y, int x, int w, double pct)
 			g = t->gl->bar_full;
 		else if (i == full && t->gl->bar_eighths)
 			g = t->gl->bar_eighths[(int)((cells - full) * 8) & 7];
-		if (i >= full && !t->utf8)
-			attrset(A_NORMAL);
 		addstr(g);
 	}
-	attrset(A_NORMAL);
 }
 
 /* Whole seconds as "m:ss" (or "h:mm:ss"): changes once a second at most. */
@@ -400,27 +432,61 @@ static void clock_text(uint64_t ms, char out[16])
 		snprintf(out, 16, "%u:%02u", (unsigned)(s / 60), (unsigned)(s % 60));
 }
 
+/* The estimates of b's running attempt (ETA, kbit/s) as last shown. */
+static struct tui_estimate *estimate_for(struct tui *t, const struct app_board *b)
+{
+	size_t i = 0;
+
+	for (; i < t->nest; i++)
+		if (t->est[i].slot == b->slot)
+			break;
+	if (i == t->nest) {
+		t->est = xgrow(t->est, &t->est_alloc, t->nest + 1, sizeof *t->est);
+		memset(&t->est[t->nest++], 0, sizeof *t->est);
+		t->est[i].slot = b->slot;
+	}
+	return &t->est[i];
+}
+
+/* ETA and kbit/s of b, worked out again only when the elapsed clock moves on
+ * to the next second (once both are known): estimates that wobble with every
+ * progress line would cost bytes and help nobody. */
+static const struct tui_estimate *estimates(struct tui *t, const struct app_board *b,
+					    uint64_t el, uint64_t done)
+{
+	const struct flash_progress *p = &b->prog;
+	struct tui_estimate *e = estimate_for(t, b);
+	double kbps = p->kbps;
+
+	if (e->run_start == b->run_start_ms && e->sec == el / 1000 + 1 && e->eta[0] && e->rate[0])
+		return e; /* until both are known, every frame tries again */
+	e->run_start = b->run_start_ms;
+	e->sec = el / 1000 + 1;
+	e->eta[0] = e->rate[0] = '\0';
+	if (p->overall_pct >= 1 && p->overall_pct < 100)
+		clock_text((uint64_t)((double)el * (100 - p->overall_pct) / p->overall_pct), e->eta);
+	if (kbps <= 0 && done && el > 0)
+		kbps = (double)done * 8.0 / (double)el; /* bytes per ms * 8 = kbit/s */
+	if (kbps > 0)
+		snprintf(e->rate, sizeof e->rate, "%.0f", kbps);
+	return e;
+}
+
 /* The right part of a progress line: percent, bytes, kbit/s, elapsed, ETA. */
-static void progress_figures(const struct app_board *b, char *out, size_t n)
+static void progress_figures(struct tui *t, const struct app_board *b, char *out, size_t n)
 {
 	const struct flash_progress *p = &b->prog;
 	uint64_t el = now_ms() - b->run_start_ms;
 	uint64_t done = (uint64_t)(p->overall_pct / 100.0 * (double)p->bytes_total);
-	char sdone[16], stotal[16], elapsed[16], eta[16] = "", rate[16] = "";
-	double kbps = p->kbps;
+	char sdone[16], stotal[16], elapsed[16];
+	const struct tui_estimate *e = estimates(t, b, el, done);
 
 	human(done, sdone);
 	human(p->bytes_total, stotal);
 	clock_text(el, elapsed);
-	if (p->overall_pct >= 1 && p->overall_pct < 100)
-		clock_text((uint64_t)((double)el * (100 - p->overall_pct) / p->overall_pct), eta);
-	if (kbps <= 0 && done && el > 0)
-		kbps = (double)done * 8.0 / (double)el; /* bytes per ms * 8 = kbit/s */
-	if (kbps > 0)
-		snprintf(rate, sizeof rate, "%.0f", kbps);
 	/* fixed widths, so the bars line up whatever the numbers */
-	snprintf(out, n, "%3.0f%% %5s/%-5s %5s%s %5s %s%5s", p->overall_pct, sdone, stotal, rate,
-		 rate[0] ? "kb/s" : "    ", elapsed, eta[0] ? "ETA " : "    ", eta);
+	snprintf(out, n, "%3.0f%% %5s/%-5s %5s%s %5s %s%5s", p->overall_pct, sdone, stotal, e->rate,
+		 e->rate[0] ? "kb/s" : "    ", elapsed, e->eta[0] ? "ETA " : "    ", e->eta);
 }
 
 /* One progress line for a running board. */
@@ -438,18 +504,21 @@ static void draw_progress_line(struct tui *t, int y, struct app_board *b)
 		snprintf(phase, sizeof phase, "%s", phase_name(p->phase));
 	snprintf(left, sizeof left, "%3u %-8.8s %-9.9s", b->slot, sport, phase);
 	free(sport);
-	progress_figures(b, right, sizeof right);
+	progress_figures(t, b, right, sizeof right);
 	rw = (int)strlen(right);
-	tui_put(t, y, 0, 22, left, true);
+	tui_put(t, y, 0, 23, left, true);
 	barw = t->cols - 22 - rw - 2;
+	/* what changes (bar and figures) shares the state column's attributes:
+	 * a frame then switches attributes once, not twice per changed line */
+	attrset(t->role[ROLE_ACTIVE]);
 	if (barw >= 4) {
-		tui_put(t, y, 22, 1, " ", true);
 		draw_bar(t, y, 23, barw, p->overall_pct);
-		tui_put(t, y, 23 + barw, t->cols - 23 - barw, " ", true);
+		tui_put(t, y, 23 + barw, t->cols - 23 - barw - rw, " ", true);
 		tui_put(t, y, t->cols - rw, rw, right, true);
 	} else {
-		tui_put(t, y, 22, t->cols - 22, right, true);
+		tui_put(t, y, 23, t->cols - 23, right, true);
 	}
+	attrset(A_NORMAL);
 }
 
 /* Progress: one bar per running board (as many as fit). */
@@ -487,16 +556,25 @@ static void draw_log(struct tui *t, int y, int h)
 {
 	size_t n = log_count(), end;
 
-	rule(t, y, t->focus == FOCUS_LOG ? "Log (arrows scroll, l returns)" : "Log", t->focus == FOCUS_LOG);
-	if (t->log_back > n)
-		t->log_back = n;
+	char title[96];
+
+	if (t->log_back + (size_t)(h > 0 ? h : 0) > n)
+		t->log_back = n > (size_t)h ? n - (size_t)h : 0; /* no scrolling past the oldest */
+	if (t->focus != FOCUS_LOG)
+		snprintf(title, sizeof title, "Log");
+	else if (t->log_back)
+		snprintf(title, sizeof title, "Log: %zu back (Up/Down PgUp/PgDn Home/End; l, Esc)",
+			 t->log_back);
+	else
+		snprintf(title, sizeof title, "Log (Up/Down PgUp/PgDn Home/End scroll; l, Esc)");
+	rule(t, y, title, t->focus == FOCUS_LOG);
 	end = n - t->log_back;
 	for (int i = 0; i < h; i++) {
 		long idx = (long)end - h + i;
 		const struct log_entry *e = idx >= 0 ? log_get((size_t)idx) : NULL;
 
-		move(y + 1 + i, 0);
-		clrtoeol();
+		if (!e)
+			tui_put(t, y + 1 + i, 0, t->cols, "", true);
 		if (e) {
 			struct strbuf sb = STRBUF_INIT;
 			time_t when = (time_t)(e->wall_ms / 1000);

@@ -32,6 +32,8 @@ static SCREEN *screen;
 
 /* How long a note stays in the key bar. */
 #define NOTE_MS 5000
+/* Frames that only move percentages and clocks: at most 4 a second. */
+#define PROGRESS_MS 250
 
 /* Restore the terminal before an out-of-memory abort. */
 static void die_hook(void)
@@ -103,7 +105,9 @@ static void init_roles(struct tui *t)
 	}
 }
 
-/* The terminal's size after SIGWINCH. */
+/* The terminal's size after SIGWINCH. The terminal may have reflowed or cut
+ * what was on it, so ncurses' picture of it is wrong: the next frame is a
+ * full repaint (once per resize, never per frame). */
 static void take_size(struct tui *t)
 {
 	struct winsize ws;
@@ -111,24 +115,31 @@ static void take_size(struct tui *t)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 		resize_term(ws.ws_row, ws.ws_col);
 	getmaxyx(stdscr, t->rows, t->cols);
+	clearok(curscr, TRUE);
 	tui_dirty(t);
 }
 
-/* Draw now if allowed by the frame rate, else arm the frame timer. */
+/* Draw now if allowed by the frame rate, else arm the frame timer. A key, a
+ * new state or a plug event is drawn within 1/fps s; moving percentages and
+ * clocks alone wait for the slower progress rate: with 16 boards flashing,
+ * what changes between two frames then costs a few hundred bytes, not a few
+ * hundred per board. */
 static void maybe_draw(void *data)
 {
 	struct tui *t = data;
 	uint64_t now, gap = 1000 / (t->fps ? t->fps : 10);
 
-	if (!t->dirty || t->suspended || t->hup)
+	if (!(t->dirty || t->progress_dirty) || t->suspended || t->hup)
 		return;
+	if (!t->dirty && gap < PROGRESS_MS)
+		gap = PROGRESS_MS;
 	now = now_ms();
 	if (t->last_frame && now - t->last_frame < gap) {
-		if (!t->frame_timer.armed)
-			loop_timer_arm(t->loop, &t->frame_timer, gap - (now - t->last_frame), 0);
+		loop_timer_arm(t->loop, &t->frame_timer, gap - (now - t->last_frame), 0);
 		return;
 	}
-	t->dirty = false;
+	loop_timer_disarm(t->loop, &t->frame_timer);
+	t->dirty = t->progress_dirty = false;
 	t->last_frame = now;
 	t->frames++;
 	tui_draw(t);
@@ -147,7 +158,7 @@ static void on_tick(struct loop_timer *timer, void *data)
 
 	if (!app_busy(t->app))
 		loop_timer_disarm(t->loop, timer);
-	tui_dirty(t);
+	t->progress_dirty = true;
 }
 
 /* The terminal is gone: stop reading it, never draw again. */
@@ -244,16 +255,40 @@ static void on_app_event(void *data, struct app_board *b, enum app_event ev)
 		maybe_quit(t);
 	if ((ev == APP_EV_QUEUED || ev == APP_EV_STARTED) && !t->tick_timer.armed)
 		loop_timer_arm(t->loop, &t->tick_timer, 1000, 1000);
-	tui_dirty(t);
+	if (ev == APP_EV_PROGRESS)
+		t->progress_dirty = true;
+	else
+		tui_dirty(t);
 }
 
 static const struct app_view tui_view = { on_app_event };
 
-/* New log lines: redraw the log pane. */
+/* A new log line: redraw; a log scrolled back stays where it is. */
 static void log_sink(const struct log_entry *e, void *data)
 {
+	struct tui *t = data;
+
 	(void)e;
-	tui_dirty(data);
+	if (t->log_back)
+		t->log_back++;
+	tui_dirty(t);
+}
+
+/* Home/End as tmux, screen, PuTTY and the Linux console send them, whatever
+ * TERM's terminfo entry says (xterm's says ESC O H): unknown, they would
+ * arrive as a lone Escape and three characters. */
+static void define_keys(void)
+{
+	static const struct { const char *seq; int key; } keys[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END }, { "\033[H", KEY_HOME },
+		{ "\033[F", KEY_END },   { "\033OH", KEY_HOME }, { "\033OF", KEY_END },
+		{ "\033[7~", KEY_HOME }, { "\033[8~", KEY_END }, { "\033[5~", KEY_PPAGE },
+		{ "\033[6~", KEY_NPAGE },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (key_defined(keys[i].seq) == 0)
+			define_key(keys[i].seq, keys[i].key);
 }
 
 /* Curses on the controlling terminal; false with err if impossible. */
@@ -280,6 +315,7 @@ static bool start_curses(struct strbuf *err)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	define_keys();
 	nodelay(stdscr, TRUE);
 	leaveok(stdscr, TRUE);
 	curs_set(0);
@@ -363,6 +399,7 @@ void tui_free(struct tui *t)
 	screen = NULL;
 	xalloc_set_die_hook(NULL);
 	free(t->selected);
+	free(t->est);
 	free(t);
 }
 

@@ -50,6 +50,14 @@ struct tui_glyphs {
 
 enum tui_focus { FOCUS_DEVICES, FOCUS_LOG };
 
+/* A running attempt's ETA and rate, as last worked out (once a second). */
+struct tui_estimate {
+	unsigned slot;
+	uint64_t run_start; /* the attempt they belong to */
+	uint64_t sec;       /* elapsed second they were worked out in, + 1 */
+	char eta[16], rate[16];
+};
+
 struct tui_dialog;
 
 struct tui {
@@ -73,7 +81,8 @@ struct tui {
 	char status[200];    /* a one-line note in the key bar (raw) */
 	bool status_error;
 
-	bool dirty;
+	bool dirty;          /* draw within 1/fps s */
+	bool progress_dirty; /* only percentages or clocks moved: draw a bit later */
 	bool suspended;      /* a full-screen child owns the terminal */
 	bool hup;            /* the terminal is gone: never touch it again */
 	bool quit_asked;     /* leaving once the app is idle */
@@ -81,6 +90,8 @@ struct tui {
 	int exit_code;
 	unsigned fps;
 	int prog_rows;       /* progress pane height (kept while attempts run) */
+	struct tui_estimate *est;
+	size_t nest, est_alloc;
 	uint64_t last_frame;
 	uint64_t frames;
 	struct loop_timer frame_timer, tick_timer, note_timer;

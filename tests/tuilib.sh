@@ -4,10 +4,12 @@
 #   tui_start COLS ROWS TERM CMD...   run CMD (by sh -c) in a new private tmux
 #                                     server: its own -S socket per case,
 #                                     remain-on-exit, LC_ALL=$TUI_LC (default
-#                                     C.UTF-8), ESCDELAY=25; after CMD the pane
-#                                     prints "[exit N]" and `stty -a` goes to
-#                                     $TUI_DIR/stty (to check the terminal was
-#                                     restored), N to $TUI_DIR/rc
+#                                     C.UTF-8), ESCDELAY=25; after CMD,
+#                                     `stty -a` goes to $TUI_DIR/stty (to check
+#                                     the terminal was restored), its exit
+#                                     status N to $TUI_DIR/rc, and the pane
+#                                     prints "[exit N]" (tmux may lose that
+#                                     last line: wait for the file)
 #   screen          the visible text;  screen_e: with attribute escapes (-e)
 #   keys KEY...     tmux send-keys (names such as Enter, Up, C-c, or text)
 #   on_screen TEXT  is TEXT (fixed string) on the screen now?

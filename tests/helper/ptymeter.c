@@ -9,8 +9,10 @@
  *   steady_per_s   bytes per second after the first second
  *   total          all bytes
  *   first_ms       ms until TEXT (--until) first appeared in the output
- *   window_bytes   bytes in the window (--window), and
+ *   window_bytes   bytes in the window (--window),
  *   window_ctxsw   CMD's voluntary context switches in it (its wake-ups)
+ *   window_ms      how long the window lasted (0: it never opened; shorter
+ *                  than asked if CMD ended or SECONDS ran out first)
  *   exited         1 if CMD ended before SECONDS
  * Options:
  *   --until TEXT       time the first appearance of TEXT (e.g. the last
@@ -63,7 +65,7 @@ struct meter {
 	long long window_ctx0, window_ctxsw;
 	long first_ms;
 	bool in_window, window_done, exited;
-	long window_start_ms, last_output_ms;
+	long window_start_ms, window_ms, last_output_ms;
 	char tail[512]; /* the last output, to find --until across reads */
 	size_t tail_len;
 };
@@ -204,6 +206,7 @@ static void window(struct meter *m, pid_t pid, long now)
 	}
 	if (m->in_window && now - m->window_start_ms >= (long)((m->win_to - m->win_from) * 1000)) {
 		m->window_ctxsw = ctxsw(pid) - m->window_ctx0;
+		m->window_ms = now - m->window_start_ms;
 		m->in_window = false;
 		m->window_done = true;
 	}
@@ -275,12 +278,14 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	run(&m, master, pid);
-	if (m.in_window) /* cut short: what was seen so far */
+	if (m.in_window) { /* cut short: what was seen so far */
 		m.window_ctxsw = ctxsw(pid) - m.window_ctx0;
+		m.window_ms = ms_now() - m.window_start_ms;
+	}
 	printf("first_second=%lld steady_per_s=%lld total=%lld first_ms=%ld window_bytes=%lld "
-	       "window_ctxsw=%lld exited=%d\n",
+	       "window_ctxsw=%lld window_ms=%ld exited=%d\n",
 	       m.first, m.seconds > 1 ? (long long)((double)(m.total - m.first) / (m.seconds - 1)) : 0,
-	       m.total, m.first_ms, m.window_bytes, m.window_ctxsw, m.exited);
+	       m.total, m.first_ms, m.window_bytes, m.window_ctxsw, m.window_ms, m.exited);
 	fflush(stdout);
 	kill(pid, SIGTERM);
 	/* drain so the program is never blocked writing while it shuts down */
