@@ -202,7 +202,7 @@ wait_for "Progress: 0 running"
 keys q
 wait_exit
 is "$(tui_exit_code)" 0 "q: exit 0"
-no_procs_matching "$FAKE_ESPTOOL"
+no_procs_matching "$ROOT/dev/tty"
 ok $? "no esptool left"
 tui_stop
 done_testing

@@ -67,7 +67,7 @@ wait_exit 10
 is "$(tui_exit_code)" 0 "c: exit 0 at once"
 hist_check 'sorted((r["slot"], r["failure_class"]) for r in rows) == [(1, "cancelled"), (2, "cancelled")]'
 ok $? "both attempts recorded as cancelled"
-no_procs_matching "$FAKE_ESPTOOL"
+no_procs_matching "$ROOT/dev/tty"
 ok $? "no esptool left"
 
 # Ctrl-C asks the same question; Ctrl-C again cancels and leaves with 130

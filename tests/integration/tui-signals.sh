@@ -32,7 +32,7 @@ hist_check 'sorted((r["slot"], r["outcome"]) for r in rows) == [(1, "ok"), (2, "
 ok $? "both attempts finished and are in the history as passed"
 hist_check 'all(r["slot"] != 3 for r in rows)'
 ok $? "the board plugged in after the hangup was not flashed"
-no_procs_matching "$FAKE_ESPTOOL"
+no_procs_matching "$ROOT/dev/tty"
 ok $? "no esptool left"
 unplug 3
 
@@ -63,7 +63,7 @@ wait_exit 10
 is "$(tui_exit_code)" 143 "SIGTERM: exit 143 (128 + SIGTERM)"
 hist_check 'sorted((r["slot"], r["failure_class"]) for r in rows) == [(1, "cancelled"), (2, "cancelled")]'
 ok $? "both attempts recorded as cancelled"
-no_procs_matching "$FAKE_ESPTOOL"
+no_procs_matching "$ROOT/dev/tty"
 ok $? "no esptool left"
 is "$($TM display -p -t t '#{alternate_on}')" 0 "the terminal's normal screen is back"
 unlike "$(screen)" "Boards|Progress" "none of the dashboard is left on it"
