@@ -1,10 +1,11 @@
 /* tui.h - the dashboard: a view of the engine in a full-screen ncursesw UI.
  *
  * It renders state and turns keys into commands; it never decides and never
- * blocks the loop. Renders are coalesced: a state change marks the screen
- * dirty, and a frame is drawn at most [tui] fps times a second, only while
- * something changes (zero output and zero wake-ups when idle). ncurses sends
- * only the cells that changed.
+ * blocks the loop. Renders are coalesced: a key or a state change marks the
+ * screen dirty and a frame follows within 1/[tui] fps s; progress alone
+ * (percentages, clocks) waits up to 250 ms. Nothing is drawn while nothing
+ * changes (zero output and zero wake-ups when idle), and ncurses sends only
+ * the cells that changed.
  *
  * Shared by tui.c (core), tui-draw.c (panes), tui-keys.c (commands),
  * tui-dialog.c (help, confirmations, messages) and tui-files.c (firmware

@@ -116,6 +116,7 @@ static size_t unescape(const char *in, char *out, size_t cap)
 	return n;
 }
 
+/* The usage line; exit status 2. */
 static int usage(void)
 {
 	fprintf(stderr, "usage: ptymeter [--until TEXT] [--send MS:TEXT]... [--window FROM:TO] "

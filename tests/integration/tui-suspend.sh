@@ -5,6 +5,7 @@
 # to start a small curses child. While the child owns the terminal, the loop
 # keeps serving the other jobs (one finishes and is recorded, the other's
 # progress moves on); afterwards the screen is whole again and keys work.
+# Ctrl-C in the child reaches only the child; SIGTERM during it ends both.
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/tuilib.sh"
 . "$srcdir/tests/integration/tui-lib.sh"
@@ -12,8 +13,8 @@ command -v tmux >/dev/null || skip_all "tmux needed"
 station_setup
 plug 1
 plug 2
-# slot 1 takes ~2 s, slot 2 ~9 s (10 blocks of 16 KiB each)
-export FAKE_ESPTOOL_BEHAVIOUR="ttyUSB0=slow:100,ttyUSB1=slow:700"
+# slot 1 takes ~2 s, slot 2 ~12 s (10 blocks of 16 KiB each)
+export FAKE_ESPTOOL_BEHAVIOUR="ttyUSB0=slow:100,ttyUSB1=slow:1000"
 H="'$builddir/tests/helper/test-tui-child' --no-udev --sysfs-root '$ROOT/sys' --dev-root '$ROOT/dev' --config '$T/flashbay.conf'"
 # percent of slot 2 in the progress pane
 pct2() { screen | sed -n 's/^  2 ttyUSB1 .* \([0-9]*\)% .*/\1/p' | head -n 1; }
@@ -69,14 +70,19 @@ ok $? "... and not the dashboard (no SIGINT reached it)"
 wait_until 5 dashboard_whole 100 30
 ok $? "the dashboard is back"
 
-# quitting waits for the running attempt (w), then the terminal is restored
-keys q
-wait_for "Quit?"
-keys w
-wait_exit 20
-is "$(tui_exit_code)" 0 "quit after the last attempt: exit 0"
-hist_check 'sorted(r["outcome"] for r in rows) == ["ok", "ok"]'
-ok $? "both attempts passed"
+# SIGTERM while the child has the terminal: the child is stopped too, slot 2's
+# attempt cancelled and recorded, the terminal restored
+kill -USR1 "$pid"
+wait_for "CHILD RUNNING"
+hist_check 'any(r["slot"] == 2 and r["outcome"] == "running" for r in rows)'
+ok $? "slot 2 still running as the child starts again"
+kill -TERM "$pid"
+wait_exit 10
+is "$(tui_exit_code)" 143 "SIGTERM during the child: exit 143"
+hist_check 'any(r["slot"] == 2 and r["failure_class"] == "cancelled" for r in rows)'
+ok $? "slot 2 recorded as cancelled"
+no_procs_matching "$ROOT/dev/tty" && no_procs_matching "/proc/self/exe --child"
+ok $? "neither esptool nor the child is left"
 grep -q ' icanon' "$TUI_DIR/stty" && grep -q ' echo ' "$TUI_DIR/stty"
 ok $? "the terminal is back in cooked mode with echo"
 tui_stop
