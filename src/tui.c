@@ -310,6 +310,9 @@ static bool start_curses(struct strbuf *err)
 		return false;
 	}
 	xalloc_set_die_hook(die_hook);
+	/* Ctrl-Z would stop the engine with flashes running: their output
+	 * pipes fill and the tools stall. (ncurses installed a handler.) */
+	signal(SIGTSTP, SIG_IGN);
 	set_escdelay(25);
 	cbreak();
 	noecho();
@@ -397,6 +400,7 @@ void tui_free(struct tui *t)
 		leave_screen();
 	delscreen(screen);
 	screen = NULL;
+	signal(SIGTSTP, SIG_DFL);
 	xalloc_set_die_hook(NULL);
 	free(t->selected);
 	free(t->est);

@@ -16,7 +16,9 @@ running() { screen | grep -q "Progress: 2 running"; }
 attempts() { hist_json | grep -o '"id":' | wc -l; }
 
 start() {
-	tui_start 80 24 xterm-256color "$FB"
+	# set -m: a job-control shell, as when typed at a prompt (in the pane's
+	# own process group, orphaned, Ctrl-Z would be dropped by the kernel)
+	tui_start 80 24 xterm-256color "set -m; $FB"
 	wait_for "Boards 3"
 	keys Home Space Space f
 	wait_until 10 running
@@ -42,6 +44,11 @@ keys Escape
 wait_gone "Quit?"
 running && kill -0 "$pid"
 ok $? "Esc: the same"
+keys C-z
+wait_until 5 sh -c "$TM capture-pane -p -t t | grep -Eq '^  1 ttyUSB0  Flash.* [1-9][0-9]?% '"
+ok $? "Ctrl-Z does not stop the dashboard: flashing and drawing go on"
+[ "$(cut -d' ' -f3 "/proc/$pid/stat")" != T ]
+ok $? "... it is not a stopped process"
 keys q
 wait_for "Quit?"
 keys w
