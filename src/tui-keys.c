@@ -176,6 +176,8 @@ static void command_key(struct tui *t, int key)
 		if (app_busy(t->app))
 			tui_dialog_open(t, DIALOG_CONFIRM, "Stop all?", "Stop every queued and running attempt? (y/n)",
 					stop_all_yes);
+		else
+			tui_note(t, true, "nothing is running");
 		break;
 	case 'o': tui_files_open(t); break;
 	case 'M':

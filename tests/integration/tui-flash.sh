@@ -71,6 +71,9 @@ wait_until 10 row_has 6 " FAIL:cancelled "
 ok $? "S, y: slot 6 cancelled"
 wait_for "Progress: 0 running"
 ok $? "nothing runs any more"
+keys S
+wait_for "nothing is running"
+ok $? "S with nothing running says so (no question)"
 
 # --- ?: the help lists every key, whole, at 80x24 --------------------------------------
 keys '?'
