@@ -4,8 +4,8 @@
 # FAIL:<class>; s stops one; S asks and stops all; ? lists every key; o picks
 # a firmware file (folders, a .bin, its offset) and the header shows it; M
 # turns monitor mode on and a board plugged in then is flashed (with that
-# firmware); x resets the statistics; l focuses and scrolls the log; Space
-# and a select, f flashes the selection.
+# firmware); x resets the statistics; r rescans; l focuses and scrolls the
+# log; Space and a select, f flashes the selection.
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/tuilib.sh"
 . "$srcdir/tests/integration/tui-lib.sh"
@@ -158,6 +158,10 @@ keys y
 wait_until 5 sh -c "$TM capture-pane -p -t t | head -n 1 | grep -q ' ok 0  fail 0 '"
 ok $? "y: counters back to 0"
 wait_for "statistics reset"
+keys r
+wait_for "rescanned"
+ok $? "r rescans"
+like "$(screen)" "Boards 8" "the same eight boards"
 
 # --- l: the log gets the focus and scrolls ---------------------------------------------------
 keys l
