@@ -161,6 +161,8 @@ struct app *app_new(struct loop *loop, const struct app_opts *opts, struct strbu
 	esptool_init(&app->tool);
 	app->lock_dir = config_lock_dir(app->cfg);
 	app->runner = runner_new(loop, app->cfg->max_workers);
+	if (opts->fw && opts->fw->n)
+		app_set_firmware(app, opts->fw);
 	if (open_history(app, opts, err) < 0 ||
 	    devices_open(loop, app->cfg, opts->devices, &device_ops, app, &app->devs, err) < 0) {
 		app_free(app);

@@ -76,6 +76,9 @@ struct app_opts {
 	const struct devices_opts *devices;
 	bool no_history;               /* --no-history */
 	bool monitor;                  /* flash every freshly plugged ESP32 board */
+	struct firmware *fw;           /* taken (left empty) before the first boards
+					* are reported, so monitor mode can flash the
+					* boards present at start; NULL: none yet */
 };
 
 /* Create the engine on loop: open the history (unless no_history) and the

@@ -60,7 +60,7 @@ static int load_firmware(struct session *s, bool required, struct strbuf *err)
 int session_start(struct session *s, bool monitor, bool required)
 {
 	struct app_opts opts = { .cfg = &s->cfg, .devices = &s->dopts,
-				 .no_history = s->g->no_history, .monitor = monitor };
+				 .no_history = s->g->no_history, .monitor = monitor, .fw = &s->fw };
 	struct strbuf err = STRBUF_INIT;
 	int r = 0;
 
@@ -82,8 +82,6 @@ int session_start(struct session *s, bool monitor, bool required)
 		strbuf_release(&err);
 		return EXIT_USAGE;
 	}
-	if (s->fw.n)
-		app_set_firmware(s->app, &s->fw);
 	strbuf_release(&err);
 	return 0;
 }

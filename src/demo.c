@@ -47,6 +47,8 @@ struct demo {
 	struct loop_timer timer;
 	int replug;      /* board being re-plugged, -1: none */
 	unsigned round;
+	double speed;    /* FLASHBAY_SIM_SPEED: the timeline runs this much faster */
+	uint64_t away_ms; /* how long a re-plugged board stays away */
 	struct sim_board boards[DEMO_MAX];
 };
 
@@ -89,6 +91,12 @@ static void plug(struct demo *d, int i)
 	devices_report_add(d->devs, &info);
 }
 
+/* A delay of the timeline at the demo's speed. */
+static uint64_t scaled(const struct demo *d, uint64_t ms)
+{
+	return (uint64_t)((double)ms / d->speed);
+}
+
 /* Timeline: boards appear one by one, then now and then one is re-plugged. */
 static void on_timer(struct loop_timer *t, void *data)
 {
@@ -98,17 +106,17 @@ static void on_timer(struct loop_timer *t, void *data)
 	(void)t;
 	if (d->shown < d->n) {
 		plug(d, d->shown++);
-		loop_timer_arm(loop, &d->timer, d->shown < d->n ? 450 : 25000, 0);
+		loop_timer_arm(loop, &d->timer, scaled(d, d->shown < d->n ? 450 : 25000), 0);
 	} else if (d->replug < 0) {
 		/* unplug for longer than the reappear window: a real re-plug */
 		d->replug = (int)(d->round++ * 3 % (unsigned)d->n);
 		d->boards[d->replug].present = false;
 		devices_report_remove(d->devs, d->boards[d->replug].key);
-		loop_timer_arm(loop, &d->timer, 4500, 0);
+		loop_timer_arm(loop, &d->timer, d->away_ms, 0);
 	} else {
 		plug(d, d->replug);
 		d->replug = -1;
-		loop_timer_arm(loop, &d->timer, 25000, 0);
+		loop_timer_arm(loop, &d->timer, scaled(d, 25000), 0);
 	}
 }
 
@@ -198,6 +206,14 @@ static void demo_config(struct demo *d, struct config *cfg)
 	cfg->esptool = xasprintf("%s _sim-esptool", n > 0 ? self : "flashbay");
 	cfg->retry_baud = 460800;
 	cfg->max_workers = cfg->max_workers ? cfg->max_workers : 8;
+	/* a faster demo re-plugs sooner; the board stays away longer than the
+	 * (also shortened) reappear window, or it would be a re-enumeration */
+	cfg->reappear_window_ms = scaled(d, cfg->reappear_window_ms);
+	if (cfg->reappear_window_ms < 100)
+		cfg->reappear_window_ms = 100;
+	d->away_ms = cfg->reappear_window_ms * 3 / 2;
+	if (d->away_ms < scaled(d, 4500))
+		d->away_ms = scaled(d, 4500);
 }
 
 struct demo *demo_new(int n, struct config *cfg, struct devices_opts *dopts, struct firmware *fw,
@@ -205,10 +221,12 @@ struct demo *demo_new(int n, struct config *cfg, struct devices_opts *dopts, str
 {
 	struct demo *d = xcalloc(1, sizeof *d);
 	char tmpl[] = "/tmp/flashbay-demo.XXXXXX";
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR"), *speed;
 
 	d->n = n < 1 ? 1 : n > DEMO_MAX ? DEMO_MAX : n;
 	d->replug = -1;
+	speed = getenv("FLASHBAY_SIM_SPEED");
+	d->speed = speed && atof(speed) > 0 ? atof(speed) : 1;
 	d->dir = tmp && *tmp == '/' ? xasprintf("%s/flashbay-demo.XXXXXX", tmp) : xstrdup(tmpl);
 	if (!mkdtemp(d->dir)) {
 		strbuf_addf(err, "cannot create a demo folder '%s': %s", d->dir, strerror(errno));

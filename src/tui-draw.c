@@ -21,36 +21,52 @@ char *tui_safe(struct tui *t, const char *raw)
 	return text_sanitize_dup(raw ? raw : "", !t->utf8);
 }
 
-/* Byte length of the first `cols` columns of a sanitised UTF-8 string. */
-static size_t clip_bytes(const char *s, int cols)
+/* Byte length of the longest prefix of sanitised UTF-8 s that fits in cols
+ * columns (widths as text_width() counts them: wide characters take two). */
+static size_t clip_bytes(const char *s, int cols, int *width)
 {
 	size_t i = 0;
 	int w = 0;
 
-	while (s[i] && w < cols) {
+	while (s[i]) {
 		unsigned char c = (unsigned char)s[i];
 		size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		char one[5] = { 0 };
+		int cw;
 
+		for (size_t k = 0; k < n; k++) {
+			if (!s[i + k]) {
+				*width = w; /* truncated sequence: stop before it */
+				return i;
+			}
+			one[k] = s[i + k];
+		}
+		cw = (int)text_width(one);
+		if (w + cw > cols)
+			break;
+		w += cw;
 		i += n;
-		w++;
 	}
+	*width = w;
 	return i;
 }
 
 void tui_put(struct tui *t, int y, int x, int width, const char *text, bool pad)
 {
-	size_t n, w;
+	size_t n;
+	int w;
 
-	if (y < 0 || y >= t->rows || x >= t->cols || width <= 0)
+	if (y < 0 || y >= t->rows || x < 0 || x >= t->cols || width <= 0)
 		return;
 	if (x + width > t->cols)
 		width = t->cols - x;
-	n = clip_bytes(text, width);
-	mvaddnstr(y, x, text, (int)n);
-	w = text_width(text);
-	if (pad && (int)w < width)
-		for (int i = (int)w; i < width; i++)
-			addch(' ');
+	n = clip_bytes(text, width, &w);
+	if (n)
+		mvaddnstr(y, x, text, (int)n);
+	else
+		move(y, x);
+	for (; pad && w < width; w++)
+		addch(' ');
 }
 
 size_t tui_board_count(struct tui *t)
@@ -103,36 +119,57 @@ static void human(uint64_t n, char out[16])
 		snprintf(out, 16, "%llu", (unsigned long long)n);
 }
 
-/* Header line 1: name, station, DEMO, mode; counters on the right. */
+/* The header's counters, long or short; returns the width. */
+static int counters_text(const struct history_counters *c, bool shortform, char *out, size_t n)
+{
+	if (shortform)
+		snprintf(out, n, "ok %ld fail %ld %.0f%% %.0f/h ", c->passed, c->failed,
+			 c->first_pass_yield * 100.0, c->units_per_hour);
+	else
+		snprintf(out, n, "ok %ld  fail %ld  1st-pass %.1f%%  %.1f/h ", c->passed, c->failed,
+			 c->first_pass_yield * 100.0, c->units_per_hour);
+	return (int)strlen(out);
+}
+
+/* Header line 1: " flashbay ", the station, DEMO, the mode, and the counters
+ * on the right (short if need be); the station name gets what is left. */
 static void draw_header_top(struct tui *t)
 {
 	const struct history_counters *c = app_counters(t->app);
-	char right[96], *safe = tui_safe(t, t->cfg->station_name);
-	int x, rw;
+	const char *mode = app_monitor(t->app) ? " MONITOR " : " manual ";
+	char right[128], *safe = tui_safe(t, t->cfg->station_name);
+	int modew = (int)strlen(mode), fixed = 10 + 1 + (t->demo ? 7 : 0) + modew + 1;
+	int rw = counters_text(c, false, right, sizeof right), namew, x;
 
-	snprintf(right, sizeof right, "ok %ld  fail %ld  1st-pass %.1f%%  %.1f/h ", c->passed,
-		 c->failed, c->first_pass_yield * 100.0, c->units_per_hour);
-	rw = (int)strlen(right);
-	/* the station name gets what the fixed parts leave */
-	x = t->cols - rw - 10 - (t->demo ? 7 : 0) - 10;
-	move(0, 0);
-	clrtoeol();
+	if (t->cols - fixed - rw < 8)
+		rw = counters_text(c, true, right, sizeof right);
+	if (t->cols - fixed - rw < 4)
+		rw = 0; /* a very narrow terminal: the counters go first */
+	namew = (int)text_width(safe);
+	if (namew > t->cols - fixed - rw)
+		namew = t->cols - fixed - rw;
 	attrset(t->role[ROLE_TITLE]);
-	tui_put(t, 0, 0, 10, " flashbay ", false);
+	tui_put(t, 0, 0, 10, " flashbay ", true);
 	attrset(A_BOLD);
-	tui_put(t, 0, 10, x > 8 ? x : 8, safe, false);
-	x = 11 + (int)(text_width(safe) < (size_t)(x > 8 ? x : 8) ? text_width(safe) : (size_t)(x > 8 ? x : 8));
+	tui_put(t, 0, 10, namew, safe, true);
 	free(safe);
+	attrset(A_NORMAL);
+	tui_put(t, 0, 10 + namew, 1, " ", true);
+	x = 11 + namew;
 	if (t->demo) {
 		attrset(t->role[ROLE_DEMO]);
-		tui_put(t, 0, x, 6, " DEMO ", false);
+		tui_put(t, 0, x, 6, " DEMO ", true);
+		attrset(A_NORMAL);
+		tui_put(t, 0, x + 6, 1, " ", true);
 		x += 7;
 	}
 	attrset(app_monitor(t->app) ? t->role[ROLE_ACTIVE] | A_REVERSE : A_NORMAL);
-	tui_put(t, 0, x, 9, app_monitor(t->app) ? " MONITOR " : " manual ", false);
+	tui_put(t, 0, x, modew, mode, true);
 	attrset(A_NORMAL);
-	if (t->cols - rw > x + 10)
-		tui_put(t, 0, t->cols - rw, rw, right, false);
+	x += modew;
+	tui_put(t, 0, x, t->cols - x - rw, "", true);
+	if (rw)
+		tui_put(t, 0, t->cols - rw, rw, right, true);
 }
 
 /* Header line 2: the firmware, then what is going on. */
@@ -212,88 +249,125 @@ struct cols {
 	int slot, port, kind, chip, mac, state, last;
 };
 
+/* Widths at 80 columns (they add up to 80 with the separators); more room
+ * goes to STATE (the longest failure class), then CHIP and LAST. */
 static struct cols table_cols(int width)
 {
-	struct cols c = { 4, 9, 9, 14, 17, 15, 5 };
-	int used = 2 + c.slot + 1 + c.port + 1 + c.kind + 1 + c.chip + 1 + c.mac + 1 + c.state + 1 +
-		   c.last;
-	int extra = width - used;
+	struct cols c = { 4, 9, 9, 10, 17, 18, 5 };
+	int extra = width - 80, more;
 
-	if (extra > 0) {
-		c.chip += extra / 2;
-		c.last += extra - extra / 2;
-	} else if (extra < 0) {
+	if (extra < 0) {
 		c.chip += extra; /* narrower than 80: give up chip columns first */
 		if (c.chip < 4)
 			c.chip = 4;
+		return c;
 	}
+	more = extra < 6 ? extra : 6;
+	c.state += more;
+	extra -= more;
+	more = extra < 11 ? extra : 11;
+	c.last += more;
+	c.chip += extra - more;
 	return c;
 }
 
-/* LAST column: last result and when. */
-static void last_text(const struct app_board *b, char *out, size_t n)
+/* LAST: the last result of this plug-in and when; at 80 columns only the
+ * time when STATE already says PASS/FAIL, only the word when it does not. */
+static void last_text(const struct app_board *b, int width, char *out, size_t n)
 {
-	struct tm tm;
+	bool shown = b->state == BOARD_PASS || b->state == BOARD_FAIL;
+	bool known = b->result_wall_ms && b->attempts > 0 &&
+		     (shown || b->state == BOARD_EMPTY || b->attempts > 1);
+	const char *word = b->outcome == OUTCOME_OK ? "PASS" : "FAIL";
 	time_t when = (time_t)(b->result_wall_ms / 1000);
+	struct tm tm;
 
-	if (!b->result_wall_ms) {
+	if (!known) {
 		snprintf(out, n, "-");
 		return;
 	}
 	localtime_r(&when, &tm);
-	snprintf(out, n, "%s %02d:%02d", b->state == BOARD_EMPTY || !b->dev ?
-		 (b->outcome == OUTCOME_OK ? "PASS" : "FAIL") : "", tm.tm_hour, tm.tm_min);
-	if (out[0] == ' ')
-		memmove(out, out + 1, strlen(out));
+	if (width >= 10)
+		snprintf(out, n, "%s %02d:%02d", word, tm.tm_hour, tm.tm_min);
+	else if (shown)
+		snprintf(out, n, "%02d:%02d", tm.tm_hour, tm.tm_min);
+	else
+		snprintf(out, n, "%s", word);
+}
+
+/* Put raw text sanitised into a column (right-aligned when right); returns
+ * the next column's x. */
+static int put_col_aligned(struct tui *t, int y, int x, int w, const char *raw, bool right)
+{
+	char *s = tui_safe(t, raw);
+	int tw = (int)text_width(s);
+
+	if (right && tw < w) {
+		tui_put(t, y, x, w - tw, "", true);
+		tui_put(t, y, x + w - tw, tw, s, true);
+	} else {
+		tui_put(t, y, x, w, s, true);
+	}
+	free(s);
+	if (x + w < t->cols)
+		tui_put(t, y, x + w, 1, " ", true);
+	return x + w + 1;
+}
+
+/* A left-aligned column. */
+static int put_col(struct tui *t, int y, int x, int w, const char *raw)
+{
+	return put_col_aligned(t, y, x, w, raw, false);
 }
 
 /* One row of the board table. */
 static void draw_board(struct tui *t, int y, struct app_board *b, bool cursor, struct cols c)
 {
 	const struct device *d = b->dev;
-	char state[40], last[32], slot[16];
+	char state[48], last[32], slot[16];
 	const char *port = d ? path_basename(d->devnode) : "-";
 	const char *ident = b->mac[0] ? b->mac : d && d->serial ? d->serial : "";
 	const char *chip = b->chip[0] ? b->chip : d && d->kind_what ? d->kind_what : "";
 	enum tui_role role = state_text(b, state, sizeof state);
-	char *s;
-	int x = 0;
+	attr_t base = cursor ? t->role[ROLE_CURSOR] : !d || !d->present ? t->role[ROLE_DIM] : A_NORMAL;
+	int x = 2;
 
-	last_text(b, last, sizeof last);
-	attrset(cursor ? t->role[ROLE_CURSOR] : (!d || !d->present ? t->role[ROLE_DIM] : A_NORMAL));
-	tui_put(t, y, 0, t->cols, "", true);
-	tui_put(t, y, x, 1, cursor ? t->gl->cursor : " ", true);
-	tui_put(t, y, x + 1, 1, tui_is_selected(t, b->slot) ? t->gl->selected : " ", true);
-	x += 2;
+	last_text(b, c.last, last, sizeof last);
+	attrset(base);
+	tui_put(t, y, 0, 1, cursor ? t->gl->cursor : " ", true);
+	tui_put(t, y, 1, 1, tui_is_selected(t, b->slot) ? t->gl->selected : " ", true);
 	if (d && d->slot_label)
 		snprintf(slot, sizeof slot, "%s", d->slot_label);
 	else
 		snprintf(slot, sizeof slot, "%u", b->slot);
-	s = tui_safe(t, slot);
-	tui_put(t, y, x, c.slot, s, true);
-	free(s);
-	x += c.slot + 1;
-	s = tui_safe(t, port);
-	tui_put(t, y, x, c.port - 1, s, true);
-	tui_put(t, y, x + c.port - 1, 1, d && d->dup_by_id ? "!" : " ", true);
-	free(s);
-	x += c.port + 1;
-	tui_put(t, y, x, c.kind, d ? kind_name(d->kind) : "", true);
-	x += c.kind + 1;
-	s = tui_safe(t, chip);
-	tui_put(t, y, x, c.chip, s, true);
-	free(s);
-	x += c.chip + 1;
-	s = tui_safe(t, ident);
-	tui_put(t, y, x, c.mac, s, true);
-	free(s);
-	x += c.mac + 1;
-	if (!cursor)
-		attrset(t->role[role]);
-	tui_put(t, y, x, c.state, state, true);
-	x += c.state + 1;
-	attrset(cursor ? t->role[ROLE_CURSOR] : A_NORMAL);
-	tui_put(t, y, x, c.last, last, true);
+	x = put_col_aligned(t, y, x, c.slot, slot, true);
+	x = put_col(t, y, x, c.port - 1, port) - 1;
+	x = put_col(t, y, x, 1, d && d->dup_by_id ? "!" : " ");
+	x = put_col(t, y, x, c.kind, d ? kind_name(d->kind) : "");
+	x = put_col(t, y, x, c.chip, chip);
+	x = put_col(t, y, x, c.mac, ident);
+	/* the state keeps its own attributes on the cursor row too: readable
+	 * there, and a running board's percent costs no attribute switch */
+	attrset(t->role[role]);
+	x = put_col(t, y, x, c.state, state);
+	attrset(base);
+	tui_put(t, y, x, t->cols - x, last, true);
+	attrset(A_NORMAL);
+}
+
+/* The column headings of the board table. */
+static void draw_headings(struct tui *t, int y, struct cols c)
+{
+	static const char *const names[] = { "SLOT", "PORT", "KIND", "CHIP/MCU", "MAC/SERIAL",
+					     "STATE", "LAST" };
+	const int w[] = { c.slot, c.port, c.kind, c.chip, c.mac, c.state, c.last };
+	int x = 2;
+
+	attrset(A_BOLD);
+	tui_put(t, y, 0, 2, "", true);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		x = put_col_aligned(t, y, x, i + 1 < ARRAY_SIZE(names) ? w[i] : t->cols - x,
+				    names[i], i == 0);
 	attrset(A_NORMAL);
 }
 
@@ -305,92 +379,146 @@ static void draw_boards(struct tui *t, int y, int h)
 	char title[64];
 
 	snprintf(title, sizeof title, "Boards %zu", n);
-	rule(t, y, title, t->focus == FOCUS_DEVICES);
-	attrset(A_BOLD);
-	move(y + 1, 0);
-	clrtoeol();
-	mvprintw(y + 1, 2, "%-*s %-*s %-*s %-*s %-*s %-*s %s", c.slot, "SLOT", c.port, "PORT", c.kind,
-		 "KIND", c.chip, "CHIP/MCU", c.mac, "MAC/SERIAL", c.state, "STATE", "LAST");
-	attrset(A_NORMAL);
+	draw_headings(t, y + 1, c);
 	h -= 2;
 	if (t->cursor < t->top)
 		t->top = t->cursor;
 	if (h > 0 && t->cursor >= t->top + (size_t)h)
 		t->top = t->cursor - (size_t)h + 1;
+	if (h > 0 && t->top + (size_t)h > n)
+		t->top = n > (size_t)h ? n - (size_t)h : 0; /* no empty rows after a shrink */
+	if (n > (size_t)h && h > 0)
+		snprintf(title, sizeof title, "Boards %zu (%zu-%zu)", n, t->top + 1, t->top + (size_t)h);
+	rule(t, y, title, t->focus == FOCUS_DEVICES);
 	for (int i = 0; i < h; i++) {
 		struct app_board *b = tui_board(t, t->top + (size_t)i);
 
 		if (b) {
 			draw_board(t, y + 2 + i, b, t->top + (size_t)i == t->cursor, c);
-		} else {
-			move(y + 2 + i, 0);
-			clrtoeol();
-			if (!n && i == 0)
-				tui_put(t, y + 2, 2, t->cols - 2,
-					"no boards yet: plug some in (r rescans)", false);
+			continue;
 		}
+		tui_put(t, y + 2 + i, 0, t->cols,
+			!n && i == 0 ? "  no boards yet: plug some in (r rescans)" : "", true);
 	}
 }
 
-/* A progress bar of width w for pct. */
+/* A progress bar of width w for pct, in the current attributes. */
 static void draw_bar(struct tui *t, int y, int x, int w, double pct)
 {
 	double cells = pct / 100.0 * w;
 	int full = (int)cells;
 
-	attrset(t->role[ROLE_ACTIVE]);
-	for (int i = 0; i < w && y < t->rows; i++) {
+	move(y, x);
+	for (int i = 0; i < w; i++) {
 		const char *g = t->gl->bar_empty;
 
 		if (i < full)
 			g = t->gl->bar_full;
 		else if (i == full && t->gl->bar_eighths)
 			g = t->gl->bar_eighths[(int)((cells - full) * 8) & 7];
-		if (i >= full && !t->utf8)
-			attrset(A_NORMAL);
-		mvaddstr(y, x + i, g);
+		addstr(g);
 	}
-	attrset(A_NORMAL);
+}
+
+/* Whole seconds as "m:ss" (or "h:mm:ss"): changes once a second at most. */
+static void clock_text(uint64_t ms, char out[16])
+{
+	uint64_t s = ms / 1000;
+
+	if (s >= 3600)
+		snprintf(out, 16, "%u:%02u:%02u", (unsigned)(s / 3600), (unsigned)(s / 60 % 60),
+			 (unsigned)(s % 60));
+	else
+		snprintf(out, 16, "%u:%02u", (unsigned)(s / 60), (unsigned)(s % 60));
+}
+
+/* The estimates of b's running attempt (ETA, kbit/s) as last shown. */
+static struct tui_estimate *estimate_for(struct tui *t, const struct app_board *b)
+{
+	size_t i = 0;
+
+	for (; i < t->nest; i++)
+		if (t->est[i].slot == b->slot)
+			break;
+	if (i == t->nest) {
+		t->est = xgrow(t->est, &t->est_alloc, t->nest + 1, sizeof *t->est);
+		memset(&t->est[t->nest++], 0, sizeof *t->est);
+		t->est[i].slot = b->slot;
+	}
+	return &t->est[i];
+}
+
+/* ETA and kbit/s of b, worked out again only when the elapsed clock moves on
+ * to the next second (once both are known): estimates that wobble with every
+ * progress line would cost bytes and help nobody. */
+static const struct tui_estimate *estimates(struct tui *t, const struct app_board *b,
+					    uint64_t el, uint64_t done)
+{
+	const struct flash_progress *p = &b->prog;
+	struct tui_estimate *e = estimate_for(t, b);
+	double kbps = p->kbps;
+
+	if (e->run_start == b->run_start_ms && e->sec == el / 1000 + 1 && e->eta[0] && e->rate[0])
+		return e; /* until both are known, every frame tries again */
+	e->run_start = b->run_start_ms;
+	e->sec = el / 1000 + 1;
+	e->eta[0] = e->rate[0] = '\0';
+	if (p->overall_pct >= 1 && p->overall_pct < 100)
+		clock_text((uint64_t)((double)el * (100 - p->overall_pct) / p->overall_pct), e->eta);
+	if (kbps <= 0 && done && el > 0)
+		kbps = (double)done * 8.0 / (double)el; /* bytes per ms * 8 = kbit/s */
+	if (kbps > 0)
+		snprintf(e->rate, sizeof e->rate, "%.0f", kbps);
+	return e;
+}
+
+/* The right part of a progress line: percent, bytes, kbit/s, elapsed, ETA. */
+static void progress_figures(struct tui *t, const struct app_board *b, char *out, size_t n)
+{
+	const struct flash_progress *p = &b->prog;
+	uint64_t el = now_ms() - b->run_start_ms;
+	uint64_t done = (uint64_t)(p->overall_pct / 100.0 * (double)p->bytes_total);
+	char sdone[16], stotal[16], elapsed[16];
+	const struct tui_estimate *e = estimates(t, b, el, done);
+
+	human(done, sdone);
+	human(p->bytes_total, stotal);
+	clock_text(el, elapsed);
+	/* fixed widths, so the bars line up whatever the numbers */
+	snprintf(out, n, "%3.0f%% %5s/%-5s %5s%s %5s %s%5s", p->overall_pct, sdone, stotal, e->rate,
+		 e->rate[0] ? "kb/s" : "    ", elapsed, e->eta[0] ? "ETA " : "    ", e->eta);
 }
 
 /* One progress line for a running board. */
 static void draw_progress_line(struct tui *t, int y, struct app_board *b)
 {
 	const struct flash_progress *p = &b->prog;
-	uint64_t el = now_ms() - b->run_start_ms;
-	char left[48], right[96], done[16], total[16], elapsed[16], eta[16] = "";
+	char left[64], right[96], phase[24];
 	const char *port = b->dev ? path_basename(b->dev->devnode) : "-";
 	char *sport = tui_safe(t, port);
-	int barw;
+	int barw, rw;
 
 	if (p->phase == PHASE_FLASH && p->images > 1)
-		snprintf(left, sizeof left, "%3u %-8.8s %s %d/%d", b->slot, sport, phase_name(p->phase),
-			 p->image, p->images);
+		snprintf(phase, sizeof phase, "%s %d/%d", phase_name(p->phase), p->image, p->images);
 	else
-		snprintf(left, sizeof left, "%3u %-8.8s %s", b->slot, sport, phase_name(p->phase));
+		snprintf(phase, sizeof phase, "%s", phase_name(p->phase));
+	snprintf(left, sizeof left, "%3u %-8.8s %-9.9s", b->slot, sport, phase);
 	free(sport);
-	human((uint64_t)(p->overall_pct / 100.0 * (double)p->bytes_total), done);
-	human(p->bytes_total, total);
-	format_duration(el, elapsed);
-	if (p->overall_pct >= 1 && p->overall_pct < 100)
-		format_duration((uint64_t)((double)el * (100 - p->overall_pct) / p->overall_pct), eta);
-	/* fixed widths, so the bars line up whatever the numbers */
-	snprintf(right, sizeof right, "%3.0f%% %6s/%-6s %6s %s%-6s", p->overall_pct, done, total,
-		 elapsed, eta[0] ? "ETA " : "    ", eta);
-	if (p->kbps > 0 && t->cols >= 100)
-		snprintf(right + strlen(right), sizeof right - strlen(right), " %5.0fkbit/s", p->kbps);
-	else if (t->cols >= 100)
-		snprintf(right + strlen(right), sizeof right - strlen(right), "             ");
-	move(y, 0);
-	clrtoeol();
-	tui_put(t, y, 0, 22, left, true);
-	barw = t->cols - 22 - (int)strlen(right) - 3;
+	progress_figures(t, b, right, sizeof right);
+	rw = (int)strlen(right);
+	tui_put(t, y, 0, 23, left, true);
+	barw = t->cols - 22 - rw - 2;
+	/* what changes (bar and figures) shares the state column's attributes:
+	 * a frame then switches attributes once, not twice per changed line */
+	attrset(t->role[ROLE_ACTIVE]);
 	if (barw >= 4) {
 		draw_bar(t, y, 23, barw, p->overall_pct);
-		tui_put(t, y, 23 + barw + 1, t->cols - 24 - barw, right, true);
+		tui_put(t, y, 23 + barw, t->cols - 23 - barw - rw, " ", true);
+		tui_put(t, y, t->cols - rw, rw, right, true);
 	} else {
 		tui_put(t, y, 23, t->cols - 23, right, true);
 	}
+	attrset(A_NORMAL);
 }
 
 /* Progress: one bar per running board (as many as fit). */
@@ -400,7 +528,7 @@ static void draw_progress(struct tui *t, int y, int h, size_t running)
 	int row = 0;
 	size_t shown = 0;
 
-	snprintf(title, sizeof title, "Progress %zu running", running);
+	snprintf(title, sizeof title, "Progress: %zu running", running);
 	rule(t, y, title, false);
 	for (size_t i = 0; i < tui_board_count(t) && row < h; i++) {
 		struct app_board *b = tui_board(t, i);
@@ -411,20 +539,16 @@ static void draw_progress(struct tui *t, int y, int h, size_t running)
 			char more[64];
 
 			snprintf(more, sizeof more, "  ... and %zu more (see STATE above)", running - shown);
-			move(y + 1 + row, 0);
-			clrtoeol();
 			tui_put(t, y + 1 + row++, 0, t->cols, more, true);
 			break;
 		}
 		draw_progress_line(t, y + 1 + row++, b);
 		shown++;
 	}
-	for (; row < h; row++) {
-		move(y + 1 + row, 0);
-		clrtoeol();
-		if (row == 0 && !running)
-			tui_put(t, y + 1, 2, t->cols - 2, app_shutting_down(t->app) ? "done" : "idle", false);
-	}
+	for (; row < h; row++)
+		tui_put(t, y + 1 + row, 0, t->cols,
+			row == 0 && !running ? (app_shutting_down(t->app) ? "  done" : "  idle") : "",
+			true);
 }
 
 /* Log pane: newest at the bottom, or scrolled back when focused. */
@@ -432,16 +556,25 @@ static void draw_log(struct tui *t, int y, int h)
 {
 	size_t n = log_count(), end;
 
-	rule(t, y, t->focus == FOCUS_LOG ? "Log (arrows scroll, l returns)" : "Log", t->focus == FOCUS_LOG);
-	if (t->log_back > n)
-		t->log_back = n;
+	char title[96];
+
+	if (t->log_back + (size_t)(h > 0 ? h : 0) > n)
+		t->log_back = n > (size_t)h ? n - (size_t)h : 0; /* no scrolling past the oldest */
+	if (t->focus != FOCUS_LOG)
+		snprintf(title, sizeof title, "Log");
+	else if (t->log_back)
+		snprintf(title, sizeof title, "Log: %zu back (Up/Down PgUp/PgDn Home/End; l, Esc)",
+			 t->log_back);
+	else
+		snprintf(title, sizeof title, "Log (Up/Down PgUp/PgDn Home/End scroll; l, Esc)");
+	rule(t, y, title, t->focus == FOCUS_LOG);
 	end = n - t->log_back;
 	for (int i = 0; i < h; i++) {
 		long idx = (long)end - h + i;
 		const struct log_entry *e = idx >= 0 ? log_get((size_t)idx) : NULL;
 
-		move(y + 1 + i, 0);
-		clrtoeol();
+		if (!e)
+			tui_put(t, y + 1 + i, 0, t->cols, "", true);
 		if (e) {
 			struct strbuf sb = STRBUF_INIT;
 			time_t when = (time_t)(e->wall_ms / 1000);
@@ -463,36 +596,40 @@ static void draw_log(struct tui *t, int y, int h)
 	}
 }
 
-/* Key bar: main keys, or the current note. */
+/* Key bar: the main keys, and the current note after them if it fits, else
+ * the note alone (it expires after a few seconds, see tui_note()). */
 static void draw_keybar(struct tui *t)
 {
 	static const char *const keys[][2] = {
 		{ "f", "Flash" }, { "F", "All" }, { "s", "Stop" }, { "o", "Firmware" },
 		{ "M", "Monitor" }, { "l", "Log" }, { "?", "Help" }, { "q", "Quit" },
 	};
-	int y = t->rows - 1, x = 0;
+	int y = t->rows - 1, x = 0, keysw = 0;
+	char *note = t->status[0] ? tui_safe(t, t->status) : NULL;
+	bool show_keys;
 
-	move(y, 0);
-	clrtoeol();
-	if (t->status[0]) {
-		char *safe = tui_safe(t, t->status);
-
-		attrset(t->status_error ? t->role[ROLE_FAIL] : t->role[ROLE_WARN]);
-		tui_put(t, y, 0, t->cols, safe, true);
-		attrset(A_NORMAL);
-		free(safe);
-		return;
-	}
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		int w = (int)strlen(keys[i][0]) + (int)strlen(keys[i][1]) + 1;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		keysw += (int)(strlen(keys[i][0]) + strlen(keys[i][1])) + 2;
+	show_keys = !note || keysw + 1 + (int)text_width(note) <= t->cols;
+	for (size_t i = 0; show_keys && i < ARRAY_SIZE(keys); i++) {
+		int kw = (int)strlen(keys[i][0]), w = kw + 1 + (int)strlen(keys[i][1]);
 
 		if (x + w > t->cols)
 			break;
 		attrset(t->role[ROLE_KEY] | A_REVERSE);
-		tui_put(t, y, x, (int)strlen(keys[i][0]), keys[i][0], false);
+		tui_put(t, y, x, kw, keys[i][0], false);
 		attrset(A_NORMAL);
-		tui_put(t, y, x + (int)strlen(keys[i][0]) + 1, w, keys[i][1], false);
+		tui_put(t, y, x + kw, w + 1 - kw, "", true);
+		tui_put(t, y, x + kw + 1, w - kw, keys[i][1], true);
 		x += w + 1;
+	}
+	if (note) {
+		tui_put(t, y, x, 1, " ", true);
+		attrset(t->status_error ? t->role[ROLE_FAIL] : t->role[ROLE_WARN]);
+		tui_put(t, y, x ? x + 1 : 0, t->cols - (x ? x + 1 : 0), note, true);
+		free(note);
+	} else {
+		tui_put(t, y, x, t->cols - x, "", true);
 	}
 	attrset(A_NORMAL);
 }
@@ -505,6 +642,23 @@ static size_t count_running(struct tui *t)
 	for (size_t i = 0; i < tui_board_count(t); i++)
 		n += tui_board(t, i)->state == BOARD_RUNNING;
 	return n;
+}
+
+/* Rows of the progress pane: one per running board, at most a third of the
+ * space. It does not shrink while attempts run, so the panes below stay put
+ * (a layout that jumps rewrites the whole screen). */
+static int progress_rows(struct tui *t, int avail, size_t running)
+{
+	int cap = avail / 3 > 2 ? avail / 3 : 2, want = (int)(running ? running : 1);
+
+	if (!app_busy(t->app))
+		t->prog_rows = 0;
+	if (want < t->prog_rows)
+		want = t->prog_rows;
+	if (want > cap)
+		want = cap;
+	t->prog_rows = want;
+	return want;
 }
 
 void tui_draw(struct tui *t)
@@ -520,9 +674,7 @@ void tui_draw(struct tui *t)
 	}
 	if (nb && t->cursor >= nb)
 		t->cursor = nb - 1;
-	prog = (int)(running ? running : 1);
-	if (prog > (avail / 3 > 2 ? avail / 3 : 2))
-		prog = avail / 3 > 2 ? avail / 3 : 2;
+	prog = progress_rows(t, avail, running);
 	boards = (int)(nb ? nb : 1);
 	if (boards > avail - prog - 3)
 		boards = avail - prog - 3;

@@ -26,6 +26,7 @@ struct files {
 	size_t cursor, top;
 	bool offset_mode;      /* typing the offset of a .bin */
 	bool add_mode;         /* add to the current images instead of replacing them */
+	bool offset_fresh;     /* the offset shown is the default: typing replaces it */
 	char offset[16];
 	char *chosen;          /* the .bin waiting for its offset */
 	char error[240];
@@ -194,6 +195,7 @@ static void open_entry(struct tui *t, struct files *f, bool add)
 		free(f->chosen);
 		f->chosen = xstrdup(path);
 		f->offset_mode = true;
+		f->offset_fresh = true;
 		f->add_mode = add;
 		snprintf(f->offset, sizeof f->offset, "0x%x", t->cfg->fw_offset);
 	}
@@ -204,7 +206,11 @@ static void open_entry(struct tui *t, struct files *f, bool add)
 static void offset_key(struct tui *t, struct files *f, int key)
 {
 	size_t n = strlen(f->offset);
+	bool fresh = f->offset_fresh;
 
+	f->offset_fresh = false;
+	if (fresh && key > 0 && key < 128 && strchr("0123456789abcdefABCDEFx", key))
+		f->offset[n = 0] = '\0'; /* typing replaces the default */
 	if (key == 27) {
 		f->offset_mode = false;
 	} else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
@@ -275,8 +281,8 @@ void tui_files_draw(struct tui *t, int y, int x, int h, int w)
 	if (f->offset_mode) {
 		char line[300], *name = tui_safe(t, path_basename(f->chosen));
 
-		snprintf(line, sizeof line, "offset for %s: %s_   (Enter: %s, Esc: back)", name,
-			 f->offset, f->add_mode ? "add to the images" : "use it alone");
+		snprintf(line, sizeof line, "offset of %s: %s_  (Enter: %s, Esc: back)", name,
+			 f->offset, f->add_mode ? "add it" : "use it alone");
 		attrset(t->role[ROLE_ACTIVE]);
 		tui_put(t, y + h - 2, x, w, line, true);
 		free(name);

@@ -176,6 +176,8 @@ static void command_key(struct tui *t, int key)
 		if (app_busy(t->app))
 			tui_dialog_open(t, DIALOG_CONFIRM, "Stop all?", "Stop every queued and running attempt? (y/n)",
 					stop_all_yes);
+		else
+			tui_note(t, true, "nothing is running");
 		break;
 	case 'o': tui_files_open(t); break;
 	case 'M':
@@ -202,7 +204,10 @@ static void command_key(struct tui *t, int key)
 void tui_key(struct tui *t, int key)
 {
 	/* any key clears the last note */
-	t->status[0] = '\0';
+	if (t->status[0]) {
+		t->status[0] = '\0';
+		loop_timer_disarm(t->loop, &t->note_timer);
+	}
 	tui_dirty(t);
 	if (t->dialog) {
 		tui_dialog_key(t, key);

@@ -30,6 +30,11 @@ static const struct tui_glyphs glyphs_ascii = { "#", "-", NULL, "*", ">", "~" };
 
 static SCREEN *screen;
 
+/* How long a note stays in the key bar. */
+#define NOTE_MS 5000
+/* Frames that only move percentages and clocks: at most 4 a second. */
+#define PROGRESS_MS 250
+
 /* Restore the terminal before an out-of-memory abort. */
 static void die_hook(void)
 {
@@ -50,6 +55,17 @@ void tui_note(struct tui *t, bool error, const char *fmt, ...)
 	vsnprintf(t->status, sizeof t->status, fmt, ap);
 	va_end(ap);
 	t->status_error = error;
+	loop_timer_arm(t->loop, &t->note_timer, NOTE_MS, 0);
+	tui_dirty(t);
+}
+
+/* The note has been read: the key bar shows the keys again. */
+static void on_note_timer(struct loop_timer *timer, void *data)
+{
+	struct tui *t = data;
+
+	(void)timer;
+	t->status[0] = '\0';
 	tui_dirty(t);
 }
 
@@ -89,7 +105,9 @@ static void init_roles(struct tui *t)
 	}
 }
 
-/* The terminal's size after SIGWINCH. */
+/* The terminal's size after SIGWINCH. The terminal may have reflowed or cut
+ * what was on it, so ncurses' picture of it is wrong: the next frame is a
+ * full repaint (once per resize, never per frame). */
 static void take_size(struct tui *t)
 {
 	struct winsize ws;
@@ -97,24 +115,31 @@ static void take_size(struct tui *t)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 		resize_term(ws.ws_row, ws.ws_col);
 	getmaxyx(stdscr, t->rows, t->cols);
+	clearok(curscr, TRUE);
 	tui_dirty(t);
 }
 
-/* Draw now if allowed by the frame rate, else arm the frame timer. */
+/* Draw now if allowed by the frame rate, else arm the frame timer. A key, a
+ * new state or a plug event is drawn within 1/fps s; moving percentages and
+ * clocks alone wait for the slower progress rate: with 16 boards flashing,
+ * what changes between two frames then costs a few hundred bytes, not a few
+ * hundred per board. */
 static void maybe_draw(void *data)
 {
 	struct tui *t = data;
 	uint64_t now, gap = 1000 / (t->fps ? t->fps : 10);
 
-	if (!t->dirty || t->suspended || t->hup)
+	if (!(t->dirty || t->progress_dirty) || t->suspended || t->hup)
 		return;
+	if (!t->dirty && gap < PROGRESS_MS)
+		gap = PROGRESS_MS;
 	now = now_ms();
 	if (t->last_frame && now - t->last_frame < gap) {
-		if (!t->frame_timer.armed)
-			loop_timer_arm(t->loop, &t->frame_timer, gap - (now - t->last_frame), 0);
+		loop_timer_arm(t->loop, &t->frame_timer, gap - (now - t->last_frame), 0);
 		return;
 	}
-	t->dirty = false;
+	loop_timer_disarm(t->loop, &t->frame_timer);
+	t->dirty = t->progress_dirty = false;
 	t->last_frame = now;
 	t->frames++;
 	tui_draw(t);
@@ -133,7 +158,7 @@ static void on_tick(struct loop_timer *timer, void *data)
 
 	if (!app_busy(t->app))
 		loop_timer_disarm(t->loop, timer);
-	tui_dirty(t);
+	t->progress_dirty = true;
 }
 
 /* The terminal is gone: stop reading it, never draw again. */
@@ -171,13 +196,19 @@ static void watch_stdin(struct tui *t)
 		t->stdin_watched = true;
 }
 
+/* Leave now if asked to and nothing runs (no attempt, no full-screen child). */
+static void maybe_quit(struct tui *t)
+{
+	if (t->quit_asked && !app_busy(t->app) && !t->child)
+		loop_quit(t->loop, t->exit_code);
+}
+
 void tui_quit_when_idle(struct tui *t, int code)
 {
 	t->quit_asked = true;
 	if (!t->exit_code)
 		t->exit_code = code;
-	if (!app_busy(t->app))
-		loop_quit(t->loop, t->exit_code);
+	maybe_quit(t);
 	tui_dirty(t);
 }
 
@@ -198,6 +229,9 @@ static void on_signal(const struct signalfd_siginfo *si, void *data)
 		tui_quit_when_idle(t, 0);
 		break;
 	case SIGTERM:
+		/* cancel everything, a full-screen child too, record, restore */
+		if (t->child)
+			job_cancel(t->child);
 		app_shutdown(t->app, true);
 		tui_quit_when_idle(t, 128 + SIGTERM);
 		break;
@@ -217,20 +251,44 @@ static void on_app_event(void *data, struct app_board *b, enum app_event ev)
 	struct tui *t = data;
 
 	(void)b;
-	if (ev == APP_EV_IDLE && t->quit_asked)
-		loop_quit(t->loop, t->exit_code);
+	if (ev == APP_EV_IDLE)
+		maybe_quit(t);
 	if ((ev == APP_EV_QUEUED || ev == APP_EV_STARTED) && !t->tick_timer.armed)
 		loop_timer_arm(t->loop, &t->tick_timer, 1000, 1000);
-	tui_dirty(t);
+	if (ev == APP_EV_PROGRESS)
+		t->progress_dirty = true;
+	else
+		tui_dirty(t);
 }
 
 static const struct app_view tui_view = { on_app_event };
 
-/* New log lines: redraw the log pane. */
+/* A new log line: redraw; a log scrolled back stays where it is. */
 static void log_sink(const struct log_entry *e, void *data)
 {
+	struct tui *t = data;
+
 	(void)e;
-	tui_dirty(data);
+	if (t->log_back)
+		t->log_back++;
+	tui_dirty(t);
+}
+
+/* Home/End as tmux, screen, PuTTY and the Linux console send them, whatever
+ * TERM's terminfo entry says (xterm's says ESC O H): unknown, they would
+ * arrive as a lone Escape and three characters. */
+static void define_keys(void)
+{
+	static const struct { const char *seq; int key; } keys[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END }, { "\033[H", KEY_HOME },
+		{ "\033[F", KEY_END },   { "\033OH", KEY_HOME }, { "\033OF", KEY_END },
+		{ "\033[7~", KEY_HOME }, { "\033[8~", KEY_END }, { "\033[5~", KEY_PPAGE },
+		{ "\033[6~", KEY_NPAGE },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (key_defined(keys[i].seq) == 0)
+			define_key(keys[i].seq, keys[i].key);
 }
 
 /* Curses on the controlling terminal; false with err if impossible. */
@@ -252,11 +310,15 @@ static bool start_curses(struct strbuf *err)
 		return false;
 	}
 	xalloc_set_die_hook(die_hook);
+	/* Ctrl-Z would stop the engine with flashes running: their output
+	 * pipes fill and the tools stall. (ncurses installed a handler.) */
+	signal(SIGTSTP, SIG_IGN);
 	set_escdelay(25);
 	cbreak();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	define_keys();
 	nodelay(stdscr, TRUE);
 	leaveok(stdscr, TRUE);
 	curs_set(0);
@@ -285,6 +347,7 @@ struct tui *tui_new(struct loop *loop, struct app *app, const struct config *cfg
 	getmaxyx(stdscr, t->rows, t->cols);
 	loop_timer_init(&t->frame_timer, on_frame_timer, t);
 	loop_timer_init(&t->tick_timer, on_tick, t);
+	loop_timer_init(&t->note_timer, on_note_timer, t);
 	loop_hook_add(loop, maybe_draw, t);
 	loop_signal_add(loop, SIGWINCH, on_signal, t);
 	loop_signal_add(loop, SIGHUP, on_signal, t);
@@ -297,6 +360,20 @@ struct tui *tui_new(struct loop *loop, struct app *app, const struct config *cfg
 		loop_timer_arm(loop, &t->tick_timer, 1000, 1000);
 	tui_dirty(t);
 	return t;
+}
+
+/* End curses. A terminal without an alternate screen (vt100, the Linux
+ * console, a serial line) would keep the last frame under the shell prompt:
+ * clear it first. */
+static void leave_screen(void)
+{
+	const char *smcup = tigetstr("smcup");
+
+	if (!smcup || smcup == (const char *)-1 || !*smcup) {
+		erase();
+		refresh();
+	}
+	endwin();
 }
 
 void tui_free(struct tui *t)
@@ -314,16 +391,19 @@ void tui_free(struct tui *t)
 	loop_signal_del(t->loop, SIGINT, on_signal, t);
 	loop_timer_disarm(t->loop, &t->frame_timer);
 	loop_timer_disarm(t->loop, &t->tick_timer);
+	loop_timer_disarm(t->loop, &t->note_timer);
 	if (t->stdin_watched)
 		loop_fd_del(t->loop, STDIN_FILENO);
 	tui_dialog_close(t);
 	/* a hung-up terminal is left alone: writing to it could block or fail */
 	if (!t->hup && !t->suspended)
-		endwin();
+		leave_screen();
 	delscreen(screen);
 	screen = NULL;
+	signal(SIGTSTP, SIG_DFL);
 	xalloc_set_die_hook(NULL);
 	free(t->selected);
+	free(t->est);
 	free(t);
 }
 
@@ -346,6 +426,7 @@ static void child_done(struct job *job, void *data)
 	tui_dirty(t);
 	if (t->child_done)
 		t->child_done(t, status, t->child_data);
+	maybe_quit(t);
 }
 
 static const struct job_ops child_ops = { NULL, child_done };

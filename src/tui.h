@@ -1,10 +1,11 @@
 /* tui.h - the dashboard: a view of the engine in a full-screen ncursesw UI.
  *
  * It renders state and turns keys into commands; it never decides and never
- * blocks the loop. Renders are coalesced: a state change marks the screen
- * dirty, and a frame is drawn at most [tui] fps times a second, only while
- * something changes (zero output and zero wake-ups when idle). ncurses sends
- * only the cells that changed.
+ * blocks the loop. Renders are coalesced: a key or a state change marks the
+ * screen dirty and a frame follows within 1/[tui] fps s; progress alone
+ * (percentages, clocks) waits up to 250 ms. Nothing is drawn while nothing
+ * changes (zero output and zero wake-ups when idle), and ncurses sends only
+ * the cells that changed.
  *
  * Shared by tui.c (core), tui-draw.c (panes), tui-keys.c (commands),
  * tui-dialog.c (help, confirmations, messages) and tui-files.c (firmware
@@ -50,6 +51,14 @@ struct tui_glyphs {
 
 enum tui_focus { FOCUS_DEVICES, FOCUS_LOG };
 
+/* A running attempt's ETA and rate, as last worked out (once a second). */
+struct tui_estimate {
+	unsigned slot;
+	uint64_t run_start; /* the attempt they belong to */
+	uint64_t sec;       /* elapsed second they were worked out in, + 1 */
+	char eta[16], rate[16];
+};
+
 struct tui_dialog;
 
 struct tui {
@@ -73,16 +82,20 @@ struct tui {
 	char status[200];    /* a one-line note in the key bar (raw) */
 	bool status_error;
 
-	bool dirty;
+	bool dirty;          /* draw within 1/fps s */
+	bool progress_dirty; /* only percentages or clocks moved: draw a bit later */
 	bool suspended;      /* a full-screen child owns the terminal */
 	bool hup;            /* the terminal is gone: never touch it again */
 	bool quit_asked;     /* leaving once the app is idle */
 	bool stdin_watched;
 	int exit_code;
 	unsigned fps;
+	int prog_rows;       /* progress pane height (kept while attempts run) */
+	struct tui_estimate *est;
+	size_t nest, est_alloc;
 	uint64_t last_frame;
-	uint64_t frames, bytes_hint;
-	struct loop_timer frame_timer, tick_timer;
+	uint64_t frames;
+	struct loop_timer frame_timer, tick_timer, note_timer;
 	uint64_t log_seen;
 	struct job *child;   /* the full-screen child while suspended */
 	void (*child_done)(struct tui *t, int status, void *data);
@@ -99,7 +112,8 @@ void tui_free(struct tui *t);
 void tui_dirty(struct tui *t);
 /* Leave when the app is idle (after app_shutdown). */
 void tui_quit_when_idle(struct tui *t, int code);
-/* A one-line note in the key bar. */
+/* A one-line note in the key bar; it goes away after a few seconds or at the
+ * next key. */
 void tui_note(struct tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Hand the terminal to a full-screen child (make menuconfig): curses is
