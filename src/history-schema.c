@@ -243,30 +243,27 @@ static int migrate_v2(struct history *h, struct strbuf *err)
 	return r;
 }
 
-/* One integer from a query (a PRAGMA); SQLite code. */
-static int query_int(struct history *h, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *st = history_prepare(h, sql);
-	int rc;
-
-	if (!st)
-		return sqlite3_extended_errcode(h->db);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int history_schema_check(struct history *h, int64_t *version, struct strbuf *err)
 {
 	int64_t app = 0, tables = 0;
 
-	if (query_int(h, "PRAGMA user_version", version) != SQLITE_OK ||
-	    query_int(h, "PRAGMA application_id", &app) != SQLITE_OK ||
-	    query_int(h, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
+	sqlite3_stmt *st;
+	int rc;
+
+	/* one statement, so one snapshot: another process may be migrating */
+	st = history_prepare(h, "SELECT (SELECT user_version FROM pragma_user_version), "
+				"(SELECT application_id FROM pragma_application_id), "
+				"(SELECT count(*) FROM sqlite_master)");
+	if (!st)
+		return history_fail(h, "open", err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int64(st, 0);
+		app = sqlite3_column_int64(st, 1);
+		tables = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
 		return history_fail(h, "open", err);
 	if ((*version == 0 && tables > 0) || (*version > 0 && app != APPLICATION_ID)) {
 		strbuf_addf(err, "cannot open history database '%s': it is an SQLite database "

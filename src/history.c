@@ -2,6 +2,7 @@
 #include "autoconf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -189,7 +190,18 @@ int history_batch_end(struct history *h, bool commit, struct strbuf *err)
  * savepoint journals in memory. */
 static int set_journal(struct history *h, struct strbuf *err)
 {
-	if (history_exec(h, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
+	int rc, tries = 0;
+
+	/* Two processes creating a database at once both need an exclusive lock
+	 * to switch it to WAL while each holds a shared one: a deadlock the busy
+	 * handler cannot break. Short waits, retried, let one win; the other then
+	 * finds the file in WAL mode already. Bounded by the busy timeout. */
+	do {
+		sqlite3_busy_timeout(h->db, 50);
+		rc = history_exec(h, "PRAGMA journal_mode=WAL");
+		sqlite3_busy_timeout(h->db, h->busy_ms);
+	} while ((rc & 0xff) == SQLITE_BUSY && ++tries * 50 < h->busy_ms);
+	if (rc != SQLITE_OK ||
 	    history_exec(h, "PRAGMA synchronous=NORMAL") != SQLITE_OK ||
 	    history_exec(h, "PRAGMA temp_store=MEMORY") != SQLITE_OK)
 		return history_fail(h, "open", err);
@@ -263,6 +275,41 @@ static int open_common(const char *path, bool writer, struct history **out, stru
 	return 0;
 }
 
+/* A new database is made under a temporary name (schema, WAL mode) and then
+ * linked into place: a second flashbay starting at the same moment finds no
+ * file or a complete one, never a half-made schema or a journal-mode switch
+ * racing its own (a lock deadlock SQLite's busy handler cannot break). */
+static int create_fresh(const char *path, struct strbuf *err)
+{
+	char *tmp = xasprintf("%s.new.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC), r;
+	struct history *h;
+
+	if (fd < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot create history database '%s': %s", path, strerror(errno));
+		free(tmp);
+		return r;
+	}
+	close(fd);
+	h = xcalloc(1, sizeof(*h));
+	h->path = xstrdup(tmp);
+	h->busy_ms = busy_timeout_ms();
+	r = open_db(h, true, err);
+	if (!r)
+		r = set_journal(h, err);
+	if (!r)
+		r = history_schema_migrate(h, err);
+	history_close(h);
+	if (!r && link(tmp, path) < 0 && errno != EEXIST) {
+		r = -errno;
+		strbuf_addf(err, "cannot create history database '%s': %s", path, strerror(errno));
+	}
+	unlink(tmp);
+	free(tmp);
+	return r;
+}
+
 int history_open(const char *path, struct history **out, struct strbuf *err)
 {
 	int r;
@@ -274,6 +321,8 @@ int history_open(const char *path, struct history **out, struct strbuf *err)
 	}
 	r = make_folder(path, err);
 	if (r < 0)
+		return r;
+	if (access(path, F_OK) < 0 && errno == ENOENT && (r = create_fresh(path, err)) < 0)
 		return r;
 	return open_common(path, true, out, err);
 }
