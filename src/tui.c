@@ -224,7 +224,7 @@ static void on_app_event(void *data, struct app_board *b, enum app_event ev)
 	tui_dirty(t);
 }
 
-static const struct app_view tui_view = { on_app_event };
+static const struct app_view tui_view = { on_app_event, NULL };
 
 /* New log lines: redraw the log pane. */
 static void log_sink(const struct log_entry *e, void *data)
