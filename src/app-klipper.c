@@ -346,6 +346,7 @@ static int kb_take_row(struct kboard *k, struct device *d, struct strbuf *why)
 {
 	struct app *app = k->batch->app;
 	struct app_board *b = app_board_for_device(app, d);
+	int r;
 
 	if (!b) {
 		strbuf_addf(why, "its device %s has no board row", d->devnode);
@@ -359,6 +360,10 @@ static int kb_take_row(struct kboard *k, struct device *d, struct strbuf *why)
 	k->run->klipper = k;
 	k->pub.row = b;
 	b->run = k->run;
+	/* locked for the whole batch: a busy port must not cost a service stop */
+	r = portlock_acquire(app->lock_dir, k->run->port, &k->run->lock, why);
+	if (r < 0)
+		return r;
 	b->attempts++;
 	flash_progress_init(&b->prog, 0, NULL);
 	b->run_start_ms = now_ms();
@@ -374,8 +379,10 @@ static bool kb_discover(struct kboard *k)
 	struct strbuf names = STRBUF_INIT, why = STRBUF_INIT;
 	struct device *d = NULL;
 	const struct board *other;
+	enum outcome o = OUTCOME_OTHER;
 	bool ambiguous = false;
 	size_t n;
+	int r;
 
 	kb_phase(k, PHASE_DETECT);
 	n = kb_find_devices(k, &d, &names);
@@ -391,10 +398,10 @@ static bool kb_discover(struct kboard *k)
 			    "serial_pattern more specific", k->pub.key, n, names.buf);
 	if (!why.len && !klipper_device_serial(d, k->serial, sizeof k->serial))
 		strbuf_addf(&why, "cannot tell the serial of %s", d->by_id);
-	if (!why.len)
-		kb_take_row(k, d, &why);
+	if (!why.len && (r = kb_take_row(k, d, &why)) == -EBUSY)
+		o = OUTCOME_PORT_BUSY;
 	if (why.len) {
-		kb_finish(k, n ? OUTCOME_OTHER : OUTCOME_NO_PORT, why.buf, NULL);
+		kb_finish(k, n ? o : OUTCOME_NO_PORT, why.buf, NULL);
 	} else {
 		k->pub.by_id = xstrdup(d->by_id);
 		kb_note(k->batch, k, PHASE_DETECT, LOG_INFO, "found %s (slot %u, %s)", d->by_id,
@@ -532,6 +539,22 @@ static void kb_after_build(struct kboard *k, const struct job *job)
 	strbuf_release(&err);
 }
 
+/* The line of a failed make worth quoting: the first compiler error, else
+ * make's first complaint, else the last line. */
+static const char *make_error_line(const struct tail *t)
+{
+	size_t n = tail_count(t);
+
+	for (size_t i = 0; i < n; i++)
+		if (strstr(tail_get(t, i), "error:") || strstr(tail_get(t, i), "Error:"))
+			return tail_get(t, i);
+	for (size_t i = 0; i < n; i++)
+		if (str_starts_with(tail_get(t, i), "make: ***") &&
+		    !strstr(tail_get(t, i), "Waiting for unfinished jobs"))
+			return tail_get(t, i);
+	return n ? tail_get(t, n - 1) : NULL;
+}
+
 /* A make step failed: the message names the step and make's last words. */
 static void kb_make_failed(struct kboard *k, const struct job *job, int err)
 {
@@ -551,8 +574,8 @@ static void kb_make_failed(struct kboard *k, const struct job *job, int err)
 		o = OUTCOME_TIMEOUT;
 	} else {
 		strbuf_addf(&msg, "make%s failed (exit %d)", target, st->code);
-		if (tail_count(t))
-			strbuf_addf(&msg, ": %s", tail_get(t, tail_count(t) - 1));
+		if (make_error_line(t))
+			strbuf_addf(&msg, ": %s", make_error_line(t));
 	}
 	kb_finish(k, o, msg.buf, job);
 	strbuf_release(&msg);
@@ -835,23 +858,11 @@ static void kb_flash(struct kboard *k)
 
 void batch_flash_all(struct kbatch *bt)
 {
-	struct strbuf err = STRBUF_INIT;
-
 	bt->step = B_FLASH;
 	batch_emit(bt, NULL, APP_KEV_PHASE, PHASE_FLASH, NULL);
-	for (size_t i = 0; i < bt->n; i++) {
-		struct kboard *k = bt->v[i];
-
-		if (k->step != KS_BUILT)
-			continue;
-		strbuf_reset(&err);
-		if (k->run && !k->run->lock &&
-		    portlock_acquire(bt->app->lock_dir, k->run->port, &k->run->lock, &err) < 0)
-			kb_finish(k, OUTCOME_PORT_BUSY, err.buf, NULL);
-		else
-			kb_flash(k);
-	}
-	strbuf_release(&err);
+	for (size_t i = 0; i < bt->n; i++)
+		if (bt->v[i]->step == KS_BUILT)
+			kb_flash(bt->v[i]);
 	batch_advance(bt);
 }
 

@@ -41,6 +41,14 @@ come_back() {
 	board_plug "$1" klipper
 }
 
+# klipper_setup, plus what flashing needs: port locks in $T (not the
+# machine's /run/lock) and a short reappear timeout.
+flash_setup() {
+	klipper_setup "$@"
+	mkdir -p "$T/lock"
+	printf 'reappear_timeout = 8\n[station]\nlock_dir = %s/lock\n' "$T" >>"$CONF"
+}
+
 # flashbay on the fake tree.
 fb() { "$FLASHBAY" --no-udev --sysfs-root "$ROOT/sys" --dev-root "$ROOT/dev" "$@"; }
 

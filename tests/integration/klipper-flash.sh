@@ -8,8 +8,7 @@
 . "$srcdir/tests/integration/klipper-lib.sh"
 command -v python3 >/dev/null || skip_all "python3 needed"
 . "$srcdir/tests/integration/klipper-flash-lib.sh"
-klipper_setup
-echo "reappear_timeout = 8" >>"$CONF"
+flash_setup
 register_boards octopus nitehawk
 board_plug octopus klipper
 board_plug nitehawk klipper
