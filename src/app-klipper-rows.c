@@ -188,8 +188,8 @@ void app_klipper_menuconfig_end(struct app_menuconfig *mc, int status)
 			status < 0 ? "error" : "exit", status < 0 ? -status : status);
 	if (mc->seeded && !saved) {
 		unlink(path);
-		log_msg(LOG_INFO, NULL, "%s: configuration not saved; the board still has no configuration",
-			key);
+		log_msg(LOG_INFO, NULL,
+		        "%s: configuration not saved; the board still has no configuration", key);
 	} else {
 		log_msg(LOG_INFO, NULL, "%s: configuration %s: %s", key,
 			saved ? "saved" : "not changed", path);

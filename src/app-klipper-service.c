@@ -61,8 +61,10 @@ static void mr_unknown(struct kbatch *bt)
 		strbuf_addf(&msg, ". Stop %s and flash anyway?", names);
 		batch_emit(bt, NULL, APP_KEV_QUESTION, PHASE_SERVICE, msg.buf);
 	} else {
-		strbuf_addf(&msg, "; not stopping %s without knowing (check [klipper] moonraker, or "
-			    "use --force)", names);
+		strbuf_addf(&msg,
+		            "; not stopping %s without knowing (check [klipper] moonraker, or "
+		            "use --force)",
+		            names);
 		batch_fail_ready(bt, OUTCOME_OTHER, msg.buf);
 		batch_end(bt);
 	}
@@ -85,8 +87,10 @@ static void mr_decide(struct kbatch *bt, enum moonraker_verdict v)
 			"Moonraker: the printer is %s; --force: flashing anyway", bt->mr.state);
 		guard_begin(bt);
 	} else if (v == MOONRAKER_BUSY) {
-		strbuf_addf(&msg, "the printer is %s (Moonraker at %s); not stopping %s: wait until "
-			    "it is done, or use --force", bt->mr.state, bt->app->cfg->moonraker, names);
+		strbuf_addf(&msg,
+		            "the printer is %s (Moonraker at %s); not stopping %s: wait until "
+		            "it is done, or use --force",
+		            bt->mr.state, bt->app->cfg->moonraker, names);
 		batch_fail_ready(bt, OUTCOME_PRINTER_BUSY, msg.buf);
 		batch_end(bt);
 	} else {
@@ -128,8 +132,8 @@ void svc_begin(struct kbatch *bt)
 	}
 	bt->step = B_MOONRAKER;
 	memset(&bt->mr, 0, sizeof bt->mr);
-	kb_note(bt, NULL, PHASE_SERVICE, LOG_INFO, "asking Moonraker at %s whether the printer is busy",
-		cfg->moonraker);
+	kb_note(bt, NULL, PHASE_SERVICE, LOG_INFO,
+	        "asking Moonraker at %s whether the printer is busy", cfg->moonraker);
 	moonraker_spec(cfg->moonraker, MOONRAKER_TIMEOUT_MS, NULL, &spec);
 	r = job_start(bt->app->loop, &spec, &mr_ops, bt, &bt->job);
 	if (r) {

@@ -228,14 +228,16 @@ void kb_finish(struct kboard *k, enum outcome o, const char *message, const stru
 	k->step = KS_DONE;
 	k->pub.done = true;
 	k->pub.outcome = o;
-	snprintf(k->pub.message, sizeof k->pub.message, "%s", message ? message : outcome_message(o));
+	snprintf(k->pub.message, sizeof k->pub.message, "%s",
+	         message ? message : outcome_message(o));
 	k->pub.duration_ms = now_ms() - k->batch_mono;
 	k->pub.phase = PHASE_DONE;
 	hist_end(k, o, k->pub.message);
 	if (o == OUTCOME_OK)
 		log_msg(LOG_INFO, NULL, "%s: PASS %s", k->pub.key, k->pub.message);
 	else
-		log_msg(LOG_INFO, NULL, "%s: FAIL %s: %s", k->pub.key, outcome_name(o), k->pub.message);
+		log_msg(LOG_INFO, NULL, "%s: FAIL %s: %s", k->pub.key, outcome_name(o),
+		        k->pub.message);
 	if (k->log) {
 		fprintf(k->log, "# result: %s %s\n", outcome_name(o), k->pub.message);
 		fclose(k->log);
@@ -277,8 +279,8 @@ static void kb_cancel(struct kboard *k, const char *why)
 			runner_cancel(app->runner, k->task);
 		break;
 	case KS_REAPPEAR:
-		kb_finish(k, OUTCOME_CANCELLED, "flashed, but cancelled while waiting for it to come back",
-			  NULL);
+		kb_finish(k, OUTCOME_CANCELLED,
+		          "flashed, but cancelled while waiting for it to come back", NULL);
 		break;
 	case KS_DONE:
 		break;
@@ -387,8 +389,10 @@ static bool kb_discover(struct kboard *k)
 	kb_phase(k, PHASE_DETECT);
 	n = kb_find_devices(k, &d, &names);
 	if (n == 1 && (other = boards_match(&k->batch->boards, d->by_id, &ambiguous)) && ambiguous)
-		strbuf_addf(&why, "its device %s also matches another registered board's serial_pattern "
-			    "(make the patterns more specific)", path_basename(d->by_id));
+		strbuf_addf(&why,
+		            "its device %s also matches another registered board's serial_pattern "
+		            "(make the patterns more specific)",
+		            path_basename(d->by_id));
 	if (!n)
 		strbuf_addf(&why, "board '%s' is not connected: no /dev/serial/by-id name matches "
 			    "its serial_pattern '%s' (see 'flashbay board list')", k->pub.key,
@@ -462,8 +466,6 @@ static void build_line(struct runner_task *t, enum job_stream s, const char *lin
 		fprintf(k->log, "%s%s\n", s == JOB_STDERR ? "! " : "", line);
 	if (k->step == KS_DESCRIBE && s == JOB_STDOUT && !k->tree_id[0])
 		klipper_describe_parse(line, k->tree_id, sizeof k->tree_id);
-	if (k->step == KS_BUILD && str_starts_with(line, "  Compiling "))
-		k->compiled++;
 	if (log_verbosity() > 0)
 		log_msg(LOG_INFO, NULL, "[%s] %s", k->pub.key, line);
 }
@@ -490,11 +492,12 @@ static void kb_built(struct kboard *k)
 	if (k->batch->opts.flash && m == BOARD_METHOD_KATAPULT && !possible) {
 		struct strbuf msg = STRBUF_INIT;
 
-		strbuf_addf(&msg, "board '%s' is set to method katapult, but its build is %s%s: Katapult "
-			    "only writes a klipper.bin built for a bootloader; set method = default "
-			    "or make_flash, or choose a bootloader offset in: flashbay board menuconfig %s",
-			    k->pub.key, a->name, possible ? "" : k->kc.has_bootloader ? "" :
-			    " without a bootloader offset", k->pub.key);
+		strbuf_addf(&msg, "board '%s' is set to method katapult, but its build is %s%s: ",
+			    k->pub.key, a->name,
+			    k->kc.has_bootloader ? "" : " without a bootloader offset");
+		strbuf_addf(&msg, "Katapult only writes a klipper.bin built for a bootloader; set "
+			    "method = default or make_flash, or choose a bootloader offset in: "
+			    "flashbay board menuconfig %s", k->pub.key);
 		kb_finish(k, OUTCOME_OTHER, msg.buf, NULL);
 		strbuf_release(&msg);
 	}
@@ -636,10 +639,8 @@ static void build_submit(struct kboard *k)
 		klipper_clean_spec(&k->kp, &spec);
 	else
 		klipper_build_spec(&k->kp, kb_make_jobs(k), &spec);
-	if (k->step == KS_BUILD) {
-		k->compiled = 0;
+	if (k->step == KS_BUILD)
 		kb_phase(k, PHASE_BUILD);
-	}
 	kb_log_spec(k, &spec);
 	spec.tail_lines = 40;
 	k->task = runner_submit(k->batch->builds, &spec, NULL, &build_ops, k);
@@ -735,7 +736,8 @@ static enum outcome flash_judge(struct kboard *k, struct job *job, int err, stru
 	if (err == -ECANCELED || (st && st->cancelled) || (k->cancel && !st))
 		return OUTCOME_CANCELLED;
 	if (err) {
-		job_spawn_error(msg, k->katapult ? k->batch->app->cfg->python : k->kp.make.v[0], err);
+		job_spawn_error(msg, k->katapult ? k->batch->app->cfg->python : k->kp.make.v[0],
+		                err);
 		return OUTCOME_TOOL_MISSING;
 	}
 	if (st->timed_out) {
@@ -816,8 +818,8 @@ static void flash_done(struct runner_task *t, struct job *job, int err, void *da
 		kb_wait_reappear(k, msg.buf);
 	} else if (kb_fall_back(k, o)) {
 		hist_end(k, o, msg.buf);
-		kb_note(k->batch, k, PHASE_FLASH, LOG_WARN, "Katapult failed (%s: %s); trying make flash",
-			outcome_name(o), msg.buf);
+		kb_note(k->batch, k, PHASE_FLASH, LOG_WARN,
+		        "Katapult failed (%s: %s); trying make flash", outcome_name(o), msg.buf);
 		k->katapult = false;
 		k->pub.fell_back = true;
 		kb_flash(k);
@@ -932,9 +934,9 @@ static void batch_builds_done(struct kbatch *bt)
 
 			if (k->step != KS_BUILT)
 				continue;
-			strbuf_addf(&msg, "%s%s, %llu bytes, sha256 %s%s", k->kp.out, k->pub.art.name,
-				    (unsigned long long)k->pub.art.size, k->pub.art.sha256,
-				    k->pub.cached ? " (from the cache)" : "");
+			strbuf_addf(&msg, "%s%s, %llu bytes, sha256 %s%s", k->kp.out,
+			            k->pub.art.name, (unsigned long long)k->pub.art.size,
+			            k->pub.art.sha256, k->pub.cached ? " (from the cache)" : "");
 			kb_finish(k, OUTCOME_OK, msg.buf, NULL);
 			strbuf_release(&msg);
 		}
@@ -1003,7 +1005,8 @@ static void on_kick(struct loop_timer *t, void *data)
 		struct kboard *k = bt->v[i];
 
 		if (bt->leaving && !k->pub.done)
-			kb_finish(k, OUTCOME_CANCELLED, "not started: flashbay is shutting down", NULL);
+			kb_finish(k, OUTCOME_CANCELLED, "not started: flashbay is shutting down",
+			          NULL);
 		if (k->pub.done)
 			continue;
 		kb_open_log(k);
@@ -1148,12 +1151,15 @@ int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_
 	for (size_t i = 0; i < n && !r; i++) {
 		const char *key = app_klipper_row_key(app, rows[i]);
 
-		if (!rows[i]->dev || !rows[i]->dev->present || !kind_is_klipper(rows[i]->dev->kind)) {
+		if (!rows[i]->dev || !rows[i]->dev->present ||
+		    !kind_is_klipper(rows[i]->dev->kind)) {
 			strbuf_addf(why, "slot %u holds no Klipper/Katapult board", rows[i]->slot);
 			r = -EINVAL;
 		} else if (!key) {
-			strbuf_addf(why, "slot %u is not a registered board: add it with 'flashbay board add'",
-				    rows[i]->slot);
+			strbuf_addf(
+			    why,
+			    "slot %u is not a registered board: add it with 'flashbay board add'",
+			    rows[i]->slot);
 			r = -EINVAL;
 		} else {
 			keys[i] = strvec_push(&owned, key);
@@ -1214,8 +1220,8 @@ void klipper_shutdown(struct app *app, bool cancel)
 	}
 	if (bt->step == B_START)
 		for (size_t i = 0; i < bt->n; i++)
-			kb_finish(bt->v[i], OUTCOME_CANCELLED, "not started: flashbay is shutting down",
-				  NULL);
+			kb_finish(bt->v[i], OUTCOME_CANCELLED,
+			          "not started: flashbay is shutting down", NULL);
 	if (bt->step == B_START)
 		batch_end(bt);
 	else

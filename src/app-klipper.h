@@ -63,7 +63,6 @@ struct kboard {
 	bool cancel;
 	bool left;                 /* went away or into Katapult since the flash began */
 	bool back;                 /* came back as Klipper after leaving */
-	unsigned compiled;         /* "Compiling" lines of the running build */
 	int exit_code;             /* of the last flash job, -1: none */
 	int64_t hist_id;           /* the open history row, 0: none */
 	int64_t start_wall;        /* of the current attempt */

@@ -81,8 +81,9 @@ enum app_kevent {
 struct app_view {
 	void (*event)(void *data, struct app_board *b, enum app_event ev);
 	/* News of the Klipper batch (may be NULL): k is NULL for batch-wide
-	 * news; phase labels it (for APP_KEV_FINISHED: the phase k ended in); text (raw: sanitise) is set for APP_KEV_NOTE
-	 * and APP_KEV_QUESTION. Rows of connected boards also get the events above. */
+	 * news; phase labels it (for APP_KEV_FINISHED: the phase k ended in); text (raw: sanitise)
+	 * is set for APP_KEV_NOTE and APP_KEV_QUESTION. Rows of connected boards also get the
+	 * events above. */
 	void (*klipper)(void *data, struct app_kboard *k, enum app_kevent ev, enum phase phase,
 			const char *text);
 };

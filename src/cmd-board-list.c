@@ -106,11 +106,11 @@ static void list_registered(const struct bctx *c, const struct devview *v, const
 
 	config_state(c, b, &cfg);
 	if (d)
-		strbuf_addf(&line, "[OK] %-12s %-12s slot %-3u %s (%s; %s)", b->key, b->mcu, d->slot,
-			    d->by_id, kind_name(d->kind), cfg.buf);
+		strbuf_addf(&line, "[OK] %-12s %-12s slot %-3u %s (%s; %s)", b->key, b->mcu,
+		            d->slot, d->by_id, kind_name(d->kind), cfg.buf);
 	else
-		strbuf_addf(&line, "[--] %-12s %-12s not connected: no device matches %s (%s)", b->key,
-			    b->mcu, b->serial_pattern, cfg.buf);
+		strbuf_addf(&line, "[--] %-12s %-12s not connected: no device matches %s (%s)",
+		            b->key, b->mcu, b->serial_pattern, cfg.buf);
 	if (b->name)
 		strbuf_addf(&line, "  %s", b->name);
 	print_safe(v, line.buf);
@@ -132,8 +132,9 @@ static size_t list_unregistered(const struct bctx *c, const struct devview *v)
 			continue;
 		if (!d->by_id || boards_propose(d->by_id, &p))
 			snprintf(p.product, sizeof p.product, "?");
-		strbuf_addf(&line, "[??] %-12s %-12s slot %-3u %s (%s; not registered: flashbay board add)",
-			    "-", p.product, d->slot, d->by_id ? d->by_id : d->devnode, kind_name(d->kind));
+		strbuf_addf(
+		    &line, "[??] %-12s %-12s slot %-3u %s (%s; not registered: flashbay board add)",
+		    "-", p.product, d->slot, d->by_id ? d->by_id : d->devnode, kind_name(d->kind));
 		print_safe(v, line.buf);
 		strbuf_release(&line);
 		n++;
@@ -261,7 +262,8 @@ static bool ask_method(enum board_method *m)
 	int v;
 
 	for (;;) {
-		if (!ask("Flash method (katapult, make_flash, default)", "default", buf, sizeof buf))
+		if (!ask("Flash method (katapult, make_flash, default)", "default", buf,
+		         sizeof buf))
 			return false;
 		if ((v = board_method_from_name(buf)) >= 0) {
 			*m = (enum board_method)v;
@@ -310,9 +312,10 @@ int board_add_wizard(struct bctx *c)
 		return r;
 	n = wizard_devices(c, &v, devs, 64);
 	if (!n) {
-		printf("No unregistered Klipper/Katapult device is connected (see 'flashbay board "
-		       "list'). Plug one in, or register by hand:\n  flashbay board add KEY --mcu MCU "
-		       "--serial-pattern GLOB\n");
+		printf(
+		    "No unregistered Klipper/Katapult device is connected (see 'flashbay board "
+		    "list'). Plug one in, or register by hand:\n  flashbay board add KEY --mcu MCU "
+		    "--serial-pattern GLOB\n");
 		r = EXIT_FAIL;
 	} else if (!wizard_ask(c, &v, devs, n, &o, bufs, &p)) {
 		printf("\nNothing was registered.\n");

@@ -170,7 +170,8 @@ static void on_signal(const struct signalfd_siginfo *si, void *data)
 
 	if (si->ssi_signo == SIGHUP) {
 		/* the session is gone: let a running flash finish, start nothing new */
-		log_msg(LOG_WARN, NULL, "hangup: letting what runs finish; the service is started again");
+		log_msg(LOG_WARN, NULL,
+		        "hangup: letting what runs finish; the service is started again");
 		app_shutdown(r->s.app, false);
 		return;
 	}
@@ -242,8 +243,10 @@ static int pick_one(struct krun *r, const char *key)
 	char buf[16];
 
 	if (!r->yes && !r->tty)
-		return cmd_usage_error(r->cmd, "board '%s' is connected: name it (board flash %s) or "
-				       "confirm with --yes", key, key);
+		return cmd_usage_error(r->cmd,
+		                       "board '%s' is connected: name it (board flash %s) or "
+		                       "confirm with --yes",
+		                       key, key);
 	if (!r->yes) {
 		char q[256];
 
@@ -265,8 +268,10 @@ static int pick_several(struct krun *r, const struct strvec *conn)
 	int ret = 0;
 
 	if (!r->tty) {
-		ret = cmd_usage_error(r->cmd, "several registered boards are connected (%s): name them, "
-				      "or use --all", list);
+		ret = cmd_usage_error(r->cmd,
+		                      "several registered boards are connected (%s): name them, "
+		                      "or use --all",
+		                      list);
 		free(list);
 		return ret;
 	}
@@ -311,7 +316,8 @@ static int pick_boards(struct krun *r)
 	if (app_klipper_connected(r->s.app, &conn, &why))
 		ret = fail(r->sub, EXIT_USAGE, why.buf);
 	else if (!conn.n)
-		ret = fail(r->sub, EXIT_FAIL, "no registered board is connected (see 'flashbay board list')");
+		ret = fail(r->sub, EXIT_FAIL,
+		           "no registered board is connected (see 'flashbay board list')");
 	else if (conn.n == 1)
 		ret = pick_one(r, conn.v[0]);
 	else
@@ -338,7 +344,8 @@ static int review_configs(struct krun *r)
 
 		if (!b)
 			continue; /* the engine names it */
-		if (!klipper_paths_init(&kp, &r->s.cfg, b, &err) && !klipper_tree_check(&kp, &err)) {
+		if (!klipper_paths_init(&kp, &r->s.cfg, b, &err) &&
+		    !klipper_tree_check(&kp, &err)) {
 			missing = access(kp.config, F_OK) != 0;
 			if (r->menuconfig || (missing && r->o.flash && r->tty &&
 					      !klipper_menuconfig_terminal_check(&err))) {
@@ -374,8 +381,9 @@ static void summary(struct krun *r)
 			 k->outcome == OUTCOME_OK ? "" : outcome_name(k->outcome),
 			 k->cached && k->outcome == OUTCOME_OK ? " (cached)" : "");
 		if (k->built)
-			strbuf_addf(&fw, "%s %llu bytes sha256 %s", r->o.flash ? k->art.name : k->art.path,
-				    (unsigned long long)k->art.size, k->art.sha256);
+			strbuf_addf(&fw, "%s %llu bytes sha256 %s",
+			            r->o.flash ? k->art.name : k->art.path,
+			            (unsigned long long)k->art.size, k->art.sha256);
 		safe = text_sanitize_dup(fw.buf, r->ascii);
 		printf("%-14s %-22s %-8s %-10s %s\n", k->key, res, dur, k->method ? k->method : "-",
 		       safe);

@@ -105,10 +105,11 @@ static void menuconfig_row(struct tui *t, struct app_board *b)
 {
 	struct job_spec spec = JOB_SPEC_INIT;
 	struct strbuf why = STRBUF_INIT;
-	struct app_menuconfig *mc = b && klipper_row(b) ?
-					    app_klipper_menuconfig_begin(t->app, b, &spec, &why) : NULL;
+	struct app_menuconfig *mc = NULL;
 	int r;
 
+	if (b && klipper_row(b))
+		mc = app_klipper_menuconfig_begin(t->app, b, &spec, &why);
 	if (!b || !klipper_row(b)) {
 		tui_note(t, true, "m is for Klipper boards");
 	} else if (!mc) {

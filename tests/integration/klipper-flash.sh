@@ -97,6 +97,23 @@ systemctl start klipper" "the service was started again"
 export FAKE_KATAPULT_AFTER="$after"
 sed -i 's/^reappear_timeout = .*/reappear_timeout = 8/' "$CONF"
 
+# --- a failed restart is shouted: error, summary, exit 1, and the guard tries again ------
+sed -i 's/^service = .*/service = klipper-1 klipper-2/' "$CONF"
+: >"$CALLS"
+export FAKE_SYSTEMCTL_FAIL=start
+flash_bg octopus
+come_back octopus "$T/out"
+finish
+unset FAKE_SYSTEMCTL_FAIL
+is "$rc" 1 "the service did not start: exit 1 although the board passed"
+like "$out" "^\[Verify\] octopus PASS" "the board itself passed"
+like "$out" "flashbay: error: FAILED to start the printer service klipper-1 klipper-2 \(exit 1" "the failed start is an error on stderr"
+like "$out" "^Service klipper-1 klipper-2: FAILED to start .*run by hand: systemctl start klipper-1 klipper-2" "and in the summary, with the command to run"
+like "$(head -1 "$CALLS")" "^systemctl stop klipper-1 klipper-2$" "both services stopped in one call"
+wait_until 10 grep -q "FAILED" "$GUARD_LOG"
+ok $? "without 'done' the guard tried once more, and shouted too"
+sed -i 's/^service = .*/service = klipper/' "$CONF"
+
 # --- stops before anything is stopped -------------------------------------------------
 : >"$CALLS"
 cp "$CONFIGS/octopus/.config" "$T/octopus.config"
