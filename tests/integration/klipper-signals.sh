@@ -70,4 +70,15 @@ assert (r["method"], r["outcome"], r["failure_class"]) == ("katapult", "failed",
 EOF
 ok $? "the cancelled attempt is in the history"
 ok "$([ ! -e "$KDEV" ]; echo $?)" "flashtool.py was stopped (it never finished)"
+
+# --- SIGTERM mid-flash: the same, exit 143 ----------------------------------------------
+: >"$CALLS"
+$FB board flash octopus >"$T/out" 2>"$T/err" &
+fpid=$!
+wait_until 20 flashing
+kill -TERM "$fpid"
+wait "$fpid"
+is "$?" 143 "SIGTERM: exit 143"
+is "$(cat "$CALLS")" "systemctl stop klipper
+systemctl start klipper" "the service was started again"
 done_testing
