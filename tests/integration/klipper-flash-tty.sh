@@ -68,6 +68,22 @@ ok $? "saved, built and flashed: exit 0"
 like "$(screen)" "MCU check: the configuration matches board 'octopus'" "the MCU check after menuconfig"
 ok "$(grep -q '^CONFIG_MCU="stm32h723xx"$' "$CONFIGS/octopus/.config"; echo $?)" "the new config is a full one for the board's MCU"
 
+# no key, one board connected: confirm
+board_unplug nitehawk
+run
+wait_for "Flash board 'octopus'? [y/N]"
+ok $? "one connected board: asks for confirmation"
+keys y Enter
+back octopus
+wait_for "[exit 0]"
+ok $? "confirmed: flashed"
+run
+wait_for "Flash board 'octopus'? [y/N]"
+keys n Enter
+wait_for "[exit 1]"
+ok $? "not confirmed: exit 1"
+like "$(screen)" "Nothing flashed." "and nothing flashed"
+
 # Moonraker cannot be reached: a question on a terminal
 sed -i "s|^moonraker =.*|moonraker = http://127.0.0.1:9|" "$CONF"
 : >"$CALLS"

@@ -144,6 +144,11 @@ like "$out" "^\[Verify\] octopus PASS" "the connected one is flashed"
 out=$(fb board flash </dev/null 2>&1)
 is "$?" 2 "no key, no terminal, no --yes: exit 2"
 like "$out" "board 'octopus' is connected: name it \(board flash octopus\) or confirm with --yes" "explained"
+flash_bg --yes
+come_back octopus "$T/out"
+finish
+is "$rc" 0 "no key, --yes: the one connected board is flashed"
+like "$out" "^\[Verify\] octopus PASS" "it passed"
 out=$(fb board flash nosuch 2>&1)
 is "$?" 2 "unknown key: exit 2"
 like "$out" "no board named 'nosuch'" "explained"
