@@ -33,6 +33,7 @@ static const char *last_line(const struct job *job)
 
 /* ------------------------------------------------------------ Moonraker */
 
+/* The answer line of _moonraker-state. */
 static void mr_line(struct job *job, enum job_stream s, const char *line, size_t len,
 		    bool partial, void *data)
 {
@@ -100,6 +101,7 @@ static void mr_decide(struct kbatch *bt, enum moonraker_verdict v)
 	strbuf_release(&msg);
 }
 
+/* Moonraker answered (or not). */
 static void mr_done(struct job *job, void *data)
 {
 	struct kbatch *bt = data;
@@ -162,6 +164,7 @@ void svc_answer(struct kbatch *bt, bool yes)
 
 /* ------------------------------------------------------------ stop */
 
+/* systemctl stop ended: flash, or start the service again. */
 static void stop_done(struct job *job, void *data)
 {
 	struct kbatch *bt = data;
@@ -251,6 +254,7 @@ static void guard_failed(struct kbatch *bt, const char *why)
 	free(names);
 }
 
+/* The guard said ready, or went away. */
 static void on_guard(int fd, short revents, void *data)
 {
 	struct kbatch *bt = data;
@@ -271,6 +275,7 @@ static void on_guard(int fd, short revents, void *data)
 		svc_stop(bt);
 }
 
+/* The guard took too long to get ready. */
 static void on_guard_timeout(struct loop_timer *t, void *data)
 {
 	(void)t;
@@ -343,6 +348,7 @@ static void restart_failed(struct kbatch *bt, const char *msg)
 	kb_note(bt, NULL, PHASE_SERVICE, LOG_ERROR, "%s", msg);
 }
 
+/* systemctl start ended: done for the guard, or shouted. */
 static void start_done(struct job *job, void *data)
 {
 	struct kbatch *bt = data;

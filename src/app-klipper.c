@@ -453,6 +453,7 @@ static unsigned kb_make_jobs(struct kboard *k)
 	return pending > 1 && cores / pending ? cores / (unsigned)pending : cores;
 }
 
+/* A line of a build step: the log file, the tree id from git describe. */
 static void build_line(struct runner_task *t, enum job_stream s, const char *line, size_t len,
 		       bool partial, void *data)
 {
@@ -584,6 +585,7 @@ static void kb_make_failed(struct kboard *k, const struct job *job, int err)
 	strbuf_release(&msg);
 }
 
+/* A build step ended: the next step, the cache, or the board's end. */
 static void build_done(struct runner_task *t, struct job *job, int err, void *data)
 {
 	struct kboard *k = data;
@@ -680,6 +682,7 @@ static bool kb_running_klipper(struct kboard *k)
 	return false;
 }
 
+/* The flash job runs: its history row opens. */
 static void flash_started(struct runner_task *t, struct job *job, void *data)
 {
 	struct kboard *k = data;
@@ -697,6 +700,7 @@ static void flash_started(struct runner_task *t, struct job *job, void *data)
 		app_emit(k->batch->app, k->pub.row, APP_EV_STARTED);
 }
 
+/* A line of flashtool.py or make flash: progress for the row and the views. */
 static void flash_line(struct runner_task *t, enum job_stream s, const char *line, size_t len,
 		       bool partial, void *data)
 {
@@ -805,6 +809,7 @@ static bool kb_fall_back(struct kboard *k, enum outcome o)
 	       o != OUTCOME_CANCELLED && o != OUTCOME_MCU_MISMATCH;
 }
 
+/* The flash job ended: wait for the board, fall back to make flash, or fail. */
 static void flash_done(struct runner_task *t, struct job *job, int err, void *data)
 {
 	struct kboard *k = data;

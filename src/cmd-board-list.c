@@ -43,6 +43,7 @@ static int devview_open(struct bctx *c, struct devview *v, const char *sub)
 	return r;
 }
 
+/* Close the device table. */
 static void devview_close(struct devview *v)
 {
 	devices_close(v->devs);

@@ -122,6 +122,7 @@ static void on_answer(int fd, short revents, void *data)
 	app_klipper_answer(r->s.app, buf[0] == 'y' || buf[0] == 'Y');
 }
 
+/* The Klipper batch's news as phase-labelled lines. */
 static void on_klipper(void *data, struct app_kboard *k, enum app_kevent ev, enum phase ph,
 		       const char *text)
 {
@@ -153,6 +154,7 @@ static void on_klipper(void *data, struct app_kboard *k, enum app_kevent ev, enu
 	}
 }
 
+/* Rows: only the end of everything matters here. */
 static void on_event(void *data, struct app_board *b, enum app_event ev)
 {
 	struct krun *r = data;
@@ -164,6 +166,7 @@ static void on_event(void *data, struct app_board *b, enum app_event ev)
 
 static const struct app_view view = { on_event, on_klipper };
 
+/* SIGHUP lets running flashes finish; SIGINT and SIGTERM cancel. */
 static void on_signal(const struct signalfd_siginfo *si, void *data)
 {
 	struct krun *r = data;

@@ -94,13 +94,14 @@ static void flash_selected(struct tui *t)
 	free(kl);
 }
 
-/* m: make menuconfig for the current Klipper board, curses suspended. */
+/* m: menuconfig is over; the engine logs saved or not and the MCU check. */
 static void menuconfig_done(struct tui *t, int status, void *data)
 {
 	app_klipper_menuconfig_end(data, status);
 	tui_note(t, false, "menuconfig finished: see the log");
 }
 
+/* m on row b: start menuconfig with the terminal handed over. */
 static void menuconfig_row(struct tui *t, struct app_board *b)
 {
 	struct job_spec spec = JOB_SPEC_INIT;

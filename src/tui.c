@@ -230,6 +230,7 @@ static void klipper_yes(struct tui *t)
 	app_klipper_answer(t->app, true);
 }
 
+/* ... or no (also when the dialog closes unanswered). */
 static void klipper_no(struct tui *t)
 {
 	app_klipper_answer(t->app, false);
@@ -249,6 +250,7 @@ static void question_text(const char *text, size_t width, char *out, size_t size
 	snprintf(out + n, size - n, " (y/n)");
 }
 
+/* The Klipper batch: redraw; its question becomes a y/n dialog. */
 static void on_klipper_event(void *data, struct app_kboard *k, enum app_kevent ev,
 			     enum phase ph, const char *text)
 {
