@@ -694,6 +694,7 @@ static void flash_started(struct runner_task *t, struct job *job, void *data)
 	/* leaving counts from here: a board found in Katapult has "left" Klipper already */
 	k->left = !kb_running_klipper(k);
 	k->back = false;
+	k->boot_noted = false;
 	hist_begin(k);
 	kb_phase(k, PHASE_CONNECT);
 	if (k->pub.row)
@@ -879,11 +880,13 @@ void batch_flash_all(struct kbatch *bt)
 static void kb_left(struct kboard *k, const struct device *d, enum app_event ev)
 {
 	k->left = true;
-	if (ev == APP_EV_ATTACHED)
+	if (ev == APP_EV_ATTACHED && !k->boot_noted) {
+		k->boot_noted = true;
 		kb_note(k->batch, k, k->pub.phase, LOG_INFO, "the board is in its bootloader as %s",
 			d->by_id ? path_basename(d->by_id) : d->devnode);
-	else if (ev == APP_EV_DETACHED)
+	} else if (ev == APP_EV_DETACHED) {
 		kb_note(k->batch, k, k->pub.phase, LOG_INFO, "the board went away (rebooting)");
+	}
 }
 
 void klipper_device_event(struct app *app, struct device *d, enum app_event ev)

@@ -63,6 +63,7 @@ struct kboard {
 	bool cancel;
 	bool left;                 /* went away or into Katapult since the flash began */
 	bool back;                 /* came back as Klipper after leaving */
+	bool boot_noted;           /* "in its bootloader" was said for this flash */
 	int exit_code;             /* of the last flash job, -1: none */
 	int64_t hist_id;           /* the open history row, 0: none */
 	int64_t start_wall;        /* of the current attempt */
