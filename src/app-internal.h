@@ -11,6 +11,8 @@
 
 struct config;
 struct portlock;
+struct app_klipper;
+struct kboard;
 
 enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
 
@@ -37,6 +39,7 @@ struct app_run {
 	uint64_t start_mono;
 	FILE *log;           /* full tool output, in log_dir */
 	struct app_run *next; /* waiting list */
+	struct kboard *klipper; /* set when the Klipper plan owns this run (app-klipper.c) */
 };
 
 struct app {
@@ -62,6 +65,7 @@ struct app {
 	size_t busy;
 	char *lock_dir;
 	bool log_dir_warned;
+	struct app_klipper *klipper; /* the Klipper plan's state (app-klipper.c), or NULL */
 };
 
 /* Tell the view. */
@@ -79,9 +83,28 @@ void app_run_output(struct app_run *run, enum job_stream s, const char *line, bo
 /* Finish this attempt's history row and start a fresh one on the same run. */
 void app_run_rearm(struct app_run *run, enum outcome o, const char *message, const struct job *job);
 
+/* Re-read the header counters from the history. */
+void app_refresh_counters(struct app *app);
+/* Count a failed history write and log it as an error. */
+void app_history_failed(struct app *app, const char *what, struct strbuf *err);
+/* One unit of app_busy() is over; APP_EV_IDLE when nothing is left. */
+void app_busy_done(struct app *app);
+/* Free a run's own fields and the run (not its board's state). */
+void app_run_free(struct app_run *run);
+
 /* ESP32 plan (app-esp32.c). */
 void esp32_queue(struct app *app, struct app_run *run);
 void esp32_cancel_waiting(struct app *app, struct app_run *run);
 void esp32_release(struct app *app);
+
+/* Klipper plan (app-klipper.c). */
+/* A device event (ev: ATTACHED for attached and changed, DETACHED, EXPIRED
+ * before d is freed): row facts, and boards waiting to come back. */
+void klipper_device_event(struct app *app, struct device *d, enum app_event ev);
+/* app_stop() of a row the Klipper plan owns. */
+void klipper_stop(struct app *app, struct app_run *run);
+void klipper_shutdown(struct app *app, bool cancel);
+/* Free the plan's state (runs it owns included); app_free() calls it first. */
+void klipper_release(struct app *app);
 
 #endif

@@ -23,8 +23,7 @@ void app_emit(struct app *app, struct app_board *b, enum app_event ev)
 		app->view->event(app->view_data, b, ev);
 }
 
-/* Refresh the header counters from the history. */
-static void refresh_counters(struct app *app)
+void app_refresh_counters(struct app *app)
 {
 	if (app->hist && history_counters(app->hist, &app->counters) < 0)
 		log_msg(LOG_WARN, NULL, "cannot read the statistics from the history");
@@ -80,6 +79,7 @@ static void on_attached(struct device *d, bool fresh, void *data)
 		}
 	}
 	app_emit(app, b, fresh ? APP_EV_ATTACHED : APP_EV_RETURNED);
+	klipper_device_event(app, d, APP_EV_ATTACHED);
 	if (fresh && app->monitor && kind_is_esp32(d->kind) && !app->shutting_down) {
 		struct strbuf why = STRBUF_INIT;
 
@@ -95,6 +95,7 @@ static void on_changed(struct device *d, void *data)
 
 	if (b)
 		app_emit(data, b, APP_EV_CHANGED);
+	klipper_device_event(data, d, APP_EV_ATTACHED);
 }
 
 static void on_detached(struct device *d, void *data)
@@ -106,6 +107,7 @@ static void on_detached(struct device *d, void *data)
 	if (b->run)
 		b->run->detached = true;
 	app_emit(data, b, APP_EV_DETACHED);
+	klipper_device_event(data, d, APP_EV_DETACHED);
 }
 
 static void on_expired(struct device *d, void *data)
@@ -113,12 +115,13 @@ static void on_expired(struct device *d, void *data)
 	struct app *app = data;
 	struct app_board *b = d->user;
 
+	klipper_device_event(app, d, APP_EV_EXPIRED);
 	if (!b)
 		return;
 	b->dev = NULL;
 	if (b->state == BOARD_IDLE)
 		b->state = BOARD_EMPTY;
-	if (b->run) {
+	if (b->run && !b->run->klipper) {
 		/* the board is gone for good: do not wait for the tool to notice */
 		b->run->unplugged = true;
 		app_stop(app, b);
@@ -144,7 +147,7 @@ static int open_history(struct app *app, const struct app_opts *opts, struct str
 		log_msg(LOG_WARN, NULL,
 			"%d attempt(s) left running by an earlier flashbay are now marked interrupted",
 			history_recovered(app->hist));
-	refresh_counters(app);
+	app_refresh_counters(app);
 	return 0;
 }
 
@@ -177,6 +180,7 @@ void app_free(struct app *app)
 		return;
 	/* last resort: normal exits have drained everything through the loop */
 	job_kill_all_sync();
+	klipper_release(app);
 	runner_free(app->runner);
 	esp32_release(app);
 	for (size_t i = 0; i < app->nboards; i++) {
@@ -186,11 +190,7 @@ void app_free(struct app *app)
 			portlock_release(run->lock);
 			if (run->log)
 				fclose(run->log);
-			free(run->port);
-			free(run->lock_key);
-			free(run->by_path);
-			free(run->usb_serial);
-			free(run);
+			app_run_free(run);
 		}
 		free(app->boards[i]);
 	}
@@ -389,6 +389,10 @@ void app_stop(struct app *app, struct app_board *b)
 
 	if (!run)
 		return;
+	if (run->klipper) {
+		klipper_stop(app, run);
+		return;
+	}
 	run->cancel = true;
 	if (run->task)
 		runner_cancel(app->runner, run->task);
@@ -416,7 +420,7 @@ int app_reset_stats(struct app *app, struct strbuf *err)
 		return -ENOENT;
 	}
 	r = history_reset_period(app->hist, err);
-	refresh_counters(app);
+	app_refresh_counters(app);
 	app_emit(app, NULL, APP_EV_HEADER);
 	return r;
 }
@@ -428,9 +432,10 @@ void app_shutdown(struct app *app, bool cancel)
 		struct app_run *run = app->boards[i]->run;
 
 		/* queued attempts never start once we are leaving */
-		if (run && (cancel || !run->started))
+		if (run && !run->klipper && (cancel || !run->started))
 			app_stop(app, app->boards[i]);
 	}
+	klipper_shutdown(app, cancel);
 	if (!app->busy)
 		app_emit(app, NULL, APP_EV_IDLE);
 }
@@ -511,8 +516,7 @@ static void fill_attempt_start(struct app_run *run, struct attempt *a)
 	a->exit_code = -1;
 }
 
-/* Record a failed history write loudly. */
-static void history_failed(struct app *app, const char *what, struct strbuf *err)
+void app_history_failed(struct app *app, const char *what, struct strbuf *err)
 {
 	app->history_errors++;
 	log_msg(LOG_ERROR, NULL, "cannot %s the flash history: %s", what, err->buf);
@@ -533,7 +537,7 @@ void app_run_started(struct app_run *run)
 		fill_attempt_start(run, &a);
 		if (history_begin(app->hist, &a, &run->hist_id, &err) < 0) {
 			run->hist_id = 0;
-			history_failed(app, "record an attempt in", &err);
+			app_history_failed(app, "record an attempt in", &err);
 		}
 	}
 	strbuf_release(&err);
@@ -578,7 +582,7 @@ static void record_end(struct app_run *run, enum outcome o, const char *message,
 		tail_join(job_tail(job), &out);
 	a.output = job ? out.buf : NULL;
 	if (history_finish(app->hist, run->hist_id, &a, &err) < 0)
-		history_failed(app, "complete an attempt in", &err);
+		app_history_failed(app, "complete an attempt in", &err);
 	run->hist_id = 0;
 	strbuf_release(&err);
 	strbuf_release(&out);
@@ -633,15 +637,26 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 	b->done_this_plug = true;
 	if (!b->dev && b->state == BOARD_IDLE)
 		b->state = BOARD_EMPTY;
+	app_run_free(run);
+	app_refresh_counters(app);
+	app_emit(app, b, APP_EV_FINISHED);
+	app_emit(app, NULL, APP_EV_HEADER);
+	app_busy_done(app);
+}
+
+void app_run_free(struct app_run *run)
+{
 	free(run->port);
 	free(run->lock_key);
 	free(run->by_path);
 	free(run->usb_serial);
 	free(run);
-	app->busy--;
-	refresh_counters(app);
-	app_emit(app, b, APP_EV_FINISHED);
-	app_emit(app, NULL, APP_EV_HEADER);
+}
+
+void app_busy_done(struct app *app)
+{
+	if (app->busy)
+		app->busy--;
 	if (!app->busy)
 		app_emit(app, NULL, APP_EV_IDLE);
 }

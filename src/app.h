@@ -17,6 +17,7 @@
 #include "firmware.h"
 #include "flasher.h"
 #include "history.h"
+#include "klipper.h"
 #include "strbuf.h"
 
 struct loop;
@@ -67,8 +68,26 @@ enum app_event {
 	APP_EV_IDLE,      /* nothing runs or waits any more (b is NULL) */
 };
 
+struct app_kboard;
+
+/* Klipper batch events (see app_klipper_start()). */
+enum app_kevent {
+	APP_KEV_PHASE,    /* k's phase changed (k NULL: the batch moved on) */
+	APP_KEV_PROGRESS, /* k->prog changed */
+	APP_KEV_NOTE,     /* a line worth showing */
+	APP_KEV_FINISHED, /* k is done */
+	APP_KEV_QUESTION, /* Moonraker is unreachable: answer with app_klipper_answer() */
+	APP_KEV_DONE,     /* the batch is over (the service runs again if it was stopped) */
+};
+
 struct app_view {
 	void (*event)(void *data, struct app_board *b, enum app_event ev);
+	/* News of the Klipper batch (may be NULL): k is NULL for batch-wide
+	 * news; phase labels it (for APP_KEV_FINISHED: the phase k ended in); text (raw: sanitise)
+	 * is set for APP_KEV_NOTE and APP_KEV_QUESTION. Rows of connected boards also get the
+	 * events above. */
+	void (*klipper)(void *data, struct app_kboard *k, enum app_kevent ev, enum phase phase,
+			const char *text);
 };
 
 struct app_opts {
@@ -135,5 +154,116 @@ unsigned app_history_errors(const struct app *app);
 
 /* Identity text for a board: "slot 3 ttyUSB2" (raw strings: sanitise). */
 void app_board_name(const struct app_board *b, struct strbuf *out);
+
+/* ------------------------------------------------------------ Klipper/Kalico
+ * (app-klipper.c) The Klipper plan runs on a batch of registered boards
+ * (boards.h), one batch at a time, every step driven by loop events:
+ *
+ *   [Discovery] each board is matched to a connected device by its by-id
+ *               name (boards_match(): the serial decides, so a board found
+ *               in Katapult or under a Kalico name is still found); a board
+ *               that is not connected fails (no_port), the others go on.
+ *   [Config]    its cached .config must exist (config_missing) and be for
+ *               its MCU (mcu_mismatch); `make olddefconfig` brings it up to
+ *               date, and the MCU is checked again.
+ *   [Build]     every board builds in parallel into its own OUT: git
+ *               describe -> build cache -> make clean -> make -jN ->
+ *               artifact + klipper.dict check -> cache record. At most
+ *               KLIPPER_BUILDS_AT_ONCE makes run at a time and the N cores
+ *               are shared between them ([klipper] jobs overrides N).
+ *   [Service]   (flash only) Moonraker is asked whether the printer is
+ *               printing; the service guard starts and is ready; ONE
+ *               `systemctl stop` for every configured service.
+ *   [Flash]     every board at once (up to max_workers): Katapult when the
+ *               method allows it and the build is a klipper.bin with a
+ *               bootloader, falling back to `make flash` unless the board's
+ *               method is katapult; then ONE `systemctl start` and the
+ *               guard is told done.
+ *   [Verify]    each board must come back with a Klipper (not katapult)
+ *               by-id name carrying its serial within reappear_timeout:
+ *               PASS, else did_not_return.
+ *
+ * Whatever ends the batch - a failure, app_stop(), app_shutdown() with or
+ * without cancel - a stopped service is started again before the batch
+ * ends (and the guard starts it should flashbay die). A failed start is
+ * logged as an error and reported in the status (service_failed). Each
+ * connected board's attempt is one history row (method katapult or
+ * make_flash, board key, artifact SHA-256 and size, MCU as chip); a
+ * Katapult failure followed by make flash is two rows.
+ */
+#define KLIPPER_BUILDS_AT_ONCE 2
+
+/* One registered board in the batch (read-only for views). */
+struct app_kboard {
+	char *key, *name, *mcu;      /* from the registry (name may be NULL; raw) */
+	enum phase phase;            /* PHASE_QUEUED, _DETECT (discovery), _CONFIG, _BUILD,
+					_SERVICE, _FLASH, _VERIFY (Katapult's verify pass),
+					_REAPPEAR, _DONE */
+	bool done;
+	enum outcome outcome;        /* when done */
+	char message[512];           /* when done (raw) */
+	struct app_board *row;       /* its device's row, or NULL (not connected / build only) */
+	char *by_id;                 /* the by-id path it was found under, or NULL */
+	char *returned_as;           /* the by-id path it came back under, or NULL */
+	bool built, cached;          /* an artifact exists; it came from the build cache */
+	char cache_why[160];         /* why the cache was not used ("" on a hit) */
+	struct klipper_artifact art; /* when built */
+	const char *method;          /* "katapult" / "make_flash" of the last flash, or NULL */
+	bool fell_back;              /* Katapult failed, make flash was tried */
+	struct flash_progress prog;  /* of the running flash */
+	uint64_t duration_ms;        /* when done */
+};
+
+struct app_klipper_opts {
+	bool flash;            /* false: build only (no discovery, no service) */
+	bool rebuild;          /* ignore the build cache */
+	bool no_clean;         /* incremental: no make clean unless the config changed */
+	bool force;            /* Moonraker busy or unreachable does not stop the flash */
+	bool ask_unreachable;  /* unreachable: ask (APP_KEV_QUESTION) instead of refusing */
+};
+
+/* The batch's service news for the views. */
+struct app_klipper_status {
+	bool active;            /* a batch is running */
+	bool stopped;           /* the service was stopped by this batch */
+	bool restarted;         /* ... and started again */
+	bool service_failed;    /* a stop or start failed (message says which; shouted) */
+	char service_message[512];
+	bool cancelled;         /* the batch was cancelled */
+};
+
+/* Start a batch for the boards with these keys (n == 0: every registered
+ * board). The registry is read again first. 0, or -EBUSY (a batch runs),
+ * -EPERM (shutting down), -ENOENT (unknown key), -EINVAL (registry errors,
+ * no boards); why gets one message. Progress arrives through the view. */
+int app_klipper_start(struct app *app, const char *const *keys, size_t n,
+		      const struct app_klipper_opts *opts, struct strbuf *why);
+/* The same for device rows (the dashboard; opts->flash should be set): each
+ * must hold a registered Klipper/Katapult board; else -EINVAL naming the row. */
+int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_t n,
+			   const struct app_klipper_opts *opts, struct strbuf *why);
+/* The boards of the current (or last) batch, in the order asked. */
+size_t app_klipper_count(const struct app *app);
+struct app_kboard *app_klipper_at(const struct app *app, size_t i);
+const struct app_klipper_status *app_klipper_status(const struct app *app);
+/* Answer an APP_KEV_QUESTION: go on (yes) or refuse. */
+void app_klipper_answer(struct app *app, bool yes);
+
+/* The registered board key of a Klipper/Katapult row's device (from the
+ * registry as last read), or NULL. */
+const char *app_klipper_row_key(struct app *app, const struct app_board *b);
+/* Keys of the registered boards whose device is connected now, in registry
+ * order, appended to keys. 0, or -EINVAL with the registry's errors in why. */
+int app_klipper_connected(struct app *app, struct strvec *keys, struct strbuf *why);
+
+/* `make menuconfig` for a row's board, for a view that hands the terminal
+ * over (tui_run_fullscreen()): fills spec (seeding a missing config for the
+ * board's MCU) and returns a context, or NULL with why. After the job, call
+ * app_klipper_menuconfig_end() with its exit status: it logs whether the
+ * configuration was saved and the MCU check, and frees the context. */
+struct app_menuconfig;
+struct app_menuconfig *app_klipper_menuconfig_begin(struct app *app, const struct app_board *b,
+						    struct job_spec *spec, struct strbuf *why);
+void app_klipper_menuconfig_end(struct app_menuconfig *mc, int status);
 
 #endif

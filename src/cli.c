@@ -45,7 +45,8 @@ static int load_firmware(struct session *s, bool required, struct strbuf *err)
 {
 	int r = 0;
 
-	if (!s->fw.n)
+	/* nothing configured is fine when not required (the dashboard, Klipper) */
+	if (!s->fw.n && (required || s->cfg.flash_args || s->cfg.n_images))
 		r = firmware_from_config(&s->fw, &s->cfg, err);
 	if (!r && !s->fw.n) {
 		if (!required)

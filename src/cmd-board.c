@@ -2,9 +2,9 @@
  * the command line, and the hidden helper commands of the Klipper area.
  *
  * Subcommands here need neither device discovery nor the engine: add (the
- * non-interactive form), remove, show, menuconfig. `board list`, the
- * interactive add wizard, `board build` and `board flash` join the table
- * below when the engine is wired in.
+ * non-interactive form), remove, show, menuconfig. `board list` and the
+ * interactive add wizard are in cmd-board-list.c, `board build` and `board
+ * flash` (the engine's Klipper plan) in cmd-board-run.c.
  */
 #include "autoconf.h"
 
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "boards.h"
+#include "cmd-board.h"
 #include "cmd.h"
 #include "config.h"
 #include "job.h"
@@ -28,16 +29,7 @@
 #include "util.h"
 #include "xalloc.h"
 
-/* Everything a board subcommand works with. */
-struct bctx {
-	struct globals *g;
-	struct config cfg;
-	struct boards boards;
-	bool cfg_loaded;
-};
-
-/* Print untrusted text (may hold several lines) to f, sanitised per line. */
-static void print_lines(FILE *f, const char *prefix, const char *text)
+void print_lines(FILE *f, const char *prefix, const char *text)
 {
 	const char *l = text;
 
@@ -53,8 +45,7 @@ static void print_lines(FILE *f, const char *prefix, const char *text)
 	}
 }
 
-/* "flashbay board SUB: message" on stderr, sanitised; returns code. */
-static int fail(const char *sub, int code, const char *msg)
+int fail(const char *sub, int code, const char *msg)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -64,17 +55,12 @@ static int fail(const char *sub, int code, const char *msg)
 	return code;
 }
 
-/* Load the configuration and the registry; on error print it and return EXIT_USAGE. */
-static int bctx_load(struct bctx *c, const char *sub)
+int registry_load(struct boards *b, const char *path, const char *sub)
 {
 	struct strbuf err = STRBUF_INIT;
-	int r = cmd_load_config(c->g, &c->cfg);
 
-	if (r)
-		return r;
-	c->cfg_loaded = true;
-	boards_init(&c->boards, c->cfg.boards_file);
-	if (boards_load(&c->boards, &err)) {
+	boards_init(b, path);
+	if (boards_load(b, &err)) {
 		print_lines(stderr, "", err.buf);
 		fprintf(stderr, "flashbay board %s: the board registry has errors; nothing was changed\n",
 			sub);
@@ -83,6 +69,16 @@ static int bctx_load(struct bctx *c, const char *sub)
 	}
 	strbuf_release(&err);
 	return 0;
+}
+
+int bctx_load(struct bctx *c, const char *sub)
+{
+	int r = cmd_load_config(c->g, &c->cfg);
+
+	if (r)
+		return r;
+	c->cfg_loaded = true;
+	return registry_load(&c->boards, c->cfg.boards_file, sub);
 }
 
 /* Free what bctx_load() loaded. */
@@ -108,20 +104,14 @@ static struct board *find_board(struct bctx *c, const char *sub, const char *key
 	return b;
 }
 
-/* The method the engine will use for b. */
-static const char *effective_method(const struct bctx *c, const struct board *b)
+const char *effective_method(const struct config *cfg, const struct board *b)
 {
 	if (b->method != BOARD_METHOD_DEFAULT)
 		return board_method_name(b->method);
-	return c->cfg.default_method ? c->cfg.default_method : "katapult";
+	return cfg->default_method ? cfg->default_method : "katapult";
 }
 
 /* ------------------------------------------------------------ add */
-
-struct add_opts {
-	struct board b;
-	const char *config;
-};
 
 /* Parse `add KEY --mcu ... `; 0 or EXIT_USAGE. */
 static int add_parse(int argc, char **argv, struct add_opts *o)
@@ -204,7 +194,7 @@ static void add_report(struct bctx *c, const struct board *b, const struct klipp
 	char *path = klipper_config_path(&c->cfg, b->key), *mcu = text_sanitize_dup(kc->mcu, false);
 
 	printf("Registered board '%s': mcu %s, serial pattern %s, method %s\n", b->key, b->mcu,
-	       b->serial_pattern, effective_method(c, b));
+	       b->serial_pattern, effective_method(&c->cfg, b));
 	if (kc->mcu[0])
 		printf("Configuration: %s (CONFIG_MCU %s)\n", path, mcu);
 	else if (access(path, R_OK) == 0)
@@ -215,39 +205,52 @@ static void add_report(struct bctx *c, const struct board *b, const struct klipp
 	free(mcu);
 }
 
-/* board add KEY --mcu MCU --serial-pattern GLOB [...] */
-static int board_add(struct bctx *c, int argc, char **argv)
+int board_register(struct bctx *c, struct add_opts *o)
 {
-	struct add_opts o;
 	struct strbuf err = STRBUF_INIT, seed = STRBUF_INIT;
 	struct klipper_kconfig kc = { 0 };
 	struct klipper_paths kp;
-	int r = add_parse(argc, argv, &o);
+	bool added = !boards_add(&c->boards, &o->b, &err);
+	int r = 0;
 
-	if (r || (r = bctx_load(c, "add")))
-		return r;
-	if (!boards_add(&c->boards, &o.b, &err)) {
+	if (added) {
 		/* refuse now what make could not build with later */
-		r = klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o.b.key), &err);
+		r = klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o->b.key), &err);
 		klipper_paths_release(&kp);
 	}
 	if (err.len) {
+		if (added)
+			boards_remove(&c->boards, o->b.key);
 		r = fail("add", EXIT_USAGE, err.buf);
 		goto out;
 	}
-	if (o.config && (r = add_check_seed(&o, &seed, &kc)))
+	if (o->config && (r = add_check_seed(o, &seed, &kc)))
 		goto out;
-	if (o.config && (r = write_board_config(c, o.b.key, &seed)))
+	if (o->config && (r = write_board_config(c, o->b.key, &seed)))
 		goto out;
 	if (boards_save(&c->boards, &err)) {
 		r = fail("add", EXIT_FAIL, err.buf);
 		goto out;
 	}
-	add_report(c, boards_find(&c->boards, o.b.key), &kc);
+	add_report(c, boards_find(&c->boards, o->b.key), &kc);
 out:
 	strbuf_release(&err);
 	strbuf_release(&seed);
 	return r;
+}
+
+/* board add KEY --mcu MCU --serial-pattern GLOB [...], or the wizard without arguments */
+static int board_add(struct bctx *c, int argc, char **argv)
+{
+	struct add_opts o;
+	int r;
+
+	if (argc == 1)
+		return board_add_wizard(c);
+	r = add_parse(argc, argv, &o);
+	if (r || (r = bctx_load(c, "add")))
+		return r;
+	return board_register(c, &o);
 }
 
 /* ------------------------------------------------------------ remove */
@@ -361,7 +364,7 @@ static int board_show(struct bctx *c, int argc, char **argv)
 	printf("board:           %s\nname:            %s\nmcu:             %s\n", b->key, name,
 	       b->mcu);
 	printf("serial pattern:  %s\nmethod:          %s%s\n", b->serial_pattern,
-	       effective_method(c, b), b->method == BOARD_METHOD_DEFAULT ? " (default)" : "");
+	       effective_method(&c->cfg, b), b->method == BOARD_METHOD_DEFAULT ? " (default)" : "");
 	free(name);
 	r = klipper_paths_init(&kp, &c->cfg, b, &err);
 	printf("klipper tree:    %s\n", kp.tree);
@@ -391,12 +394,12 @@ static void mc_done(struct job *job, void *data)
 	loop_quit(m->loop, 0);
 }
 
-/* Run the interactive menuconfig job on a loop of its own; 0 or -errno. */
-static int run_menuconfig(const struct klipper_paths *kp, struct job_status *st)
+/* Run the interactive menuconfig job on loop until it ends; 0 or -errno. */
+static int run_menuconfig(struct loop *loop, const struct klipper_paths *kp, struct job_status *st)
 {
 	static const struct job_ops ops = { .done = mc_done };
 	struct job_spec spec = JOB_SPEC_INIT;
-	struct mc_run m = { .loop = loop_new() };
+	struct mc_run m = { .loop = loop };
 	struct job *job;
 	struct strbuf err = STRBUF_INIT;
 	int r;
@@ -412,7 +415,6 @@ static int run_menuconfig(const struct klipper_paths *kp, struct job_status *st)
 	}
 	strbuf_release(&err);
 	job_spec_release(&spec);
-	loop_free(m.loop);
 	return r;
 }
 
@@ -420,18 +422,7 @@ static int run_menuconfig(const struct klipper_paths *kp, struct job_status *st)
  * create Klipper's AVR default); true if one was written. */
 static bool seed_config(const struct klipper_paths *kp, const struct board *b)
 {
-	struct strbuf seed = STRBUF_INIT;
-	char *dir = path_dirname(kp->config);
-	bool seeded = false;
-
-	if (access(kp->config, F_OK) < 0 && errno == ENOENT) {
-		klipper_seed_config(b->mcu, &seed);
-		seeded = !mkdir_p(dir, 0755) &&
-			 !write_file_atomic(kp->config, seed.buf, seed.len, 0644);
-	}
-	free(dir);
-	strbuf_release(&seed);
-	return seeded;
+	return klipper_config_seed(kp, b->mcu) > 0;
 }
 
 /* After menuconfig: saved or not, and the MCU check. */
@@ -457,15 +448,37 @@ static int menuconfig_report(const struct board *b, const struct klipper_paths *
 	return o == OUTCOME_OK ? EXIT_OK : EXIT_FAIL;
 }
 
+int board_menuconfig_on(struct loop *loop, const struct board *b, const struct klipper_paths *kp)
+{
+	struct klipper_snapshot snap;
+	struct job_status st = { 0 };
+	bool seeded = seed_config(kp, b);
+	int r;
+
+	klipper_snapshot_take(&snap, kp->config);
+	if (run_menuconfig(loop, kp, &st)) {
+		r = EXIT_FAIL;
+	} else {
+		if (st.code)
+			fprintf(stderr, "flashbay board menuconfig: make menuconfig failed (exit %d)\n",
+				st.code);
+		r = menuconfig_report(b, kp, klipper_snapshot_changed(&snap, kp->config), seeded);
+		if (st.code)
+			r = EXIT_FAIL;
+	}
+	if (r && seeded && !klipper_snapshot_changed(&snap, kp->config))
+		unlink(kp->config);
+	klipper_snapshot_release(&snap);
+	return r;
+}
+
 /* board menuconfig KEY */
 static int board_menuconfig(struct bctx *c, int argc, char **argv)
 {
 	struct klipper_paths kp;
-	struct klipper_snapshot snap;
 	struct strbuf err = STRBUF_INIT;
-	struct job_status st = { 0 };
 	const struct board *b;
-	bool seeded;
+	struct loop *loop;
 	int r;
 
 	if (argc != 2 || argv[1][0] == '-')
@@ -477,24 +490,11 @@ static int board_menuconfig(struct bctx *c, int argc, char **argv)
 	if (klipper_paths_init(&kp, &c->cfg, b, &err) || klipper_tree_check(&kp, &err) ||
 	    klipper_menuconfig_terminal_check(&err)) {
 		r = fail("menuconfig", EXIT_USAGE, err.buf);
-		goto out;
-	}
-	seeded = seed_config(&kp, b);
-	klipper_snapshot_take(&snap, kp.config);
-	if (run_menuconfig(&kp, &st)) {
-		r = EXIT_FAIL;
 	} else {
-		if (st.code)
-			fprintf(stderr, "flashbay board menuconfig: make menuconfig failed (exit %d)\n",
-				st.code);
-		r = menuconfig_report(b, &kp, klipper_snapshot_changed(&snap, kp.config), seeded);
-		if (st.code)
-			r = EXIT_FAIL;
+		loop = loop_new();
+		r = board_menuconfig_on(loop, b, &kp);
+		loop_free(loop);
 	}
-	if (r && seeded && !klipper_snapshot_changed(&snap, kp.config))
-		unlink(kp.config);
-	klipper_snapshot_release(&snap);
-out:
 	klipper_paths_release(&kp);
 	strbuf_release(&err);
 	return r;
@@ -507,11 +507,16 @@ static const struct {
 	int (*fn)(struct bctx *c, int argc, char **argv);
 	const char *usage;
 } subs[] = {
+	{ "list", board_list, "list" },
 	{ "add", board_add,
-	  "add KEY --mcu MCU --serial-pattern GLOB [--name NAME] [--method M] [--klipper-dir DIR] [--config FILE]" },
+	  "add KEY --mcu MCU --serial-pattern GLOB [--name NAME] [--method M] [--klipper-dir DIR] [--config FILE]\n"
+	  "  flashbay board add                (the wizard, on a terminal)" },
 	{ "remove", board_remove, "remove KEY [--keep-config]" },
 	{ "show", board_show, "show KEY" },
 	{ "menuconfig", board_menuconfig, "menuconfig KEY" },
+	{ "build", board_build, "build [KEY...|--all] [--rebuild] [--no-clean]" },
+	{ "flash", board_flash,
+	  "flash [KEY...|--all] [--rebuild] [--no-clean] [--force] [--yes] [--menuconfig]" },
 };
 
 /* The subcommands' usage lines. */
@@ -566,8 +571,8 @@ int cmd_board(struct globals *g, int argc, char **argv)
 		bctx_release(&c);
 		return r;
 	}
-	return cmd_usage_error("board", "unknown subcommand '%s' (add, remove, show, menuconfig)",
-			       argv[1]);
+	return cmd_usage_error("board", "unknown subcommand '%s' (list, add, remove, show, menuconfig, "
+			       "build, flash)", argv[1]);
 }
 
 int cmd_service_guard(struct globals *g, int argc, char **argv)

@@ -242,7 +242,7 @@ static void on_event(void *data, struct app_board *b, enum app_event ev)
 	}
 }
 
-static const struct app_view cli_view = { on_event };
+static const struct app_view cli_view = { on_event, NULL };
 
 static void on_signal(const struct signalfd_siginfo *si, void *data)
 {

@@ -265,6 +265,24 @@ void klipper_seed_config(const char *mcu, struct strbuf *out)
 	}
 }
 
+int klipper_config_seed(const struct klipper_paths *kp, const char *mcu)
+{
+	struct strbuf seed = STRBUF_INIT;
+	char *dir;
+	int r;
+
+	if (access(kp->config, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	klipper_seed_config(mcu, &seed);
+	dir = path_dirname(kp->config);
+	r = mkdir_p(dir, 0755);
+	if (!r)
+		r = write_file_atomic(kp->config, seed.buf, seed.len, 0644);
+	free(dir);
+	strbuf_release(&seed);
+	return r ? r : 1;
+}
+
 int klipper_snapshot_take(struct klipper_snapshot *s, const char *path)
 {
 	int r;

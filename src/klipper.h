@@ -94,6 +94,10 @@ enum outcome klipper_config_check(const struct board *b, const char *path,
  * CONFIG_MACH_STM32H723=y), so menuconfig starts on the right chip instead of
  * Klipper's AVR default; empty for an MCU it does not know. */
 void klipper_seed_config(const char *mcu, struct strbuf *out);
+/* Write that seed to kp->config (folder created) when the file does not
+ * exist, so menuconfig starts on the board's processor: 1 if written, 0 if
+ * a config was there already, -errno. */
+int klipper_config_seed(const struct klipper_paths *kp, const char *mcu);
 
 /* A file's contents before an interactive edit, to tell afterwards whether it
  * was saved (menuconfig's exit status is always 0). */

@@ -79,13 +79,21 @@ static const struct cmd commands[] = {
 	  "  --since TIME   only attempts started since TIME\n" },
 
 	/* klipper */
-	{ "board", cmd_board, "Klipper/Kalico boards: add, remove, show, menuconfig",
+	{ "board", cmd_board, "Klipper/Kalico boards: register, menuconfig, build, flash",
 	  "SUBCOMMAND [ARGS]\n"
+	  "  list                   registered boards [OK]/[--], unregistered devices [??]\n"
+	  "  add                    the wizard (on a terminal)\n"
 	  "  add KEY --mcu MCU --serial-pattern GLOB [--name NAME] [--method M]\n"
 	  "      [--klipper-dir DIR] [--config FILE]\n"
 	  "  remove KEY [--keep-config]\n"
 	  "  show KEY\n"
-	  "  menuconfig KEY\n" },
+	  "  menuconfig KEY\n"
+	  "  build [KEY...|--all] [--rebuild] [--no-clean]\n"
+	  "  flash [KEY...|--all] [--rebuild] [--no-clean] [--force] [--yes] [--menuconfig]\n\n"
+	  "flash: [Discovery] [Config] [Build] in parallel, [Service] one systemctl stop,\n"
+	  "[Flash] Katapult (or make flash) in parallel, one systemctl start - always, even\n"
+	  "if flashbay is killed - and [Verify] each board comes back. Exit 0 all passed,\n"
+	  "1 a board or the service failed, 2 usage error, 130 interrupted.\n" },
 	{ "_service-guard", cmd_service_guard, "", "--fd N --log FILE --timeout MS -- COMMAND...\n" },
 	{ "_moonraker-state", cmd_moonraker_state, "", "URL [--timeout MS]\n" },
 

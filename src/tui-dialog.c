@@ -14,7 +14,9 @@
 static const char *const help_lines[] = {
 	"Up/Down j/k   move       PgUp/PgDn  by 10       Home/End g/G  first/last",
 	"Space         select or unselect the board     a  select all / none",
-	"f, Enter      flash the selected boards (or the current one)",
+	"f, Enter      flash the selected boards (or the current one); Klipper",
+	"              boards: build, stop the printer service once, flash, start",
+	"m             make menuconfig for the current Klipper board",
 	"F             flash every idle ESP32 board",
 	"s             stop the current board's attempt (again: kill it)",
 	"S             stop every attempt (asks first)",
@@ -46,13 +48,19 @@ void tui_dialog_open(struct tui *t, enum dialog_kind kind, const char *title, co
 
 void tui_dialog_close(struct tui *t)
 {
+	void (*no)(struct tui *t);
+
 	if (!t->dialog)
 		return;
+	no = t->dialog->no;
 	if (t->dialog->files)
 		tui_files_free(t->dialog->files);
 	free(t->dialog);
 	t->dialog = NULL;
 	tui_dirty(t);
+	/* a question must get an answer, even when something else closes it */
+	if (no)
+		no(t);
 }
 
 /* The quit question's answers. */
@@ -93,6 +101,7 @@ void tui_dialog_key(struct tui *t, int key)
 		if (key == 'y' || key == 'Y') {
 			void (*yes)(struct tui *) = d->yes;
 
+			d->no = NULL;
 			tui_dialog_close(t);
 			if (yes)
 				yes(t);

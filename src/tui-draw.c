@@ -602,7 +602,8 @@ static void draw_keybar(struct tui *t)
 {
 	static const char *const keys[][2] = {
 		{ "f", "Flash" }, { "F", "All" }, { "s", "Stop" }, { "o", "Firmware" },
-		{ "M", "Monitor" }, { "l", "Log" }, { "?", "Help" }, { "q", "Quit" },
+		{ "m", "Menuconfig" }, { "M", "Monitor" }, { "l", "Log" }, { "?", "Help" },
+		{ "q", "Quit" },
 	};
 	int y = t->rows - 1, x = 0, keysw = 0;
 	char *note = t->status[0] ? tui_safe(t, t->status) : NULL;

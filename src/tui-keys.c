@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "cmd.h"
+#include "job.h"
 #include "xalloc.h"
 
 void tui_toggle_select(struct tui *t, unsigned slot)
@@ -49,27 +50,77 @@ static bool flash_one(struct tui *t, struct app_board *b)
 	return r == 0;
 }
 
+/* Is b a Klipper/Katapult board (flashed by the Klipper plan)? */
+static bool klipper_row(const struct app_board *b)
+{
+	return b->dev && b->dev->present && kind_is_klipper(b->dev->kind);
+}
+
+/* The Klipper rows among the chosen ones: one batch (one service stop). */
+static int flash_klipper(struct tui *t, struct app_board **rows, size_t n)
+{
+	const struct app_klipper_opts opts = { .flash = true, .ask_unreachable = true };
+	struct strbuf why = STRBUF_INIT;
+	int r = n ? app_klipper_flash_rows(t->app, rows, n, &opts, &why) : 0;
+
+	if (r < 0)
+		tui_note(t, true, "%s", why.buf);
+	strbuf_release(&why);
+	return r < 0 ? 0 : (int)n;
+}
+
 /* f / Enter: the selected boards, or the current one. */
 static void flash_selected(struct tui *t)
 {
+	struct app_board *cur = tui_board(t, t->cursor);
+	struct app_board **kl = xcalloc(tui_board_count(t) + 1, sizeof *kl);
+	size_t nk = 0;
 	int n = 0;
 
-	if (!t->nselected) {
-		struct app_board *b = tui_board(t, t->cursor);
-
-		if (b && flash_one(t, b))
-			tui_note(t, false, "flashing slot %u", b->slot);
-		return;
-	}
 	for (size_t i = 0; i < tui_board_count(t); i++) {
 		struct app_board *b = tui_board(t, i);
 
-		if (tui_is_selected(t, b->slot) && flash_one(t, b))
+		if (t->nselected ? !tui_is_selected(t, b->slot) : b != cur)
+			continue;
+		if (klipper_row(b))
+			kl[nk++] = b;
+		else if (flash_one(t, b))
 			n++;
 	}
-	if (n)
+	n += flash_klipper(t, kl, nk);
+	if (n && !(t->status[0] && t->status_error))
 		tui_note(t, false, "flashing %d board(s)", n);
 	t->nselected = 0;
+	free(kl);
+}
+
+/* m: menuconfig is over; the engine logs saved or not and the MCU check. */
+static void menuconfig_done(struct tui *t, int status, void *data)
+{
+	app_klipper_menuconfig_end(data, status);
+	tui_note(t, false, "menuconfig finished: see the log");
+}
+
+/* m on row b: start menuconfig with the terminal handed over. */
+static void menuconfig_row(struct tui *t, struct app_board *b)
+{
+	struct job_spec spec = JOB_SPEC_INIT;
+	struct strbuf why = STRBUF_INIT;
+	struct app_menuconfig *mc = NULL;
+	int r;
+
+	if (b && klipper_row(b))
+		mc = app_klipper_menuconfig_begin(t->app, b, &spec, &why);
+	if (!b || !klipper_row(b)) {
+		tui_note(t, true, "m is for Klipper boards");
+	} else if (!mc) {
+		tui_note(t, true, "%s", why.buf);
+	} else if ((r = tui_run_fullscreen(t, &spec, menuconfig_done, mc)) < 0) {
+		app_klipper_menuconfig_end(mc, r);
+		tui_note(t, true, "cannot run make menuconfig: %s", strerror(-r));
+	}
+	job_spec_release(&spec);
+	strbuf_release(&why);
 }
 
 static void stop_all_yes(struct tui *t)
@@ -180,6 +231,7 @@ static void command_key(struct tui *t, int key)
 			tui_note(t, true, "nothing is running");
 		break;
 	case 'o': tui_files_open(t); break;
+	case 'm': menuconfig_row(t, b); break;
 	case 'M':
 		app_set_monitor(t->app, !app_monitor(t->app));
 		tui_note(t, false, app_monitor(t->app) ? "monitor mode: boards are flashed when plugged in" :

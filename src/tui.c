@@ -261,7 +261,52 @@ static void on_app_event(void *data, struct app_board *b, enum app_event ev)
 		tui_dirty(t);
 }
 
-static const struct app_view tui_view = { on_app_event };
+/* The Klipper plan's question, answered through a y/n dialog. */
+static void klipper_yes(struct tui *t)
+{
+	app_klipper_answer(t->app, true);
+}
+
+/* ... or no (also when the dialog closes unanswered). */
+static void klipper_no(struct tui *t)
+{
+	app_klipper_answer(t->app, false);
+}
+
+/* The question wrapped at spaces into lines of at most width columns, and "(y/n)". */
+static void question_text(const char *text, size_t width, char *out, size_t size)
+{
+	size_t col = 0, n = 0;
+
+	for (const char *p = text; *p && n + 8 < size; p++) {
+		bool brk = *p == ' ' && col + 1 + strcspn(p + 1, " ") > width;
+
+		out[n++] = brk ? '\n' : *p;
+		col = brk || *p == '\n' ? 0 : col + 1;
+	}
+	snprintf(out + n, size - n, " (y/n)");
+}
+
+/* The Klipper batch: redraw; its question becomes a y/n dialog. */
+static void on_klipper_event(void *data, struct app_kboard *k, enum app_kevent ev,
+			     enum phase ph, const char *text)
+{
+	struct tui *t = data;
+	char msg[512];
+
+	(void)k;
+	(void)ph;
+	if (ev == APP_KEV_QUESTION && !t->hup) {
+		question_text(text, 54, msg, sizeof msg);
+		tui_dialog_open(t, DIALOG_CONFIRM, "Klipper", msg, klipper_yes);
+		t->dialog->no = klipper_no;
+	} else if (ev == APP_KEV_QUESTION) {
+		app_klipper_answer(t->app, false); /* nobody to ask */
+	}
+	tui_dirty(t);
+}
+
+static const struct app_view tui_view = { on_app_event, on_klipper_event };
 
 /* A new log line: redraw; a log scrolled back stays where it is. */
 static void log_sink(const struct log_entry *e, void *data)

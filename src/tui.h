@@ -146,6 +146,7 @@ struct tui_dialog {
 	char title[64];
 	char text[512];
 	void (*yes)(struct tui *t);  /* DIALOG_CONFIRM */
+	void (*no)(struct tui *t);   /* DIALOG_CONFIRM: n, Esc, or closed unanswered (may be NULL) */
 	void *files;                 /* DIALOG_FILES state (tui-files.c) */
 };
 void tui_dialog_open(struct tui *t, enum dialog_kind kind, const char *title, const char *text,

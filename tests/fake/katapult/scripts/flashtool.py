@@ -19,8 +19,8 @@
 # A device that does not exist always gives flashtool-device-missing.txt, a missing
 # firmware file flashtool-firmware-missing.txt, -h flashtool-help.txt.
 # Other knobs: FAKE_KATAPULT_DELAY (seconds per '#'), FAKE_KATAPULT_LOG (argv lines
-# appended), FAKE_KATAPULT_AFTER (a shell command run after a success, e.g. to make
-# the board "come back").
+# appended), FAKE_KATAPULT_AFTER (a shell command run after a success, with the
+# device as $1, e.g. to make the board "come back").
 import argparse
 import json
 import os
@@ -211,7 +211,7 @@ def run(what, dev, fw, subst):
 	emit(lines, subst)
 	after = os.environ.get("FAKE_KATAPULT_AFTER")
 	if after:
-		subprocess.call(["sh", "-c", after])
+		subprocess.call(["sh", "-c", after, "flashtool.py", dev])
 	return rc
 
 

@@ -10,6 +10,8 @@
 #   FAKE_NO_SERIAL_DIR=1  "Unable to find serial 'by-path' folder"
 #   FAKE_FLASH_DELAY    seconds per progress step (slow mode)
 #   FAKE_FLASH_LOG      file to append the argv line to
+#   FAKE_FLASH_AFTER    a shell command run after a success, with the device as $1
+#                       (a board "coming back" after its reboot)
 # Success output is made from dfu-util 0.11's messages: no capture of a real
 # successful flash exists in tests/fixtures.
 import optparse
@@ -172,6 +174,9 @@ def main():
 	except error as e:
 		sys.stderr.write((RP2040_HELP % (dev, e)) if rp else (STM32F4_HELP % (dev, e, dev)))
 		sys.exit(-1)
+	after = os.environ.get("FAKE_FLASH_AFTER")
+	if after and ok:
+		subprocess.call(["sh", "-c", after, "flash_usb.py", dev])
 
 
 if __name__ == "__main__":
