@@ -1,9 +1,11 @@
-/* cli.c - sessions for the commands that drive the engine. */
+/* cli.c - what commands share: usage errors, loading the configuration, and
+ * sessions for the commands that drive the engine. */
 #include "autoconf.h"
 
 #include "cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,44 @@
 #include "cmd.h"
 #include "demo.h"
 #include "loop.h"
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "flashbay%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'flashbay%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+int cmd_load_config(struct globals *g, struct config *cfg)
+{
+	struct strbuf err = STRBUF_INIT, warn = STRBUF_INIT;
+	int r;
+
+	config_init(cfg);
+	r = config_load(cfg, g->config_file, &err, &warn);
+	if (warn.len)
+		fputs(warn.buf, stderr);
+	if (r) {
+		fputs(err.buf, stderr);
+		fprintf(stderr, "flashbay: configuration has errors; nothing was done\n");
+	}
+	strbuf_release(&err);
+	strbuf_release(&warn);
+	if (r)
+		return EXIT_USAGE;
+	if (g->db_file)
+		config_set_str(&cfg->database, g->db_file);
+	if (g->sysfs_root)
+		config_set_str(&cfg->sysfs_root, g->sysfs_root);
+	if (g->dev_root)
+		config_set_str(&cfg->dev_root, g->dev_root);
+	return 0;
+}
 
 int session_config(struct session *s, struct globals *g, const char *cmd)
 {
@@ -58,7 +98,7 @@ static int load_firmware(struct session *s, bool required, struct strbuf *err)
 	return r < 0 ? r : firmware_finalize(&s->fw, err);
 }
 
-int session_start(struct session *s, bool monitor, bool required)
+int session_start(struct session *s, bool monitor, enum session_fw fw)
 {
 	struct app_opts opts = { .cfg = &s->cfg, .devices = &s->dopts,
 				 .no_history = s->g->no_history, .monitor = monitor, .fw = &s->fw };
@@ -70,8 +110,8 @@ int session_start(struct session *s, bool monitor, bool required)
 		firmware_release(&s->fw);
 		s->demo = demo_new(s->g->demo, &s->cfg, &s->dopts, &s->fw, &err);
 		r = s->demo ? 0 : -EINVAL;
-	} else {
-		r = load_firmware(s, required, &err);
+	} else if (fw != SESSION_FW_NONE) {
+		r = load_firmware(s, fw == SESSION_FW_REQUIRED, &err);
 	}
 	if (!r) {
 		s->loop = loop_new();

@@ -37,10 +37,16 @@ struct session {
 int session_config(struct session *s, struct globals *g, const char *cmd);
 /* Handle one image option (CLI_OPT_*). 0 or EXIT_USAGE (printed). */
 int session_firmware_opt(struct session *s, int opt, const char *arg);
-/* Firmware from the options, else [firmware] (or the demo's); with required,
- * none at all is an error. Then the loop and the engine (history, devices).
- * 0 or EXIT_USAGE (printed). */
-int session_start(struct session *s, bool monitor, bool required);
+/* What a command needs of the ESP32 images. */
+enum session_fw {
+	SESSION_FW_NONE,     /* nothing (Klipper commands: a broken [firmware] is not theirs) */
+	SESSION_FW_OPTIONAL, /* the options' or [firmware]'s if any (the dashboard) */
+	SESSION_FW_REQUIRED, /* some images, or an error (flash, monitor) */
+};
+
+/* Firmware from the options, else [firmware] (or the demo's), as fw says.
+ * Then the loop and the engine (history, devices). 0 or EXIT_USAGE (printed). */
+int session_start(struct session *s, bool monitor, enum session_fw fw);
 /* Free everything (the engine reaps what is left). */
 void session_end(struct session *s);
 

@@ -434,7 +434,7 @@ static int setup(struct krun *r, int argc, char **argv)
 	if ((ret = session_config(&r->s, r->c->g, r->cmd)))
 		return ret;
 	if ((ret = registry_load(&r->reg, r->s.cfg.boards_file, r->sub)) ||
-	    (ret = session_start(&r->s, false, false)))
+	    (ret = session_start(&r->s, false, SESSION_FW_NONE)))
 		return ret;
 	app_set_view(r->s.app, &view, r);
 	return 0;

@@ -413,7 +413,7 @@ static int setup(struct flash_cli *c, struct globals *g, int argc, char **argv)
 	int r;
 
 	if ((r = session_config(&c->s, g, c->cmd)) || (r = parse_opts(c, argc, argv)) ||
-	    (r = session_start(&c->s, c->monitor, true)))
+	    (r = session_start(&c->s, c->monitor, SESSION_FW_REQUIRED)))
 		return r;
 	c->loop = c->s.loop;
 	c->app = c->s.app;

@@ -49,7 +49,7 @@ int cmd_tui(struct globals *g, int argc, char **argv)
 	int r;
 
 	if ((r = session_config(&s, g, "tui")) || (r = parse_opts(&s, argc, argv, &monitor)) ||
-	    (r = session_start(&s, monitor, false))) {
+	    (r = session_start(&s, monitor, SESSION_FW_OPTIONAL))) {
 		session_end(&s);
 		return r;
 	}

@@ -31,10 +31,11 @@ int cmd_flash(struct globals *g, int argc, char **argv);
 int cmd_tui(struct globals *g, int argc, char **argv);
 int cmd_monitor(struct globals *g, int argc, char **argv);
 
-/* Print "flashbay CMD: message" and a hint to stderr; returns EXIT_USAGE. */
+/* Print "flashbay CMD: message" and a hint to stderr; returns EXIT_USAGE (cli.c). */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Load the configuration with the global overrides applied; on error print
- * every problem and return EXIT_USAGE, else 0. Warnings go to stderr. */
+ * every problem and return EXIT_USAGE, else 0. Warnings go to stderr (cli.c).
+ * cfg must be released by the caller either way. */
 int cmd_load_config(struct globals *g, struct config *cfg);
 /* The help text of a subcommand (for --help), or NULL. */
 const char *cmd_help(const char *name);

@@ -152,44 +152,6 @@ const char *cmd_help(const char *name)
 	return c ? c->help : NULL;
 }
 
-int cmd_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "flashbay%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'flashbay%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
-	return EXIT_USAGE;
-}
-
-int cmd_load_config(struct globals *g, struct config *cfg)
-{
-	struct strbuf err = STRBUF_INIT, warn = STRBUF_INIT;
-	int r;
-
-	config_init(cfg);
-	r = config_load(cfg, g->config_file, &err, &warn);
-	if (warn.len)
-		fputs(warn.buf, stderr);
-	if (r) {
-		fputs(err.buf, stderr);
-		fprintf(stderr, "flashbay: configuration has errors; nothing was done\n");
-	}
-	strbuf_release(&err);
-	strbuf_release(&warn);
-	if (r)
-		return EXIT_USAGE;
-	if (g->db_file)
-		config_set_str(&cfg->database, g->db_file);
-	if (g->sysfs_root)
-		config_set_str(&cfg->sysfs_root, g->sysfs_root);
-	if (g->dev_root)
-		config_set_str(&cfg->dev_root, g->dev_root);
-	return 0;
-}
-
 /* Options taking a value: where to store it. */
 static const char **global_value(struct globals *g, const char *name)
 {

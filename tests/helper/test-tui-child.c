@@ -30,28 +30,6 @@
 #include "loop.h"
 #include "tui.h"
 
-/* main.c's, which this program does not link: the configuration with the
- * global options applied; EXIT_USAGE after printing the errors. */
-int cmd_load_config(struct globals *g, struct config *cfg)
-{
-	struct strbuf err = STRBUF_INIT, warn = STRBUF_INIT;
-	int r;
-
-	config_init(cfg);
-	r = config_load(cfg, g->config_file, &err, &warn);
-	fputs(warn.buf, stderr);
-	fputs(err.buf, stderr);
-	strbuf_release(&err);
-	strbuf_release(&warn);
-	if (r)
-		return EXIT_USAGE;
-	if (g->sysfs_root)
-		config_set_str(&cfg->sysfs_root, g->sysfs_root);
-	if (g->dev_root)
-		config_set_str(&cfg->dev_root, g->dev_root);
-	return 0;
-}
-
 /* The child: a full-screen curses program that reads the keyboard. */
 static int child_main(void)
 {
@@ -134,7 +112,7 @@ int main(int argc, char **argv)
 		return child_main();
 	if (parse(&g, argc, argv) < 0)
 		return 2;
-	if ((r = session_config(&s, &g, "tui")) || (r = session_start(&s, false, false))) {
+	if ((r = session_config(&s, &g, "tui")) || (r = session_start(&s, false, SESSION_FW_OPTIONAL))) {
 		session_end(&s);
 		return r;
 	}

@@ -13,8 +13,8 @@ command -v tmux >/dev/null || skip_all "tmux needed"
 station_setup
 plug 1
 plug 2
-# slot 1 takes ~2 s, slot 2 ~12 s (10 blocks of 16 KiB each)
-export FAKE_ESPTOOL_BEHAVIOUR="ttyUSB0=slow:100,ttyUSB1=slow:1000"
+# slot 1 takes ~2 s, slot 2 ~20 s (10 blocks of 16 KiB each): it outlives the test
+export FAKE_ESPTOOL_BEHAVIOUR="ttyUSB0=slow:100,ttyUSB1=slow:2000"
 H="'$builddir/tests/helper/test-tui-child' --no-udev --sysfs-root '$ROOT/sys' --dev-root '$ROOT/dev' --config '$T/flashbay.conf'"
 # percent of slot 2 in the progress pane
 pct2() { screen | sed -n 's/^  2 ttyUSB1 .* \([0-9]*\)% .*/\1/p' | head -n 1; }
