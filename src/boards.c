@@ -204,20 +204,13 @@ static void section_line(struct bparse *p, const char *s)
 static char *breader(char *str, int num, void *stream)
 {
 	struct bparse *p = stream;
-	size_t n;
+	bool too_long;
 	const char *s;
 
-	if (!fgets(str, num, p->f))
+	if (!ini_line_reader(str, num, p->f, &p->line, &too_long))
 		return NULL;
-	p->line++;
-	n = strlen(str);
-	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->f)) {
-		int c;
-
-		while ((c = fgetc(p->f)) != EOF && c != '\n')
-			;
+	if (too_long) {
 		berr(p, p->line, "line too long (at most %d characters)", num - 2);
-		snprintf(str, (size_t)num, ";\n"); /* let inih skip it */
 		return str;
 	}
 	s = str;

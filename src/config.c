@@ -625,21 +625,12 @@ static int handler(void *user, const char *section, const char *name, const char
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	size_t n;
+	bool too_long;
+	char *r = ini_line_reader(str, num, p->f, &p->line, &too_long);
 
-	if (!fgets(str, num, p->f))
-		return NULL;
-	p->line++;
-	n = strlen(str);
-	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->f)) {
-		int c;
-
-		while ((c = fgetc(p->f)) != EOF && c != '\n')
-			;
+	if (too_long)
 		perr(p, "line too long (at most %d characters)", num - 2);
-		strcpy(str, ";\n"); /* let inih skip it */
-	}
-	return str;
+	return r;
 }
 
 int config_read_file(struct config *cfg, const char *path, bool required, struct strbuf *err,

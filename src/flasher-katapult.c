@@ -31,22 +31,6 @@
 #define KP_TRACEBACK    0x400 /* a Python traceback was seen */
 #define KP_EXCEPTION    0x800 /* the message came from a non-FlashError exception */
 
-/* Record a failure class and message, unless one is already known. */
-static void kp_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void kp_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (p->error != OUTCOME_OK)
-		return;
-	p->error = o;
-	va_start(ap, fmt);
-	vsnprintf(p->message, sizeof p->message, fmt, ap);
-	va_end(ap);
-}
-
 /* The class of a FlashError message. */
 static enum outcome classify_flash_error(const char *m)
 {
@@ -172,12 +156,12 @@ static void kp_stderr(struct flash_progress *p, const char *line)
 		return;
 	}
 	if (strstr(line, "can't open file") && strstr(line, "flashtool.py")) {
-		kp_fail(p, OUTCOME_TOOL_MISSING, "Katapult's flashtool.py is missing (%s)", line);
+		flash_progress_fail(p, OUTCOME_TOOL_MISSING, "Katapult's flashtool.py is missing (%s)", line);
 		return;
 	}
 	exc = (p->pass & KP_TRACEBACK) && !(p->pass & KP_FLASHERROR) ? exception_message(line) : NULL;
 	if (exc && p->error == OUTCOME_OK) {
-		kp_fail(p, OUTCOME_OTHER, "%s", exc);
+		flash_progress_fail(p, OUTCOME_OTHER, "%s", exc);
 		p->pass |= KP_EXCEPTION;
 	}
 }
@@ -221,13 +205,13 @@ static void kp_stdout(struct flash_progress *p, const char *line, bool partial)
 	} else if (str_starts_with(line, "Software Version: ")) {
 		snprintf(p->facts.tool_version, sizeof p->facts.tool_version, "%s", line + 18);
 	} else if (strstr(line, "in use by another program")) {
-		kp_fail(p, OUTCOME_PORT_BUSY, "%s", line);
+		flash_progress_fail(p, OUTCOME_PORT_BUSY, "%s", line);
 	} else if (str_starts_with(line, "Device is not Katapult")) {
-		kp_fail(p, OUTCOME_NOT_IN_BOOTLOADER,
+		flash_progress_fail(p, OUTCOME_NOT_IN_BOOTLOADER,
 			"the board did not enter the Katapult bootloader (%s)", line);
 	} else if (str_starts_with(line, "Waiting for USB Reconnect") &&
 		   str_ends_with(line, "timed out")) {
-		kp_fail(p, OUTCOME_NOT_IN_BOOTLOADER,
+		flash_progress_fail(p, OUTCOME_NOT_IN_BOOTLOADER,
 			"the board did not come back in the Katapult bootloader (timed out waiting for the USB reconnect)");
 	}
 }
@@ -253,11 +237,11 @@ static enum outcome katapult_finish(struct flash_progress *p, const struct job_s
 	if (st->code == 0 && !st->signo && p->complete)
 		return OUTCOME_OK;
 	if (st->code == 0 && !st->signo)
-		kp_fail(p, OUTCOME_OTHER, "flashtool.py ended (exit 0) without 'Programming Complete'");
+		flash_progress_fail(p, OUTCOME_OTHER, "flashtool.py ended (exit 0) without 'Programming Complete'");
 	else if (st->signo)
-		kp_fail(p, OUTCOME_OTHER, "flashtool.py was killed by signal %d", st->signo);
+		flash_progress_fail(p, OUTCOME_OTHER, "flashtool.py was killed by signal %d", st->signo);
 	else
-		kp_fail(p, OUTCOME_OTHER, "flashtool.py failed (exit %d)", st->code);
+		flash_progress_fail(p, OUTCOME_OTHER, "flashtool.py failed (exit %d)", st->code);
 	return p->error;
 }
 

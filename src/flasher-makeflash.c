@@ -23,22 +23,6 @@
 #include "klipper.h"
 #include "util.h"
 
-/* Record a failure class and message, unless one is already known. */
-static void mf_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void mf_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (p->error != OUTCOME_OK)
-		return;
-	p->error = o;
-	va_start(ap, fmt);
-	vsnprintf(p->message, sizeof p->message, fmt, ap);
-	va_end(ap);
-}
-
 /* "Download	[=====     ]  45%        20480 bytes": the percent, or -1. */
 static int dfu_percent(const char *line)
 {
@@ -85,24 +69,24 @@ static void mf_errors(struct flash_progress *p, const char *line)
 
 	if (strstr(line, "No rp2040 in BOOTSEL mode was found") ||
 	    strstr(line, "No DFU capable USB device available")) {
-		mf_fail(p, OUTCOME_NOT_IN_BOOTLOADER, "the board is not in its bootloader (%s)", line);
+		flash_progress_fail(p, OUTCOME_NOT_IN_BOOTLOADER, "the board is not in its bootloader (%s)", line);
 	} else if (strstr(line, "LIBUSB_ERROR_ACCESS") || strstr(line, "Cannot open DFU device")) {
-		mf_fail(p, OUTCOME_PERMISSION, "%s (no permission for the USB device: run as root or add a udev rule)",
+		flash_progress_fail(p, OUTCOME_PERMISSION, "%s (no permission for the USB device: run as root or add a udev rule)",
 			line);
 	} else if (str_starts_with(line, "sudo: ")) {
-		mf_fail(p, OUTCOME_PERMISSION, "%s (make flash runs its helper through sudo, which cannot "
+		flash_progress_fail(p, OUTCOME_PERMISSION, "%s (make flash runs its helper through sudo, which cannot "
 			"ask for a password here: run flashbay as root)", line);
 	} else if (str_starts_with(line, "Failed to flash to ") && (reason = strstr(line, ": "))) {
 		reason += 2;
 		if (str_starts_with(reason, "Unable to find"))
-			mf_fail(p, OUTCOME_NO_PORT, "%s", line);
+			flash_progress_fail(p, OUTCOME_NO_PORT, "%s", line);
 		else
-			mf_fail(p, OUTCOME_OTHER, "%s", line);
+			flash_progress_fail(p, OUTCOME_OTHER, "%s", line);
 	} else if (strstr(line, "Please specify FLASH_DEVICE") ||
 		   strstr(line, "USB flashing is not supported")) {
-		mf_fail(p, OUTCOME_OTHER, "%s", line);
+		flash_progress_fail(p, OUTCOME_OTHER, "%s", line);
 	} else if (strstr(line, "No rule to make target")) {
-		mf_fail(p, OUTCOME_OTHER, "%s", line);
+		flash_progress_fail(p, OUTCOME_OTHER, "%s", line);
 	}
 }
 
@@ -125,9 +109,9 @@ static enum outcome makeflash_finish(struct flash_progress *p, const struct job_
 	if (st->code == 0 && !st->signo)
 		return OUTCOME_OK;
 	if (st->signo)
-		mf_fail(p, OUTCOME_OTHER, "make flash was killed by signal %d", st->signo);
+		flash_progress_fail(p, OUTCOME_OTHER, "make flash was killed by signal %d", st->signo);
 	else
-		mf_fail(p, OUTCOME_OTHER, "make flash failed (exit %d)", st->code);
+		flash_progress_fail(p, OUTCOME_OTHER, "make flash failed (exit %d)", st->code);
 	return p->error;
 }
 

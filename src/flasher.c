@@ -3,6 +3,8 @@
 
 #include "flasher.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -76,6 +78,18 @@ int outcome_from_name(const char *name)
 		if (!strcmp(outcomes[i].name, name))
 			return i;
 	return -1;
+}
+
+void flash_progress_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->error != OUTCOME_OK)
+		return;
+	p->error = o;
+	va_start(ap, fmt);
+	vsnprintf(p->message, sizeof p->message, fmt, ap);
+	va_end(ap);
 }
 
 void flash_progress_init(struct flash_progress *p, int images, const uint64_t *sizes)

@@ -119,6 +119,11 @@ struct flasher {
 	enum outcome (*finish)(struct flash_progress *p, const struct job_status *st);
 };
 
+/* Record failure class o with a message, unless one is already known (the
+ * first error is the cause; later ones are consequences). For parsers. */
+void flash_progress_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Reset p for a run writing images of the given sizes (sizes may be NULL). */
 void flash_progress_init(struct flash_progress *p, int images, const uint64_t *sizes);
 

@@ -3,12 +3,10 @@
 
 #include "sha256.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "firmware.h"
+#include "util.h"
 
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
@@ -134,33 +132,35 @@ void sha256_hex(const void *data, size_t len, char hex[65])
 	sha256_to_hex(d, hex);
 }
 
+/* A file's hash as it is read. */
+struct file_hash {
+	struct sha256 s;
+	uint64_t total;
+};
+
+/* read_file_chunks() callback. */
+static int hash_chunk(const void *buf, size_t len, void *data)
+{
+	struct file_hash *fh = data;
+
+	sha256_update(&fh->s, buf, len);
+	fh->total += len;
+	return 0;
+}
+
 int sha256_file(const char *path, char hex[65], uint64_t *size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct sha256 s;
-	uint8_t buf[65536], d[32];
-	uint64_t total = 0;
-	ssize_t n;
+	struct file_hash fh = { .total = 0 };
+	uint8_t d[32];
+	int r;
 
-	if (fd < 0)
-		return -errno;
-	sha256_init(&s);
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
-		if (n < 0) {
-			int e = errno;
-
-			if (e == EINTR)
-				continue;
-			close(fd);
-			return -e;
-		}
-		sha256_update(&s, buf, (size_t)n);
-		total += (uint64_t)n;
-	}
-	close(fd);
-	sha256_final(&s, d);
+	sha256_init(&fh.s);
+	r = read_file_chunks(path, hash_chunk, &fh);
+	if (r < 0)
+		return r;
+	sha256_final(&fh.s, d);
 	sha256_to_hex(d, hex);
 	if (size)
-		*size = total;
+		*size = fh.total;
 	return 0;
 }

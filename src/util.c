@@ -287,27 +287,38 @@ int remove_tree(const char *path)
 	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 }
 
-int read_file(const char *path, struct strbuf *sb)
+int read_file_chunks(const char *path, int (*fn)(const void *buf, size_t len, void *data),
+		     void *data)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char buf[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	char buf[65536];
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
+	while (!r && (n = read(fd, buf, sizeof buf)) != 0) {
 		if (n < 0) {
-			int e = errno;
-
-			if (e == EINTR)
+			if (errno == EINTR)
 				continue;
-			close(fd);
-			return -e;
+			r = -errno;
+			break;
 		}
-		strbuf_add(sb, buf, (size_t)n);
+		r = fn(buf, (size_t)n, data);
 	}
 	close(fd);
+	return r;
+}
+
+/* read_file() chunk: append to the strbuf. */
+static int append_chunk(const void *buf, size_t len, void *data)
+{
+	strbuf_add(data, buf, len);
 	return 0;
+}
+
+int read_file(const char *path, struct strbuf *sb)
+{
+	return read_file_chunks(path, append_chunk, sb);
 }
 
 char *read_line_file(const char *path)
@@ -396,6 +407,26 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 	}
 	free(tmp);
 	return ret;
+}
+
+char *ini_line_reader(char *str, int num, FILE *f, int *line, bool *too_long)
+{
+	size_t n;
+
+	*too_long = false;
+	if (!fgets(str, num, f))
+		return NULL;
+	(*line)++;
+	n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(f)) {
+		int c;
+
+		while ((c = fgetc(f)) != EOF && c != '\n')
+			;
+		*too_long = true;
+		snprintf(str, (size_t)num, ";\n"); /* let inih skip it */
+	}
+	return str;
 }
 
 int parse_long(const char *s, long min, long max, long *out)

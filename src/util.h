@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "strbuf.h"
@@ -52,6 +53,9 @@ int mkdir_p(const char *path, mode_t mode);
 /* rm -rf path (no links followed); 0 if it does not exist. */
 int remove_tree(const char *path);
 
+/* Read a file in chunks, calling fn for each; fn returns 0 or -errno to stop. */
+int read_file_chunks(const char *path, int (*fn)(const void *buf, size_t len, void *data),
+		     void *data);
 /* Read a whole file into sb (appended). */
 int read_file(const char *path, struct strbuf *sb);
 /* Read the first line of a small file (sysfs attributes), without the newline. Caller frees; NULL on error. */
@@ -62,6 +66,11 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 int atomic_open(const char *path, mode_t mode, char **tmp_out);
 /* fsync + close fd, rename tmp over path, fsync the directory; on error unlink tmp. */
 int atomic_commit(int fd, const char *tmp, const char *path);
+
+/* For inih's ini_parse_stream(): one line of f into str (num bytes), counting
+ * lines in *line. A longer line is consumed whole and handed on as a comment,
+ * with *too_long set, so the caller can report it with its number. */
+char *ini_line_reader(char *str, int num, FILE *f, int *line, bool *too_long);
 
 /* Strict number parsers: the whole string must be consumed. */
 int parse_long(const char *s, long min, long max, long *out);
