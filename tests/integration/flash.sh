@@ -161,4 +161,27 @@ is "$(grep -vc '"version"' "$T/argv.log")" 0 "nothing was flashed by any of thes
 	--no-history flash --port "$T/ports/ttyUSB0" > /dev/null 2>&1
 is "$?" 0 "--no-history flashes without a history"
 
+# the history stops taking writes mid-run (another program locks it past the
+# busy timeout): said loudly, the exit status says so, the board's result is
+# still reported
+# (the attempt's row is begun before the lock: the lock comes once esptool writes)
+: > "$T/argv.log"
+FAKE_ESPTOOL_BEHAVIOUR='slow:150' FLASHBAY_BUSY_TIMEOUT_MS=200 fb flash --port "$T/ports/ttyUSB5" --json \
+	> "$T/out" 2> "$T/err" &
+fpid=$!
+wait_until 10 grep -q write-flash "$T/argv.log"
+"${PYTHON3:-python3}" - "$T/history.db" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+time.sleep(3)
+c.execute("COMMIT")
+PY
+locker=$!
+wait "$fpid"
+is "$?" 1 "history locked when the attempt ends: exit 1 although the board passed"
+like "$(cat "$T/err")" "cannot complete an attempt in the flash history: .*locked" "said loudly, naming the problem"
+is "$(head -n 1 "$T/out" | json_field outcome)" ok "the board's own result is still reported"
+wait "$locker"
+
 done_testing
