@@ -98,6 +98,12 @@ static void start_detect(struct app *app)
 	runner_submit(app->runner, &spec, NULL, &detect_ops, app);
 }
 
+void esp32_prepare(struct app *app)
+{
+	if (app->tool_state == TOOL_UNKNOWN)
+		start_detect(app);
+}
+
 void esp32_queue(struct app *app, struct app_run *run)
 {
 	switch (app->tool_state) {

@@ -93,6 +93,9 @@ void app_busy_done(struct app *app);
 void app_run_free(struct app_run *run);
 
 /* ESP32 plan (app-esp32.c). */
+/* Find esptool and ask its version now, before the first board needs it
+ * (monitor mode: the first plug-in need not wait; a missing tool shows early). */
+void esp32_prepare(struct app *app);
 void esp32_queue(struct app *app, struct app_run *run);
 void esp32_cancel_waiting(struct app *app, struct app_run *run);
 void esp32_release(struct app *app);

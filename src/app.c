@@ -171,6 +171,8 @@ struct app *app_new(struct loop *loop, const struct app_opts *opts, struct strbu
 		app_free(app);
 		return NULL;
 	}
+	if (app->monitor)
+		esp32_prepare(app);
 	return app;
 }
 
@@ -229,6 +231,8 @@ const struct firmware *app_firmware(const struct app *app)
 void app_set_monitor(struct app *app, bool on)
 {
 	app->monitor = on;
+	if (on)
+		esp32_prepare(app);
 	app_emit(app, NULL, APP_EV_HEADER);
 }
 
