@@ -123,6 +123,16 @@ is "$?" 1 "esptool missing: exit 1"
 like "$(cat "$T/out")" "FAIL tool_missing" "tool_missing"
 like "$(cat "$T/err")" "/nonexistent/esptool" "the message names the program"
 
+# monitor mode finds esptool when it starts, not at the first plug-in
+"$FLASHBAY" --config "$missing_conf" --no-udev --sysfs-root "$T/sys" --dev-root "$T/dev" \
+	--db "$T/history.db" monitor > "$T/out" 2> "$T/err" &
+mpid=$!
+wait_until 10 grep -q "/nonexistent/esptool" "$T/err"
+ok $? "monitor: a missing esptool is reported at start, before any board"
+kill -INT "$mpid"
+wait "$mpid"
+is "$?" 130 "and Ctrl-C ends it"
+
 # a port held by another flashbay is reported at once, not waited on
 FAKE_ESPTOOL_BEHAVIOUR='slow:100' fb flash --port "$T/ports/ttyUSB4" > "$T/first" 2>&1 &
 first=$!
