@@ -17,7 +17,6 @@
  */
 #include "autoconf.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,7 +29,7 @@
 #include <unistd.h>
 
 #ifdef HAVE_UMOCKDEV
-#include <umockdev.h>
+#include "testbed.h"
 #endif
 
 #include "util.h"
@@ -38,93 +37,6 @@
 
 #ifdef HAVE_UMOCKDEV
 static UMockdevTestbed *tb;
-
-/* Run under umockdev's preload (re-exec through umockdev-wrapper). */
-static bool ensure_preload(int argc, char **argv)
-{
-	char **args;
-	const char *p = getenv("LD_PRELOAD");
-	const char *srcdir = getenv("srcdir");
-
-	if (p && strstr(p, "umockdev-preload"))
-		return true;
-	if (getenv("FB_UMOCKDEV_REEXEC"))
-		return false;
-	setenv("FB_UMOCKDEV_REEXEC", "1", 1);
-	if (srcdir) {
-		/* GLib's process-lifetime allocations are not ours */
-		const char *lo = getenv("LSAN_OPTIONS");
-		char *opts = xasprintf("%s%ssuppressions=%s/tests/umockdev/lsan.supp", lo ? lo : "",
-				       lo ? ":" : "", srcdir);
-
-		setenv("LSAN_OPTIONS", opts, 1);
-		free(opts);
-	}
-	args = xcalloc((size_t)argc + 2, sizeof *args);
-	args[0] = "umockdev-wrapper";
-	memcpy(args + 1, argv, (size_t)argc * sizeof *argv);
-	execvp("umockdev-wrapper", args);
-	free(args);
-	return false;
-}
-
-/* Remove the test bed's /dev/serial links that point at tty name (udev would). */
-static void unlink_links(const char *name)
-{
-	static const char *const dirs[] = { "dev/serial/by-id", "dev/serial/by-path" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		char *dir = xasprintf("%s/%s", umockdev_testbed_get_root_dir(tb), dirs[i]);
-		DIR *d = opendir(dir);
-		struct dirent *e;
-
-		while (d && (e = readdir(d))) {
-			char target[512];
-			ssize_t n = readlinkat(dirfd(d), e->d_name, target, sizeof target - 1);
-
-			if (n > 0) {
-				target[n] = '\0';
-				if (!strcmp(path_basename(target), name))
-					unlinkat(dirfd(d), e->d_name, 0);
-			}
-		}
-		if (d)
-			closedir(d);
-		free(dir);
-	}
-}
-
-/* Does the sysfs device at path (under the test bed) hold idVendor? */
-static bool is_usb_device(const char *path)
-{
-	char *f = xasprintf("%s%s/idVendor", umockdev_testbed_get_root_dir(tb), path);
-	bool r = access(f, F_OK) == 0;
-
-	free(f);
-	return r;
-}
-
-/* unplug /sys/devices/.../ttyUSB0/tty/ttyUSB0 */
-static int unplug(const char *tty)
-{
-	char *path = xstrdup(tty);
-	bool last = false;
-
-	umockdev_testbed_uevent(tb, path, "remove");
-	unlink_links(path_basename(path));
-	while (!last && strlen(path) > strlen("/sys/devices/")) {
-		char *slash;
-
-		last = is_usb_device(path);
-		umockdev_testbed_remove_device(tb, path);
-		slash = strrchr(path, '/');
-		*slash = '\0';
-		if (!strcmp(path_basename(path), "tty"))
-			*strrchr(path, '/') = '\0'; /* a class dir, not a device */
-	}
-	free(path);
-	return last ? 0 : -ENOENT;
-}
 
 /* One command line; prints the answer. Returns false on quit. */
 static bool command(char *line)
@@ -136,7 +48,7 @@ static bool command(char *line)
 	if (!strncmp(line, "add ", 4)) {
 		ok = umockdev_testbed_add_from_file(tb, line + 4, &e);
 	} else if (!strncmp(line, "unplug ", 7)) {
-		ok = unplug(line + 7) == 0;
+		ok = testbed_unplug(tb, line + 7) == 0;
 	} else if (!strncmp(line, "echo ", 5)) {
 		printf("%s\n", line + 5);
 	} else if (!strcmp(line, "quit")) {
@@ -203,7 +115,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[first], "--"))
 		return 2;
 	first++;
-	if (!ensure_preload(argc, argv)) {
+	if (!testbed_ensure_preload(argc, argv)) {
 		fprintf(stderr, "umockdev-ctl: umockdev-wrapper is not installed\n");
 		return 77;
 	}

@@ -8,7 +8,6 @@
  */
 #include "autoconf.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,8 @@ int main(void)
 #else
 
 #include <umockdev.h>
+
+#include "../helper/testbed.h"
 
 #include "config.h"
 #include "devices.h"
@@ -114,47 +115,11 @@ static bool load(const char *name)
 	return r;
 }
 
-/* Remove the test bed's /dev/serial links to the tty called name, as udev
- * would (umockdev leaves them behind). */
-static void unlink_links(const char *name)
-{
-	static const char *const dirs[] = { "dev/serial/by-id", "dev/serial/by-path" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		char *dir = xasprintf("%s/%s", umockdev_testbed_get_root_dir(tb), dirs[i]);
-		DIR *d = opendir(dir);
-		struct dirent *e;
-
-		while (d && (e = readdir(d))) {
-			char target[512];
-			ssize_t n = readlinkat(dirfd(d), e->d_name, target, sizeof target - 1);
-
-			if (n > 0 && (target[n] = '\0', !strcmp(path_basename(target), name)))
-				unlinkat(dirfd(d), e->d_name, 0);
-		}
-		if (d)
-			closedir(d);
-		free(dir);
-	}
-}
-
-/* Unplug: the tty's "remove" uevent first, then every sysfs device from
- * the tty up to the USB device (each has its own bus/class links). */
 static void unplug(const char *usbdev, const char *ttypath)
 {
 	char *path = xasprintf("%s/%s/%s", USB, usbdev, ttypath);
-	size_t stop = strlen(USB) + 1 + strlen(usbdev);
-	char *slash;
 
-	umockdev_testbed_uevent(tb, path, "remove");
-	unlink_links(path_basename(path));
-	while (strlen(path) >= stop) {
-		umockdev_testbed_remove_device(tb, path);
-		slash = strrchr(path, '/');
-		*slash = '\0';
-		if (!strcmp(path_basename(path), "tty"))
-			*strrchr(path, '/') = '\0'; /* "tty" is a class dir, not a device */
-	}
+	testbed_unplug(tb, path);
 	free(path);
 }
 
@@ -291,29 +256,6 @@ static void hostile(struct devices *devs)
 	ok(access("/tmp/flashbay-pwned", F_OK) != 0, "nothing was executed");
 }
 
-/* Re-exec under umockdev-wrapper unless the preload is active; false: not possible. */
-static bool ensure_preload(char **argv)
-{
-	const char *p = getenv("LD_PRELOAD");
-
-	if (p && strstr(p, "umockdev-preload"))
-		return true;
-	if (getenv("FB_UMOCKDEV_REEXEC"))
-		return false;
-	setenv("FB_UMOCKDEV_REEXEC", "1", 1);
-	{
-		/* GLib's process-lifetime allocations are not ours */
-		const char *lo = getenv("LSAN_OPTIONS");
-		char *opts = xasprintf("%s%ssuppressions=%s", lo ? lo : "", lo ? ":" : "",
-				       tap_srcfile("umockdev/lsan.supp"));
-
-		setenv("LSAN_OPTIONS", opts, 1);
-		free(opts);
-	}
-	execvp("umockdev-wrapper", (char *[]){ "umockdev-wrapper", argv[0], NULL });
-	return false;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct devices_ops ops = { on_attached, on_changed, on_detached, on_expired };
@@ -322,8 +264,7 @@ int main(int argc, char **argv)
 	struct devices *devs = NULL;
 	struct config cfg;
 
-	(void)argc;
-	if (!ensure_preload(argv))
+	if (!testbed_ensure_preload(argc, argv))
 		skip_all("umockdev-wrapper is not installed (package umockdev)");
 	tb = umockdev_testbed_new();
 	if (!umockdev_in_mock_environment()) {
