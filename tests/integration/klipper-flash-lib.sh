@@ -17,6 +17,16 @@
 #      which flashbay must see for PASS.
 # A board that is never put back tests the reappear timeout.
 
+# the fake tools are python3 programs
+command -v python3 >/dev/null || skip_all "python3 needed"
+
+# need_terminal: for the tests that drive a terminal (tmux, the curses menuconfig)
+need_terminal() {
+	command -v tmux >/dev/null || skip_all "tmux needed"
+	python3 -c 'import curses' 2>/dev/null || skip_all "python3 curses needed"
+	export LC_ALL=C.UTF-8 ESCDELAY=25
+}
+
 ROOT="$T/root"
 mkdir -p "$ROOT/sys/class/tty" "$ROOT/sys/devices" "$ROOT/dev/serial/by-id" "$ROOT/dev/serial/by-path"
 

@@ -6,7 +6,6 @@
 # reappear timeout, Moonraker refusing, and the history rows.
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/integration/klipper-lib.sh"
-command -v python3 >/dev/null || skip_all "python3 needed"
 . "$srcdir/tests/integration/klipper-flash-lib.sh"
 flash_setup
 register_boards octopus nitehawk

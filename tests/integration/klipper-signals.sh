@@ -7,7 +7,6 @@
 # back as klipper-flash-lib.sh describes.
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/integration/klipper-lib.sh"
-command -v python3 >/dev/null || skip_all "python3 needed"
 . "$srcdir/tests/integration/klipper-flash-lib.sh"
 flash_setup
 register_boards octopus

@@ -8,11 +8,8 @@
 # klipper-flash-lib.sh).
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/integration/klipper-lib.sh"
-command -v tmux >/dev/null || skip_all "tmux needed"
-command -v python3 >/dev/null || skip_all "python3 needed"
-python3 -c 'import curses' 2>/dev/null || skip_all "python3 curses needed"
 . "$srcdir/tests/integration/klipper-flash-lib.sh"
-export LC_ALL=C.UTF-8 ESCDELAY=25
+need_terminal
 flash_setup
 register_boards octopus
 board_plug octopus klipper
