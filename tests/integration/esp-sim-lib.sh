@@ -1,0 +1,110 @@
+# tests/integration/esp-sim-lib.sh - the real esptool (../shared/tools) against
+# simulated ESP32 boards (../shared/sim/esp_rom_sim.py), each on its own pty.
+# Source after tests/lib.sh.
+#
+# Where the real tools are: $FLASHBAY_SHARED (default: the folder "shared"
+# beside the source tree). FLASHBAY_TEST_ESPTOOL may name another real esptool;
+# then only that one is tested. Without a real esptool, or without the Python
+# packages it needs, the whole test is reported as skipped with the reason,
+# never as passed.
+#
+#   ESPTOOLS           "v4 v5" (or "custom" with FLASHBAY_TEST_ESPTOOL)
+#   esptool_path VER   the executable for v4, v5 or custom
+#   sim_start NAME MAC [SIM OPTIONS...]
+#                      a simulated board whose port is $SIMDEV/NAME (a symlink
+#                      to its pty) and whose flash is $T/simflash/NAME.bin;
+#                      returns once the port exists. The simulator's stderr is
+#                      in $T/sim-NAME.err.
+#   sim_stop NAME      ends that board's simulator (its port goes away)
+#   sim_stop_all       ends every simulator (also done at exit)
+#   sim_landed NAME OFFSET FILE
+#                      true if FILE's bytes are in NAME's flash at OFFSET
+#   sim_conf FILE VER [EXTRA INI TEXT]
+#                      writes a flashbay config for esptool VER (no_reset both
+#                      ways: a pty has no DTR/RTS), locks in $T/simlocks
+#   make_image FILE SIZE SEED
+#                      a random (incompressible-ish) image of SIZE bytes
+
+SHARED=${FLASHBAY_SHARED:-$(cd "$srcdir/.." 2>/dev/null && pwd)/shared}
+SIM_PY=/usr/bin/python3
+SIMDEV="$T/simdev"
+mkdir -p "$SIMDEV" "$T/simflash" "$T/simlocks"
+sim_pids=""
+
+if [ -n "${FLASHBAY_TEST_ESPTOOL:-}" ]; then
+	ESPTOOLS=custom
+else
+	[ -d "$SHARED/tools" ] || skip_all "no real esptool: $SHARED/tools is absent (set FLASHBAY_SHARED or FLASHBAY_TEST_ESPTOOL)"
+	ESPTOOLS="v4 v5"
+fi
+[ -f "$SHARED/sim/esp_rom_sim.py" ] || skip_all "no ESP32 simulator: $SHARED/sim/esp_rom_sim.py is absent"
+[ -x "$SIM_PY" ] || skip_all "$SIM_PY is needed by the real esptool and the simulator"
+"$SIM_PY" -c 'import serial, bitstring, cryptography, ecdsa, intelhex, yaml' 2>/dev/null ||
+	skip_all "the real esptool needs Debian's python3-serial python3-bitstring python3-cryptography python3-ecdsa python3-intelhex python3-yaml"
+
+esptool_path() {
+	case $1 in
+	v4) printf '%s' "$SHARED/tools/esptool-4.12.0/bin/esptool" ;;
+	v5) printf '%s' "$SHARED/tools/esptool-5.3.1/bin/esptool" ;;
+	*) printf '%s' "$FLASHBAY_TEST_ESPTOOL" ;;
+	esac
+}
+if [ "$ESPTOOLS" = "v4 v5" ]; then
+	"$SIM_PY" -c 'import click, rich_click, rich' 2>/dev/null ||
+		skip_all "esptool v5 needs Debian's python3-click python3-rich-click python3-rich"
+fi
+
+sim_start() {
+	name=$1
+	mac=$2
+	shift 2
+	rm -f "$SIMDEV/$name"
+	"$SIM_PY" "$SHARED/sim/esp_rom_sim.py" --link "$SIMDEV/$name" --flash-file "$T/simflash/$name.bin" \
+		--flash-size 4MB --mac "$mac" --max-idle 300 "$@" > "$T/sim-$name.out" 2> "$T/sim-$name.err" &
+	eval "sim_pid_$name=$!"
+	sim_pids="$sim_pids $!"
+	wait_until 15 test -s "$T/sim-$name.out" && wait_until 5 test -e "$SIMDEV/$name"
+}
+
+sim_stop() {
+	eval "p=\${sim_pid_$1:-}"
+	[ -n "$p" ] || return 0
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	eval "sim_pid_$1="
+	return 0
+}
+
+sim_stop_all() {
+	for p in $sim_pids; do kill "$p" 2>/dev/null; done
+	for p in $sim_pids; do wait "$p" 2>/dev/null; done
+	sim_pids=""
+	return 0
+}
+on_exit sim_stop_all
+
+sim_landed() {
+	"$SIM_PY" - "$T/simflash/$1.bin" "$2" "$3" <<'PY'
+import sys
+flash = open(sys.argv[1], "rb").read()
+off = int(sys.argv[2], 0)
+img = open(sys.argv[3], "rb").read()
+sys.exit(0 if flash[off:off + len(img)] == img else 1)
+PY
+}
+
+make_image() {
+	"$SIM_PY" - "$1" "$2" "$3" <<'PY'
+import random, sys
+r = random.Random(int(sys.argv[3]))
+open(sys.argv[1], "wb").write(bytes(r.randrange(256) for _ in range(int(sys.argv[2]))))
+PY
+}
+
+sim_conf() {
+	{
+		printf '[station]\nname = sim-bench\nmax_workers = 8\nlock_dir = %s\n' "$T/simlocks"
+		printf '[esp32]\nesptool = %s\nbefore = no_reset\nafter = no_reset\n' "$(esptool_path "$2")"
+		printf '%b' "${3:-}"
+	} > "$1"
+}
