@@ -52,7 +52,8 @@ for v in $ESPTOOLS; do
 	sim_conf "$T/retry.conf" "$v" "${LIMITS}retry_baud = 230400\n$FW"
 	case $v in
 	v4) stopped='The chip stopped responding\.' ;;
-	*) stopped='No more data to read from the serial port\.' ;;
+	v5) stopped='No more data to read from the serial port\.' ;;
+	*) stopped='(The chip stopped responding|No more data to read from the serial port)\.' ;;
 	esac
 	sim_start "${v}hang" 24:0a:c4:10:00:01 --fail-at 40 --fail-mode hang
 	sim_start "${v}panic" 24:0a:c4:10:00:02 --fail-at 40 --fail-mode panic
