@@ -15,6 +15,9 @@
 #                      to its pty) and whose flash is $T/simflash/NAME.bin;
 #                      returns once the port exists. The simulator's stderr is
 #                      in $T/sim-NAME.err.
+#   sim_start_at LINK NAME MAC [SIM OPTIONS...]
+#                      the same with the port at LINK (e.g. a fake /dev tree's
+#                      ttyUSB0 for the --no-udev scanner)
 #   sim_stop NAME      ends that board's simulator (its port goes away)
 #   sim_stop_all       ends every simulator (also done at exit)
 #   sim_landed NAME OFFSET FILE
@@ -55,15 +58,20 @@ if [ "$ESPTOOLS" = "v4 v5" ]; then
 fi
 
 sim_start() {
-	name=$1
-	mac=$2
-	shift 2
-	rm -f "$SIMDEV/$name"
-	"$SIM_PY" "$SHARED/sim/esp_rom_sim.py" --link "$SIMDEV/$name" --flash-file "$T/simflash/$name.bin" \
+	sim_start_at "$SIMDEV/$1" "$@"
+}
+
+sim_start_at() {
+	link=$1
+	name=$2
+	mac=$3
+	shift 3
+	rm -f "$link"
+	"$SIM_PY" "$SHARED/sim/esp_rom_sim.py" --link "$link" --flash-file "$T/simflash/$name.bin" \
 		--flash-size 4MB --mac "$mac" --max-idle 300 "$@" > "$T/sim-$name.out" 2> "$T/sim-$name.err" &
 	eval "sim_pid_$name=$!"
 	sim_pids="$sim_pids $!"
-	wait_until 15 test -s "$T/sim-$name.out" && wait_until 5 test -e "$SIMDEV/$name"
+	wait_until 15 test -s "$T/sim-$name.out" && wait_until 5 test -e "$link"
 }
 
 sim_stop() {
@@ -72,6 +80,8 @@ sim_stop() {
 	kill "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 	eval "sim_pid_$1="
+	# never signal that pid again (it may be reused)
+	sim_pids=$(printf '%s\n' $sim_pids | grep -vx "$p" | tr '\n' ' ')
 	return 0
 }
 
