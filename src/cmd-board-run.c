@@ -437,6 +437,7 @@ static int setup(struct krun *r, int argc, char **argv)
 	    (ret = session_start(&r->s, false, SESSION_FW_NONE)))
 		return ret;
 	app_set_view(r->s.app, &view, r);
+	app_begin(r->s.app);
 	return 0;
 }
 
