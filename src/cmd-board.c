@@ -507,7 +507,7 @@ static const struct {
 	int (*fn)(struct bctx *c, int argc, char **argv);
 	const char *usage;
 } subs[] = {
-	{ "list", board_list, "list" },
+	{ "list", board_list, "list [--json]" },
 	{ "add", board_add,
 	  "add KEY --mcu MCU --serial-pattern GLOB [--name NAME] [--method M] [--klipper-dir DIR] [--config FILE]\n"
 	  "  flashbay board add                (the wizard, on a terminal)" },
