@@ -205,6 +205,44 @@ static void add_report(struct bctx *c, const struct board *b, const struct klipp
 	free(mcu);
 }
 
+/* Is mcu one of the processors the board's Klipper tree knows? Appends the
+ * refusal, with the nearest names, to err; without a tree to read, says on
+ * stderr that the check was skipped. */
+static bool add_check_mcu(const struct klipper_paths *kp, const char *mcu, struct strbuf *err)
+{
+	struct strvec known = STRVEC_INIT, near = STRVEC_INIT;
+	struct strbuf why = STRBUF_INIT, msg = STRBUF_INIT;
+	bool ok = false;
+
+	if (klipper_tree_check(kp, &why) || klipper_tree_mcus(kp->tree, &known) < 0) {
+		if (!why.len)
+			strbuf_addf(&why, "no src/*/Kconfig in '%s' lists the MCUs", kp->tree);
+		strbuf_addf(&msg, "warning: MCU '%s' not checked: %s", mcu, why.buf);
+		fail("add", 0, msg.buf);
+		ok = true;
+	}
+	for (size_t i = 0; i < known.n && !ok; i++)
+		ok = klipper_mcu_matches(mcu, known.v[i]);
+	if (!ok) {
+		klipper_mcus_near(mcu, &known, 6, &near);
+		strbuf_addf(err, "unknown MCU '%s': the Klipper tree '%s' builds for no such processor "
+			    "(%zu MCUs in its src/*/Kconfig)", mcu, kp->tree, known.n);
+		if (near.n) {
+			char *list = strvec_join(&near, ", ");
+
+			strbuf_addf(err, "; did you mean: %s?", list);
+			free(list);
+		} else {
+			strbuf_addstr(err, "; 'make menuconfig' in the tree lists them");
+		}
+	}
+	strvec_release(&known);
+	strvec_release(&near);
+	strbuf_release(&why);
+	strbuf_release(&msg);
+	return ok;
+}
+
 int board_register(struct bctx *c, struct add_opts *o)
 {
 	struct strbuf err = STRBUF_INIT, seed = STRBUF_INIT;
@@ -215,7 +253,8 @@ int board_register(struct bctx *c, struct add_opts *o)
 
 	if (added) {
 		/* refuse now what make could not build with later */
-		r = klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o->b.key), &err);
+		if (!klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o->b.key), &err))
+			add_check_mcu(&kp, o->b.mcu, &err);
 		klipper_paths_release(&kp);
 	}
 	if (err.len) {

@@ -49,6 +49,25 @@ out=$("$FLASHBAY" board add sp --mcu rp2040 --serial-pattern 'usb-x_ABCDEF012345
 is "$?" 2 "a Klipper tree with a space is refused"
 like "$out" "contains a space: Klipper's make cannot build with it \(it recurses forever\)" "the space is explained"
 
+# --mcu is checked against the MCUs of the Klipper tree's src/*/Kconfig
+before=$(cat "$BOARDS")
+out=$("$FLASHBAY" board add typo --mcu stm32h733 --serial-pattern 'usb-Klipper_stm32h733xx_ABCDEF0123456789*' 2>&1)
+is "$?" 2 "an MCU the Klipper tree does not know: exit 2"
+like "$out" "unknown MCU 'stm32h733': the Klipper tree '$T/klipper' builds for no such processor" \
+	"explained, naming the tree"
+like "$out" "did you mean: stm32h723, stm32h743" "the nearest MCUs the tree knows are proposed"
+is "$(cat "$BOARDS")" "$before" "nothing registered"
+ok "$([ ! -e "$CONFIGS/typo" ]; echo $?)" "no config folder made"
+out=$("$FLASHBAY" board add typo --mcu zilog80 --serial-pattern 'usb-Klipper_z_ABCDEF0123456789*' 2>&1)
+is "$?" 2 "an MCU nothing is near: exit 2"
+like "$out" "unknown MCU 'zilog80'.*'make menuconfig' in the tree lists them" "pointed to menuconfig"
+# without a Klipper tree the check is skipped, and said so
+printf '[klipper]\nboards = %s/notree-boards.ini\nklipper_dir = %s/no-tree\n' "$T" "$T" > "$T/notree.conf"
+out=$("$FLASHBAY" --config "$T/notree.conf" board add typo --mcu stm32h733 \
+	--serial-pattern 'usb-Klipper_stm32h733xx_ABCDEF0123456789*' 2>&1)
+is "$?" 0 "no Klipper tree: the MCU cannot be checked, the board is registered"
+like "$out" "warning: MCU 'stm32h733' not checked: no Klipper tree at '$T/no-tree'" "the skipped check is said"
+
 # show
 out=$("$FLASHBAY" board show octopus)
 is "$?" 0 "show"
