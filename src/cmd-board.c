@@ -294,20 +294,23 @@ static int board_add(struct bctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ remove */
 
-/* board remove KEY [--keep-config] */
+/* board remove KEY [--delete-config]: the cached configuration is kept
+ * unless asked (--keep-config, the old way to ask for that, still works) */
 static int board_remove(struct bctx *c, int argc, char **argv)
 {
 	const char *key = NULL;
-	bool keep = false;
+	bool keep = true;
 	struct strbuf err = STRBUF_INIT;
 	char *cdir, *bdir;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--keep-config"))
+		if (!strcmp(argv[i], "--delete-config"))
+			keep = false;
+		else if (!strcmp(argv[i], "--keep-config"))
 			keep = true;
 		else if (argv[i][0] == '-' || key)
-			return cmd_usage_error("board remove", "usage: board remove KEY [--keep-config]");
+			return cmd_usage_error("board remove", "usage: board remove KEY [--delete-config]");
 		else
 			key = argv[i];
 	}
@@ -327,13 +330,13 @@ static int board_remove(struct bctx *c, int argc, char **argv)
 	bdir = klipper_build_dir(&c->cfg, key);
 	printf("Removed board '%s'\n", key);
 	remove_tree(bdir);
-	if (keep) {
-		printf("Kept its configuration in %s\n", cdir);
-	} else if ((r = remove_tree(cdir))) {
+	if (!keep && (r = remove_tree(cdir))) {
 		fprintf(stderr, "flashbay board remove: cannot delete '%s': %s\n", cdir, strerror(-r));
 		r = EXIT_FAIL;
-	} else {
+	} else if (!keep) {
 		printf("Deleted its configuration %s\n", cdir);
+	} else if (access(cdir, F_OK) == 0) {
+		printf("Kept its configuration in %s (--delete-config deletes it)\n", cdir);
 	}
 	free(cdir);
 	free(bdir);
@@ -550,7 +553,7 @@ static const struct {
 	{ "add", board_add,
 	  "add KEY --mcu MCU --serial-pattern GLOB [--name NAME] [--method M] [--klipper-dir DIR] [--config FILE]\n"
 	  "  flashbay board add                (the wizard, on a terminal)" },
-	{ "remove", board_remove, "remove KEY [--keep-config]" },
+	{ "remove", board_remove, "remove KEY [--delete-config]" },
 	{ "show", board_show, "show KEY" },
 	{ "menuconfig", board_menuconfig, "menuconfig KEY" },
 	{ "build", board_build, "build [KEY...|--all] [--rebuild] [--no-clean]" },

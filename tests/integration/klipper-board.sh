@@ -95,13 +95,31 @@ like "$out" "menuconfig needs a terminal" "explained"
 out=$("$FLASHBAY" board menuconfig nope 2>&1)
 is "$?" 2 "menuconfig of an unknown board: exit 2"
 
-# remove
+# a missing Klipper tree: build and menuconfig refuse alike (exit 2), nothing done
+printf '[klipper]\nklipper_dir = %s/no-tree\n' "$T" > "$T/gone.conf"
+out=$("$FLASHBAY" --config "$T/gone.conf" board build octopus 2>&1)
+is "$?" 2 "board build with no Klipper tree: exit 2, as menuconfig"
+like "$out" "board build: no Klipper tree at '$T/no-tree'" "explained"
+ok "$([ ! -e "$BUILD/octopus" ]; echo $?)" "nothing was built"
+out=$("$FLASHBAY" --config "$T/gone.conf" board menuconfig octopus 2>&1)
+is "$?" 2 "board menuconfig with no Klipper tree: exit 2"
+like "$out" "board menuconfig: no Klipper tree at '$T/no-tree'" "explained the same way"
+out=$("$FLASHBAY" --config "$T/gone.conf" board flash octopus 2>&1)
+is "$?" 2 "board flash with no Klipper tree: exit 2 too"
+like "$out" "board flash: no Klipper tree at" "explained"
+
+# remove: the cached config is kept unless --delete-config
+mkdir -p "$BUILD/nitehawk" "$CONFIGS/nitehawk"
+: > "$CONFIGS/nitehawk/.config"
 out=$("$FLASHBAY" board remove nitehawk 2>&1)
 is "$?" 0 "remove"
-ok "$([ ! -e "$CONFIGS/nitehawk" ]; echo $?)" "its config folder is gone"
-out=$("$FLASHBAY" board remove octopus --keep-config 2>&1)
-like "$out" "Kept its configuration in $CONFIGS/octopus" "--keep-config keeps it"
-ok "$([ -e "$CONFIGS/octopus/.config" ]; echo $?)" "the kept config is still there"
+like "$out" "Kept its configuration in $CONFIGS/nitehawk \(--delete-config deletes it\)" "remove keeps the config, and says how to delete it"
+ok "$([ -e "$CONFIGS/nitehawk/.config" ]; echo $?)" "the kept config is still there"
+ok "$([ ! -e "$BUILD/nitehawk" ]; echo $?)" "its build folder is gone"
+out=$("$FLASHBAY" board remove octopus --delete-config 2>&1)
+is "$?" 0 "remove --delete-config"
+like "$out" "Deleted its configuration $CONFIGS/octopus" "--delete-config deletes it"
+ok "$([ ! -e "$CONFIGS/octopus" ]; echo $?)" "its config folder is gone"
 is "$(sed -n 's/^\[\(.*\)\]$/\1/p' "$BOARDS")" "ebb" "only ebb left"
 out=$("$FLASHBAY" board remove octopus 2>&1)
 is "$?" 2 "removing it again: exit 2"
