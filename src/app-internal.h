@@ -59,6 +59,9 @@ struct app {
 	const struct app_view *view;
 	void *view_data;
 	bool monitor;
+	bool begun;              /* app_begin() was called: monitor mode may start boards */
+	unsigned long monitor_limit;   /* monitor mode starts at most this many (0: no limit) */
+	unsigned long monitor_started; /* boards monitor mode started */
 	bool shutting_down;
 	struct history_counters counters;
 	unsigned history_errors;

@@ -59,6 +59,26 @@ static void new_unit(struct app *app, struct app_board *b)
 		 b->dev && b->dev->port_key ? b->dev->port_key : "port", when);
 }
 
+/* Monitor mode: queue b's freshly plugged ESP32 board, unless the limit of
+ * boards to start has been reached. */
+static void monitor_flash(struct app *app, struct app_board *b)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	if (!app->monitor || !b->dev || !kind_is_esp32(b->dev->kind) || app->shutting_down)
+		return;
+	if (app->monitor_limit && app->monitor_started >= app->monitor_limit) {
+		log_msg(LOG_INFO, NULL, "slot %u: not flashing: %lu board(s) started, the limit",
+			b->slot, app->monitor_started);
+		return;
+	}
+	if (app_flash(app, b, &why) < 0)
+		log_msg(LOG_WARN, NULL, "slot %u: not flashing: %s", b->slot, why.buf);
+	else
+		app->monitor_started++;
+	strbuf_release(&why);
+}
+
 static void on_attached(struct device *d, bool fresh, void *data)
 {
 	struct app *app = data;
@@ -78,15 +98,12 @@ static void on_attached(struct device *d, bool fresh, void *data)
 			flash_progress_init(&b->prog, 0, NULL);
 		}
 	}
-	app_emit(app, b, fresh ? APP_EV_ATTACHED : APP_EV_RETURNED);
+	/* before app_begin(), which tells the view, the boards found at start */
+	if (app->begun)
+		app_emit(app, b, fresh ? APP_EV_ATTACHED : APP_EV_RETURNED);
 	klipper_device_event(app, d, APP_EV_ATTACHED);
-	if (fresh && app->monitor && kind_is_esp32(d->kind) && !app->shutting_down) {
-		struct strbuf why = STRBUF_INIT;
-
-		if (app_flash(app, b, &why) < 0)
-			log_msg(LOG_WARN, NULL, "slot %u: not flashing: %s", b->slot, why.buf);
-		strbuf_release(&why);
-	}
+	if (fresh && app->begun)
+		monitor_flash(app, b);
 }
 
 static void on_changed(struct device *d, void *data)
@@ -211,6 +228,28 @@ void app_set_view(struct app *app, const struct app_view *view, void *data)
 {
 	app->view = view;
 	app->view_data = data;
+}
+
+void app_set_monitor_limit(struct app *app, unsigned long n)
+{
+	app->monitor_limit = n;
+}
+
+void app_begin(struct app *app)
+{
+	if (app->begun)
+		return;
+	app->begun = true;
+	/* the boards found while the app was made, before there was a view */
+	for (size_t i = 0; i < app->nboards; i++)
+		if (app->boards[i]->dev && app->boards[i]->dev->present)
+			app_emit(app, app->boards[i], APP_EV_ATTACHED);
+	for (size_t i = 0; i < app->nboards; i++) {
+		struct app_board *b = app->boards[i];
+
+		if (b->dev && b->dev->present && !b->run && !b->done_this_plug)
+			monitor_flash(app, b);
+	}
 }
 
 void app_set_firmware(struct app *app, struct firmware *fw)

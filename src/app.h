@@ -94,10 +94,10 @@ struct app_opts {
 	struct config *cfg;            /* borrowed; outlives the app */
 	const struct devices_opts *devices;
 	bool no_history;               /* --no-history */
-	bool monitor;                  /* flash every freshly plugged ESP32 board */
+	bool monitor;                  /* flash every freshly plugged ESP32 board
+					* (those present at start: at app_begin()) */
 	struct firmware *fw;           /* taken (left empty) before the first boards
-					* are reported, so monitor mode can flash the
-					* boards present at start; NULL: none yet */
+					* are reported; NULL: none yet */
 };
 
 /* Create the engine on loop: open the history (unless no_history) and the
@@ -106,6 +106,12 @@ struct app *app_new(struct loop *loop, const struct app_opts *opts, struct strbu
 /* Cancel and reap everything (blocking, last resort), close everything. */
 void app_free(struct app *app);
 void app_set_view(struct app *app, const struct app_view *view, void *data);
+/* Start once the view is set: the view hears of the boards found at start
+ * (APP_EV_ATTACHED), then monitor mode queues them. Until then the engine
+ * starts nothing on its own, so a view sees every board's every event. */
+void app_begin(struct app *app);
+/* Monitor mode starts at most n boards in all (0: no limit; monitor --count). */
+void app_set_monitor_limit(struct app *app, unsigned long n);
 
 /* Take ownership of fw (finalized); fw is left empty. */
 void app_set_firmware(struct app *app, struct firmware *fw);

@@ -108,7 +108,7 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 	if (s->g->demo) {
 		/* the demo brings its own boards, flasher, firmware and history */
 		firmware_release(&s->fw);
-		s->demo = demo_new(s->g->demo, &s->cfg, &s->dopts, &s->fw, &err);
+		s->demo = demo_new(s->g->demo, monitor, &s->cfg, &s->dopts, &s->fw, &err);
 		r = s->demo ? 0 : -EINVAL;
 	} else if (fw != SESSION_FW_NONE) {
 		r = load_firmware(s, fw == SESSION_FW_REQUIRED, &err);

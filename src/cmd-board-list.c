@@ -13,6 +13,7 @@
 #include "cmd-board.h"
 #include "cmd.h"
 #include "devices.h"
+#include "json.h"
 #include "klipper.h"
 #include "loop.h"
 #include "text.h"
@@ -143,18 +144,101 @@ static size_t list_unregistered(const struct bctx *c, const struct devview *v)
 	return n;
 }
 
-/* board list */
+/* The device fields of a board list object (null when not connected). */
+static void json_device_fields(struct jw *jw, const struct device *d)
+{
+	if (d)
+		jw_int(jw, "slot", d->slot);
+	else
+		jw_null(jw, "slot");
+	jw_str(jw, "port", d ? d->devnode : NULL);
+	jw_str(jw, "by_id", d ? d->by_id : NULL);
+	jw_str(jw, "kind", d ? kind_name(d->kind) : NULL);
+}
+
+/* The object of a registered board: the [OK] / [--] line's facts. */
+static void json_registered(const struct bctx *c, const struct devview *v, const struct board *b,
+			    struct jw *jw)
+{
+	const struct device *d = board_device(v, b);
+	char *path = klipper_config_path(&c->cfg, b->key);
+	struct strbuf err = STRBUF_INIT;
+	enum outcome o = klipper_config_check(b, path, NULL, &err);
+
+	jw_object_begin(jw, NULL);
+	jw_str(jw, "status", d ? "connected" : "not_connected");
+	jw_str(jw, "key", b->key);
+	jw_str(jw, "name", b->name);
+	jw_str(jw, "mcu", b->mcu);
+	jw_str(jw, "serial_pattern", b->serial_pattern);
+	jw_str(jw, "method", effective_method(&c->cfg, b));
+	json_device_fields(jw, d);
+	jw_str(jw, "config", o == OUTCOME_OK ? "ok" : outcome_name(o));
+	jw_str(jw, "config_path", path);
+	jw_object_end(jw);
+	strbuf_release(&err);
+	free(path);
+}
+
+/* The objects of the [??] lines: connected devices no board claims. */
+static void json_unregistered(const struct bctx *c, const struct devview *v, struct jw *jw)
+{
+	for (size_t i = 0; i < devices_count(v->devs); i++) {
+		const struct device *d = devices_at(v->devs, i);
+		struct board_proposal p;
+		bool proposed;
+
+		if (!klipperish(d) || (d->by_id && boards_match(&c->boards, d->by_id, NULL)))
+			continue;
+		proposed = d->by_id && !boards_propose(d->by_id, &p);
+		jw_object_begin(jw, NULL);
+		jw_str(jw, "status", "unregistered");
+		jw_null(jw, "key");
+		jw_null(jw, "name");
+		jw_str(jw, "mcu", proposed ? p.product : NULL);
+		jw_null(jw, "serial_pattern");
+		jw_null(jw, "method");
+		json_device_fields(jw, d);
+		jw_null(jw, "config");
+		jw_null(jw, "config_path");
+		jw_object_end(jw);
+	}
+}
+
+/* board list --json: one array, exact strings (escaped, not sanitised). */
+static void list_json(const struct bctx *c, const struct devview *v)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct jw jw;
+
+	jw_init(&jw, &out);
+	jw_array_begin(&jw, NULL);
+	for (size_t i = 0; i < c->boards.n; i++)
+		json_registered(c, v, &c->boards.v[i], &jw);
+	json_unregistered(c, v, &jw);
+	jw_array_end(&jw);
+	strbuf_addch(&out, '\n');
+	fputs(out.buf, stdout);
+	strbuf_release(&out);
+}
+
+/* board list [--json] */
 int board_list(struct bctx *c, int argc, char **argv)
 {
 	struct devview v;
 	size_t unregistered;
+	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	int r;
 
-	(void)argv;
-	if (argc != 1)
-		return cmd_usage_error("board list", "usage: board list");
+	if (argc != 1 && !json)
+		return cmd_usage_error("board list", "usage: board list [--json]");
 	if ((r = bctx_load(c, "list")) || (r = devview_open(c, &v, "list")))
 		return r;
+	if (json) {
+		list_json(c, &v);
+		devview_close(&v);
+		return EXIT_OK;
+	}
 	for (size_t i = 0; i < c->boards.n; i++)
 		list_registered(c, &v, &c->boards.v[i]);
 	unregistered = list_unregistered(c, &v);

@@ -330,6 +330,30 @@ static int pick_boards(struct krun *r)
 	return ret;
 }
 
+/* Refuse up front, as `board menuconfig` does (exit 2, nothing done), a
+ * board whose Klipper tree is missing. Unknown keys are the engine's to
+ * report. */
+static int check_trees(struct krun *r)
+{
+	size_t n = r->all ? r->reg.n : r->keys.n;
+	int ret = 0;
+
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct board *b = r->all ? &r->reg.v[i] : boards_find(&r->reg, r->keys.v[i]);
+		struct strbuf err = STRBUF_INIT;
+		struct klipper_paths kp;
+
+		if (!b)
+			continue;
+		/* a path make cannot use is the engine's to report, with its board */
+		if (!klipper_paths_init(&kp, &r->s.cfg, b, &err) && klipper_tree_check(&kp, &err))
+			ret = fail(r->sub, EXIT_USAGE, err.buf);
+		klipper_paths_release(&kp);
+		strbuf_release(&err);
+	}
+	return ret;
+}
+
 /* menuconfig before building: every board with --menuconfig, else those
  * without a config (on a terminal; without one the engine stops them with
  * the command to run). */
@@ -437,6 +461,7 @@ static int setup(struct krun *r, int argc, char **argv)
 	    (ret = session_start(&r->s, false, SESSION_FW_NONE)))
 		return ret;
 	app_set_view(r->s.app, &view, r);
+	app_begin(r->s.app);
 	return 0;
 }
 
@@ -480,6 +505,8 @@ static int board_run(struct bctx *c, int argc, char **argv, bool flash)
 	ret = setup(&r, argc, argv);
 	if (!ret)
 		ret = pick_boards(&r);
+	if (!ret)
+		ret = check_trees(&r);
 	if (!ret)
 		ret = review_configs(&r);
 	if (!ret)

@@ -205,6 +205,44 @@ static void add_report(struct bctx *c, const struct board *b, const struct klipp
 	free(mcu);
 }
 
+/* Is mcu one of the processors the board's Klipper tree knows? Appends the
+ * refusal, with the nearest names, to err; without a tree to read, says on
+ * stderr that the check was skipped. */
+static bool add_check_mcu(const struct klipper_paths *kp, const char *mcu, struct strbuf *err)
+{
+	struct strvec known = STRVEC_INIT, near = STRVEC_INIT;
+	struct strbuf why = STRBUF_INIT, msg = STRBUF_INIT;
+	bool ok = false;
+
+	if (klipper_tree_check(kp, &why) || klipper_tree_mcus(kp->tree, &known) < 0) {
+		if (!why.len)
+			strbuf_addf(&why, "no src/*/Kconfig in '%s' lists the MCUs", kp->tree);
+		strbuf_addf(&msg, "warning: MCU '%s' not checked: %s", mcu, why.buf);
+		fail("add", 0, msg.buf);
+		ok = true;
+	}
+	for (size_t i = 0; i < known.n && !ok; i++)
+		ok = klipper_mcu_matches(mcu, known.v[i]);
+	if (!ok) {
+		klipper_mcus_near(mcu, &known, 6, &near);
+		strbuf_addf(err, "unknown MCU '%s': the Klipper tree '%s' builds for no such processor "
+			    "(%zu MCUs in its src/*/Kconfig)", mcu, kp->tree, known.n);
+		if (near.n) {
+			char *list = strvec_join(&near, ", ");
+
+			strbuf_addf(err, "; did you mean: %s?", list);
+			free(list);
+		} else {
+			strbuf_addstr(err, "; 'make menuconfig' in the tree lists them");
+		}
+	}
+	strvec_release(&known);
+	strvec_release(&near);
+	strbuf_release(&why);
+	strbuf_release(&msg);
+	return ok;
+}
+
 int board_register(struct bctx *c, struct add_opts *o)
 {
 	struct strbuf err = STRBUF_INIT, seed = STRBUF_INIT;
@@ -215,7 +253,8 @@ int board_register(struct bctx *c, struct add_opts *o)
 
 	if (added) {
 		/* refuse now what make could not build with later */
-		r = klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o->b.key), &err);
+		if (!klipper_paths_init(&kp, &c->cfg, boards_find(&c->boards, o->b.key), &err))
+			add_check_mcu(&kp, o->b.mcu, &err);
 		klipper_paths_release(&kp);
 	}
 	if (err.len) {
@@ -255,20 +294,23 @@ static int board_add(struct bctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ remove */
 
-/* board remove KEY [--keep-config] */
+/* board remove KEY [--delete-config]: the cached configuration is kept
+ * unless asked (--keep-config, the old way to ask for that, still works) */
 static int board_remove(struct bctx *c, int argc, char **argv)
 {
 	const char *key = NULL;
-	bool keep = false;
+	bool keep = true;
 	struct strbuf err = STRBUF_INIT;
 	char *cdir, *bdir;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--keep-config"))
+		if (!strcmp(argv[i], "--delete-config"))
+			keep = false;
+		else if (!strcmp(argv[i], "--keep-config"))
 			keep = true;
 		else if (argv[i][0] == '-' || key)
-			return cmd_usage_error("board remove", "usage: board remove KEY [--keep-config]");
+			return cmd_usage_error("board remove", "usage: board remove KEY [--delete-config]");
 		else
 			key = argv[i];
 	}
@@ -288,13 +330,13 @@ static int board_remove(struct bctx *c, int argc, char **argv)
 	bdir = klipper_build_dir(&c->cfg, key);
 	printf("Removed board '%s'\n", key);
 	remove_tree(bdir);
-	if (keep) {
-		printf("Kept its configuration in %s\n", cdir);
-	} else if ((r = remove_tree(cdir))) {
+	if (!keep && (r = remove_tree(cdir))) {
 		fprintf(stderr, "flashbay board remove: cannot delete '%s': %s\n", cdir, strerror(-r));
 		r = EXIT_FAIL;
-	} else {
+	} else if (!keep) {
 		printf("Deleted its configuration %s\n", cdir);
+	} else if (access(cdir, F_OK) == 0) {
+		printf("Kept its configuration in %s (--delete-config deletes it)\n", cdir);
 	}
 	free(cdir);
 	free(bdir);
@@ -507,11 +549,11 @@ static const struct {
 	int (*fn)(struct bctx *c, int argc, char **argv);
 	const char *usage;
 } subs[] = {
-	{ "list", board_list, "list" },
+	{ "list", board_list, "list [--json]" },
 	{ "add", board_add,
 	  "add KEY --mcu MCU --serial-pattern GLOB [--name NAME] [--method M] [--klipper-dir DIR] [--config FILE]\n"
 	  "  flashbay board add                (the wizard, on a terminal)" },
-	{ "remove", board_remove, "remove KEY [--keep-config]" },
+	{ "remove", board_remove, "remove KEY [--delete-config]" },
 	{ "show", board_show, "show KEY" },
 	{ "menuconfig", board_menuconfig, "menuconfig KEY" },
 	{ "build", board_build, "build [KEY...|--all] [--rebuild] [--no-clean]" },

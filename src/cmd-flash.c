@@ -197,7 +197,9 @@ static void plug_line(struct flash_cli *c, struct app_board *b, enum app_event e
 		board_line(c, b, "Gone", "(a new plug-in here is a new board)");
 	if (!c->monitor || !d)
 		return;
-	if (ev == APP_EV_ATTACHED)
+	if (ev == APP_EV_ATTACHED && d->manual)
+		board_line(c, b, "Plug", "%s %s (--port)", kind_name(d->kind), d->devnode);
+	else if (ev == APP_EV_ATTACHED)
 		board_line(c, b, "Plug", "%s %04x:%04x %s", kind_name(d->kind), d->vid, d->pid,
 			   d->product ? d->product : "");
 	else if (ev == APP_EV_RETURNED)
@@ -359,9 +361,25 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 		return cmd_usage_error(c->cmd, "unexpected argument '%s'", argv[optind]);
 	if (!c->monitor && !c->all && !c->ports.n && !c->slots.n)
 		return cmd_usage_error(c->cmd, "which boards? give --port DEV, --slot N or --all");
-	if (c->monitor && (c->all || c->ports.n || c->slots.n))
-		return cmd_usage_error(c->cmd, "monitor flashes every board that appears; --port, --slot and --all are for 'flash'");
+	if (c->monitor && (c->all || c->slots.n))
+		return cmd_usage_error(c->cmd, "monitor flashes every board that appears; --slot and --all are for 'flash'");
 	return 0;
+}
+
+/* Monitor mode: the ports named with --port are boards present from the
+ * start (app_begin() queues them with the others). */
+static int monitor_ports(struct flash_cli *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	int bad = 0;
+
+	for (size_t i = 0; i < c->ports.n; i++) {
+		if (!app_add_port(c->app, c->ports.v[i], &err))
+			bad = fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
+		strbuf_reset(&err);
+	}
+	strbuf_release(&err);
+	return bad ? EXIT_FAIL : 0;
 }
 
 /* Queue the boards named with --port, --slot, --all. */
@@ -459,12 +477,19 @@ static int run(struct flash_cli *c, struct globals *g, int argc, char **argv)
 	if (r)
 		goto out;
 	if (c->monitor) {
+		app_set_monitor_limit(c->app, (unsigned long)c->count);
+		if ((r = monitor_ports(c)))
+			goto out;
 		banner(c);
-	} else if ((r = queue_boards(c))) {
-		/* nothing was started, but drain anything that was, recorded */
-		if (app_busy(c->app))
-			loop_run(c->loop);
-		goto out;
+		app_begin(c->app);
+	} else {
+		app_begin(c->app);
+		if ((r = queue_boards(c))) {
+			/* nothing was started, but drain anything that was, recorded */
+			if (app_busy(c->app))
+				loop_run(c->loop);
+			goto out;
+		}
 	}
 	loop_run(c->loop);
 	summary(c);

@@ -4,6 +4,7 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "demo.h"
 #include "devices.h"
 #include "json.h"
 #include "loop.h"
@@ -338,6 +340,7 @@ int cmd_list(struct globals *g, int argc, char **argv)
 	struct devices_opts dopts = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	struct devices *devs = NULL;
+	struct demo *demo;
 	struct config cfg;
 	struct loop *loop;
 	bool ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
@@ -352,8 +355,10 @@ int cmd_list(struct globals *g, int argc, char **argv)
 	}
 	dopts.source = g->no_udev ? DEVICES_SCAN : DEVICES_AUTO;
 	dopts.include_non_usb = o.all;
+	/* the demo's boards, all there at once */
+	demo = g->demo ? demo_new(g->demo, false, &cfg, &dopts, NULL, &err) : NULL;
 	loop = loop_new();
-	r = devices_open(loop, &cfg, &dopts, NULL, NULL, &devs, &err);
+	r = g->demo && !demo ? -EINVAL : devices_open(loop, &cfg, &dopts, NULL, NULL, &devs, &err);
 	if (r < 0) {
 		char *msg = text_sanitize_dup(err.buf, ascii);
 
@@ -369,6 +374,7 @@ int cmd_list(struct globals *g, int argc, char **argv)
 	}
 	devices_close(devs);
 	loop_free(loop);
+	demo_free(demo);
 	config_release(&cfg);
 	strbuf_release(&err);
 	return r;

@@ -43,6 +43,7 @@ struct sim_board {
 struct demo {
 	char *dir;
 	int n, shown;
+	bool live;       /* boards appear over time (else all are there at start) */
 	struct devices *devs;
 	struct loop_timer timer;
 	int replug;      /* board being re-plugged, -1: none */
@@ -127,7 +128,13 @@ static int backend_start(struct devices *devs, void *ctx, struct strbuf *err)
 	(void)err;
 	d->devs = devs;
 	loop_timer_init(&d->timer, on_timer, d);
-	loop_timer_arm(devices_loop(devs), &d->timer, 300, 0);
+	if (d->live) {
+		loop_timer_arm(devices_loop(devs), &d->timer, 300, 0);
+		return 0;
+	}
+	/* a one-shot command sees every board at once, and nothing changes */
+	while (d->shown < d->n)
+		plug(d, d->shown++);
 	return 0;
 }
 
@@ -216,14 +223,15 @@ static void demo_config(struct demo *d, struct config *cfg)
 		d->away_ms = scaled(d, 4500);
 }
 
-struct demo *demo_new(int n, struct config *cfg, struct devices_opts *dopts, struct firmware *fw,
-		      struct strbuf *err)
+struct demo *demo_new(int n, bool live, struct config *cfg, struct devices_opts *dopts,
+		      struct firmware *fw, struct strbuf *err)
 {
 	struct demo *d = xcalloc(1, sizeof *d);
 	char tmpl[] = "/tmp/flashbay-demo.XXXXXX";
 	const char *tmp = getenv("TMPDIR"), *speed;
 
 	d->n = n < 1 ? 1 : n > DEMO_MAX ? DEMO_MAX : n;
+	d->live = live;
 	d->replug = -1;
 	speed = getenv("FLASHBAY_SIM_SPEED");
 	d->speed = speed && atof(speed) > 0 ? atof(speed) : 1;
@@ -235,7 +243,7 @@ struct demo *demo_new(int n, struct config *cfg, struct devices_opts *dopts, str
 	}
 	for (int i = 0; i < d->n; i++)
 		make_board(d, i);
-	if (make_firmware(d, fw, err) < 0) {
+	if (fw && make_firmware(d, fw, err) < 0) {
 		demo_free(d);
 		return NULL;
 	}

@@ -7,6 +7,8 @@
 #ifndef FLASHBAY_DEMO_H
 #define FLASHBAY_DEMO_H
 
+#include <stdbool.h>
+
 #include "strbuf.h"
 
 struct config;
@@ -17,9 +19,12 @@ struct demo;
 /* Prepare a demo of n boards: temp folder with firmware images and a history
  * database, cfg pointed at them and at the simulated esptool (this binary's
  * hidden `_sim-esptool` command), dopts given the simulated backend, fw
- * filled. Monitor mode is what a demo should run in. NULL + err on failure. */
-struct demo *demo_new(int n, struct config *cfg, struct devices_opts *dopts, struct firmware *fw,
-		      struct strbuf *err);
+ * filled (fw NULL: no images). live: the boards appear one by one and are
+ * re-plugged now and then (the dashboard, monitor); else all n are there
+ * when the devices are opened, for one-shot commands (list, flash).
+ * NULL + err on failure. */
+struct demo *demo_new(int n, bool live, struct config *cfg, struct devices_opts *dopts,
+		      struct firmware *fw, struct strbuf *err);
 /* Remove the temp folder and free. */
 void demo_free(struct demo *demo);
 

@@ -90,6 +90,18 @@ bool klipper_mcu_matches(const char *board_mcu, const char *config_mcu);
 enum outcome klipper_config_check(const struct board *b, const char *path,
 				  struct klipper_kconfig *kc, struct strbuf *err);
 
+/* (klipper-mcus.c) The processors tree can build for: each `default "NAME"`
+ * of a `config MCU` entry in its src/<arch>/Kconfig files, as written
+ * (stm32h723xx, rp2040, atmega2560), and "linux" when it has src/linux (a
+ * Linux host has no CONFIG_MCU). Appended to out without duplicates. 0, or
+ * -ENOENT when no Kconfig there has a `config MCU` (not a Klipper tree). */
+int klipper_tree_mcus(const char *tree, struct strvec *out);
+/* The names in known nearest to mcu (edit distance of the STM32-suffix-free
+ * lowercase names, closest first, only the close ones), as such names
+ * (what --mcu takes), at most max, appended to out. */
+void klipper_mcus_near(const char *mcu, const struct strvec *known, size_t max,
+		       struct strvec *out);
+
 /* A minimal seed selecting the processor for mcu (e.g. CONFIG_MACH_STM32=y,
  * CONFIG_MACH_STM32H723=y), so menuconfig starts on the right chip instead of
  * Klipper's AVR default; empty for an MCU it does not know. */

@@ -42,9 +42,11 @@ static const struct cmd commands[] = {
 
 	/* flashing */
 	{ "tui", cmd_tui, "the dashboard (the default on a terminal)",
-	  "[--monitor] [--firmware FILE[@OFFSET]] [--image OFFSET=FILE]... [--flash-args FILE]\n\n"
+	  "[--monitor] [--port DEV]... [--firmware FILE[@OFFSET]] [--image OFFSET=FILE]...\n"
+	  "       [--flash-args FILE]\n\n"
 	  "The full-screen dashboard; press ? in it for the keys. --monitor starts in monitor mode\n"
-	  "(flash every ESP32 board when it is plugged in). Plain 'flashbay' on a terminal opens it.\n" },
+	  "(flash every ESP32 board when it is plugged in). --port shows a port discovery does not\n"
+	  "know (a pty) as a board. Plain 'flashbay' on a terminal opens it.\n" },
 	{ "flash", cmd_flash, "flash ESP32 boards in parallel with esptool",
 	  "[--port DEV]... [--slot N]... [--all] [--firmware FILE[@OFFSET]] [--image OFFSET=FILE]...\n"
 	  "       [--flash-args FILE] [--baud N] [--json]\n\n"
@@ -53,9 +55,10 @@ static const struct cmd commands[] = {
 	  "links resolved. Exit 0 if every board passed, 1 if any failed, 2 on usage errors.\n" },
 	{ "monitor", cmd_monitor, "flash every ESP32 board the moment it is plugged in",
 	  "[--firmware FILE[@OFFSET]] [--image OFFSET=FILE]... [--flash-args FILE] [--baud N]\n"
-	  "       [--count N] [--json]\n\n"
+	  "       [--count N] [--port DEV]... [--json]\n\n"
 	  "Flash each ESP32 board once per plug-in (a re-enumeration is not a new plug-in) until\n"
-	  "Ctrl-C, or until N boards have finished with --count N.\n" },
+	  "Ctrl-C, or until N boards have finished with --count N (never more than N started).\n"
+	  "Boards connected at start count as plugged in; so do the ports named with --port.\n" },
 
 	/* history */
 	{ "stats", cmd_stats, "yield, units per hour and failures of the flash history",

@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 		session_end(&s);
 		return 2;
 	}
+	app_begin(s.app);
 	loop_signal_add(s.loop, SIGUSR1, on_usr1, t);
 	r = loop_run(s.loop);
 	loop_signal_del(s.loop, SIGUSR1, on_usr1, t);

@@ -27,11 +27,49 @@ like "$out" "^\[\?\?\] - +stm32h723xx +slot [0-9]+ +$ROOT/dev/serial/by-id/usb-k
 like "$out" "^\[\?\?\] .*usb-Klipper_evil.*\[2J" "the hostile device is listed"
 printf '%s' "$out" | python3 -c 'import sys; sys.exit(b"\x1b" in sys.stdin.buffer.read())'
 ok $? "no escape byte reaches the terminal"
+# --json: the same facts, exact strings (the hostile name escaped, not sanitised)
+fb board list --json >"$T/bl.json"
+is "$?" 0 "board list --json: exit 0"
+python3 - "$T/bl.json" "$ROOT" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+R = sys.argv[2]
+keys = ["status", "key", "name", "mcu", "serial_pattern", "method", "slot", "port", "by_id",
+        "kind", "config", "config_path"]
+assert all(list(o) == keys for o in doc), [list(o) for o in doc]
+by = {o["key"]: o for o in doc if o["key"]}
+o = by["octopus"]
+assert o["status"] == "connected" and o["mcu"] == "stm32h723" and o["config"] == "ok", o
+assert o["by_id"] == R + "/dev/serial/by-id/usb-Klipper_stm32h723xx_29001A001151313531383332-if00", o
+assert o["kind"] == "klipper" and isinstance(o["slot"], int) and o["port"].startswith(R + "/dev/tty"), o
+assert o["serial_pattern"].startswith("usb-Klipper_stm32h723xx_29001A001151313531383332"), o
+assert o["config_path"].endswith("/octopus/.config"), o
+n = by["nitehawk"]
+assert n["status"] == "not_connected" and n["slot"] is None and n["by_id"] is None, n
+assert n["mcu"] == "rp2040" and n["config"] == "ok", n
+un = [o for o in doc if o["status"] == "unregistered"]
+assert len(un) == 2 and all(o["key"] is None for o in un), un
+kat = [o for o in un if "katapult" in (o["by_id"] or "")][0]
+assert kat["by_id"] == R + "/dev/serial/by-id/usb-katapult_stm32h723xx_0123456789ABCDEF0123-if00", kat
+assert kat["kind"] == "katapult" and kat["mcu"] == "stm32h723xx", kat
+evil = [o for o in un if "evil" in (o["by_id"] or "")][0]
+assert evil["by_id"] == R + "/dev/serial/by-id/usb-Klipper_evil\x1b[2J_0123456789ABCDEF-if00", evil
+PY
+ok $? "board list --json: every board and device, keys as the columns, exact strings"
+python3 -c 'import sys; sys.exit(b"\x1b" in open(sys.argv[1], "rb").read())' "$T/bl.json"
+ok $? "board list --json: the escape byte is escaped in the JSON"
+out=$(fb board list --bogus 2>&1)
+is "$?" 2 "board list --bogus: exit 2"
+
 board_unplug octopus
 rm -f "$CONFIGS/nitehawk/.config"
 out=$(fb board list)
 like "$out" "^\[--\] octopus " "unplugged: [--]"
 like "$out" "^\[--\] nitehawk .*no usable config: flashbay board menuconfig nitehawk" "a missing config is shown with its fix"
+is "$(fb board list --json | python3 -c '
+import json, sys
+print(" ".join("%s:%s:%s" % (o["key"], o["status"], o["config"]) for o in json.load(sys.stdin) if o["key"]))')" \
+	"octopus:not_connected:ok nitehawk:not_connected:config_missing" "board list --json: unplugged and missing config"
 
 # the wizard needs a terminal
 out=$(fb board add </dev/null 2>&1)

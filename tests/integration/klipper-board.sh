@@ -49,6 +49,25 @@ out=$("$FLASHBAY" board add sp --mcu rp2040 --serial-pattern 'usb-x_ABCDEF012345
 is "$?" 2 "a Klipper tree with a space is refused"
 like "$out" "contains a space: Klipper's make cannot build with it \(it recurses forever\)" "the space is explained"
 
+# --mcu is checked against the MCUs of the Klipper tree's src/*/Kconfig
+before=$(cat "$BOARDS")
+out=$("$FLASHBAY" board add typo --mcu stm32h733 --serial-pattern 'usb-Klipper_stm32h733xx_ABCDEF0123456789*' 2>&1)
+is "$?" 2 "an MCU the Klipper tree does not know: exit 2"
+like "$out" "unknown MCU 'stm32h733': the Klipper tree '$T/klipper' builds for no such processor" \
+	"explained, naming the tree"
+like "$out" "did you mean: stm32h723, stm32h743" "the nearest MCUs the tree knows are proposed"
+is "$(cat "$BOARDS")" "$before" "nothing registered"
+ok "$([ ! -e "$CONFIGS/typo" ]; echo $?)" "no config folder made"
+out=$("$FLASHBAY" board add typo --mcu zilog80 --serial-pattern 'usb-Klipper_z_ABCDEF0123456789*' 2>&1)
+is "$?" 2 "an MCU nothing is near: exit 2"
+like "$out" "unknown MCU 'zilog80'.*'make menuconfig' in the tree lists them" "pointed to menuconfig"
+# without a Klipper tree the check is skipped, and said so
+printf '[klipper]\nboards = %s/notree-boards.ini\nklipper_dir = %s/no-tree\n' "$T" "$T" > "$T/notree.conf"
+out=$("$FLASHBAY" --config "$T/notree.conf" board add typo --mcu stm32h733 \
+	--serial-pattern 'usb-Klipper_stm32h733xx_ABCDEF0123456789*' 2>&1)
+is "$?" 0 "no Klipper tree: the MCU cannot be checked, the board is registered"
+like "$out" "warning: MCU 'stm32h733' not checked: no Klipper tree at '$T/no-tree'" "the skipped check is said"
+
 # show
 out=$("$FLASHBAY" board show octopus)
 is "$?" 0 "show"
@@ -76,13 +95,31 @@ like "$out" "menuconfig needs a terminal" "explained"
 out=$("$FLASHBAY" board menuconfig nope 2>&1)
 is "$?" 2 "menuconfig of an unknown board: exit 2"
 
-# remove
+# a missing Klipper tree: build and menuconfig refuse alike (exit 2), nothing done
+printf '[klipper]\nklipper_dir = %s/no-tree\n' "$T" > "$T/gone.conf"
+out=$("$FLASHBAY" --config "$T/gone.conf" board build octopus 2>&1)
+is "$?" 2 "board build with no Klipper tree: exit 2, as menuconfig"
+like "$out" "board build: no Klipper tree at '$T/no-tree'" "explained"
+ok "$([ ! -e "$BUILD/octopus" ]; echo $?)" "nothing was built"
+out=$("$FLASHBAY" --config "$T/gone.conf" board menuconfig octopus 2>&1)
+is "$?" 2 "board menuconfig with no Klipper tree: exit 2"
+like "$out" "board menuconfig: no Klipper tree at '$T/no-tree'" "explained the same way"
+out=$("$FLASHBAY" --config "$T/gone.conf" board flash octopus 2>&1)
+is "$?" 2 "board flash with no Klipper tree: exit 2 too"
+like "$out" "board flash: no Klipper tree at" "explained"
+
+# remove: the cached config is kept unless --delete-config
+mkdir -p "$BUILD/nitehawk" "$CONFIGS/nitehawk"
+: > "$CONFIGS/nitehawk/.config"
 out=$("$FLASHBAY" board remove nitehawk 2>&1)
 is "$?" 0 "remove"
-ok "$([ ! -e "$CONFIGS/nitehawk" ]; echo $?)" "its config folder is gone"
-out=$("$FLASHBAY" board remove octopus --keep-config 2>&1)
-like "$out" "Kept its configuration in $CONFIGS/octopus" "--keep-config keeps it"
-ok "$([ -e "$CONFIGS/octopus/.config" ]; echo $?)" "the kept config is still there"
+like "$out" "Kept its configuration in $CONFIGS/nitehawk \(--delete-config deletes it\)" "remove keeps the config, and says how to delete it"
+ok "$([ -e "$CONFIGS/nitehawk/.config" ]; echo $?)" "the kept config is still there"
+ok "$([ ! -e "$BUILD/nitehawk" ]; echo $?)" "its build folder is gone"
+out=$("$FLASHBAY" board remove octopus --delete-config 2>&1)
+is "$?" 0 "remove --delete-config"
+like "$out" "Deleted its configuration $CONFIGS/octopus" "--delete-config deletes it"
+ok "$([ ! -e "$CONFIGS/octopus" ]; echo $?)" "its config folder is gone"
 is "$(sed -n 's/^\[\(.*\)\]$/\1/p' "$BOARDS")" "ebb" "only ebb left"
 out=$("$FLASHBAY" board remove octopus 2>&1)
 is "$?" 2 "removing it again: exit 2"
