@@ -18,13 +18,14 @@ static const char *const help_lines[] = {
 	"              boards: build, stop the printer service once, flash, start",
 	"m             make menuconfig for the current Klipper board",
 	"F             flash every idle ESP32 board",
+	"i             the board in full: attempts, hint, message, tool output",
 	"s             stop the current board's attempt (again: kill it)",
 	"S             stop every attempt (asks first)",
 	"o             choose the firmware: *.bin (with its offset) or flash_args",
 	"M             monitor mode on/off: flash each ESP32 board when plugged",
 	"r             rescan the devices",
 	"x             reset the statistics (asks first; nothing is deleted)",
-	"l             focus the log (Up/Down PgUp/PgDn Home/End scroll; l, Esc)",
+	"l             focus the log: keys scroll it, nothing else (l, Esc: back)",
 	"?, F1         this help",
 	"q, Ctrl-C     quit: with attempts running, asks to wait, cancel or stay",
 	"",
@@ -55,6 +56,7 @@ void tui_dialog_close(struct tui *t)
 	no = t->dialog->no;
 	if (t->dialog->files)
 		tui_files_free(t->dialog->files);
+	tui_detail_free(t->dialog->detail);
 	free(t->dialog);
 	t->dialog = NULL;
 	tui_dirty(t);
@@ -93,6 +95,9 @@ void tui_dialog_key(struct tui *t, int key)
 	switch (d->kind) {
 	case DIALOG_FILES:
 		tui_files_key(t, key);
+		break;
+	case DIALOG_DETAIL:
+		tui_detail_key(t, key);
 		break;
 	case DIALOG_QUIT:
 		quit_key(t, key);
@@ -180,6 +185,12 @@ void tui_dialog_draw(struct tui *t)
 		box_at(t, y, x, h, w, d->title);
 		for (int i = 0; i < h - 2; i++)
 			tui_put(t, y + 1 + i, x + 2, w - 4, help_lines[i], false);
+		return;
+	}
+	if (d->kind == DIALOG_DETAIL) {
+		/* the whole screen: as many rows as there are at 80x24 */
+		box_at(t, 0, 0, t->rows, t->cols, d->title);
+		tui_detail_draw(t, 1, 2, t->rows - 2, t->cols - 4);
 		return;
 	}
 	if (d->kind == DIALOG_FILES) {

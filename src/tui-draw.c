@@ -12,6 +12,7 @@
 #include "app.h"
 #include "config.h"
 #include "log.h"
+#include "strvec.h"
 #include "text.h"
 #include "util.h"
 #include "xalloc.h"
@@ -67,6 +68,41 @@ void tui_put(struct tui *t, int y, int x, int width, const char *text, bool pad)
 		move(y, x);
 	for (; pad && w < width; w++)
 		addch(' ');
+}
+
+void tui_wrap(const char *s, int width, int indent, struct strvec *out)
+{
+	struct strbuf row = STRBUF_INIT;
+	bool first = true;
+
+	if (width < 2)
+		width = 2;
+	if (indent > width / 2)
+		indent = width / 2;
+	do {
+		int w;
+		size_t n = clip_bytes(s, first ? width : width - indent, &w), cut = n;
+
+		/* break at the last space of the row's second half, if any */
+		for (size_t k = n; s[n] && k > n / 2; k--) {
+			if (s[k] == ' ') {
+				cut = k;
+				break;
+			}
+		}
+		if (!cut && *s) /* nothing fits (a truncated sequence): drop a byte */
+			cut = 1;
+		strbuf_reset(&row);
+		if (!first)
+			strbuf_addf(&row, "%*s", indent, "");
+		strbuf_add(&row, s, cut);
+		strvec_push(out, row.buf);
+		s += cut;
+		while (*s == ' ')
+			s++;
+		first = false;
+	} while (*s);
+	strbuf_release(&row);
 }
 
 size_t tui_board_count(struct tui *t)
@@ -212,8 +248,7 @@ static void draw_header(struct tui *t)
 	draw_header_fw(t);
 }
 
-/* The STATE column text and its role. */
-static enum tui_role state_text(const struct app_board *b, char *out, size_t n)
+enum tui_role tui_state_text(const struct app_board *b, char *out, size_t n)
 {
 	const struct flash_progress *p = &b->prog;
 
@@ -244,30 +279,136 @@ static enum tui_role state_text(const struct app_board *b, char *out, size_t n)
 	}
 }
 
-/* Column widths of the board table for the terminal width. */
+/* The board table's columns; a width of 0 leaves the column out. */
+enum { COL_SLOT, COL_PORT, COL_KIND, COL_CHIP, COL_MAC, COL_STATE, COL_LAST, COL__COUNT };
 struct cols {
-	int slot, port, kind, chip, mac, state, last;
+	int w[COL__COUNT];
 };
 
-/* Widths at 80 columns (they add up to 80 with the separators); more room
- * goes to STATE (the longest failure class), then CHIP and LAST. */
-static struct cols table_cols(int width)
+/* The cell texts of b's row (raw), except STATE and LAST. */
+static void board_cells(const struct app_board *b, const char *cell[COL__COUNT], char slot[16])
 {
-	struct cols c = { 4, 9, 9, 10, 17, 18, 5 };
-	int extra = width - 80, more;
+	const struct device *d = b->dev;
 
-	if (extra < 0) {
-		c.chip += extra; /* narrower than 80: give up chip columns first */
-		if (c.chip < 4)
-			c.chip = 4;
-		return c;
+	if (d && d->slot_label)
+		snprintf(slot, 16, "%s", d->slot_label);
+	else
+		snprintf(slot, 16, "%u", b->slot);
+	cell[COL_SLOT] = slot;
+	cell[COL_PORT] = d ? path_basename(d->devnode) : "-";
+	cell[COL_KIND] = d ? kind_name(d->kind) : "";
+	cell[COL_CHIP] = b->chip[0] ? b->chip : d && d->kind_what ? d->kind_what : "";
+	cell[COL_MAC] = b->mac[0] ? b->mac : d && d->serial ? d->serial : "";
+	cell[COL_STATE] = cell[COL_LAST] = "";
+}
+
+/* The chip without its revision: "ESP32-D0WD-V3 (v3.0)" -> "ESP32-D0WD-V3". */
+static void chip_brief(const char *chip, char *out, size_t n)
+{
+	size_t len = strcspn(chip, "(");
+
+	while (len && chip[len - 1] == ' ')
+		len--;
+	snprintf(out, n, "%.*s", (int)len, chip);
+}
+
+/* A chip name still too wide for w columns: cut at a '-' (ESP32-D0WD-V3 ->
+ * ESP32-D0WD) where that leaves most of it, rather than mid-word. */
+static void chip_cut(char *chip, int w)
+{
+	size_t len = strlen(chip), k = (size_t)w;
+
+	if (w < 1 || len <= (size_t)w)
+		return;
+	while (k > (size_t)w / 2 && chip[k] != '-')
+		k--;
+	if (chip[k] == '-')
+		chip[k] = '\0';
+}
+
+/* Widths that fit the content: the widest cell (or heading) of each column
+ * (*chip_min: the widest chip without its revision). STATE takes 18 (most
+ * states), LAST 5 ("09:41"); the PORT column holds the '!' mark too. */
+static struct cols natural_cols(struct tui *t, int *chip_min)
+{
+	struct cols c = { { 4, 4 + 1, 4, 8, 10, 18, 5 } };
+
+	*chip_min = 8;
+
+	for (size_t i = 0; i < tui_board_count(t); i++) {
+		const char *cell[COL__COUNT];
+		char slot[16];
+
+		board_cells(tui_board(t, i), cell, slot);
+		for (int k = COL_SLOT; k <= COL_MAC; k++) {
+			char *safe = tui_safe(t, cell[k]);
+			int w = (int)text_width(safe) + (k == COL_PORT);
+
+			free(safe);
+			if (w > c.w[k])
+				c.w[k] = w;
+			if (k == COL_CHIP) {
+				char brief[96];
+
+				chip_brief(cell[k], brief, sizeof brief);
+				safe = tui_safe(t, brief);
+				w = (int)text_width(safe);
+				free(safe);
+				*chip_min = w > *chip_min ? w : *chip_min;
+			}
+		}
 	}
-	more = extra < 6 ? extra : 6;
-	c.state += more;
-	extra -= more;
-	more = extra < 11 ? extra : 11;
-	c.last += more;
-	c.chip += extra - more;
+	return c;
+}
+
+/* Total width of the table: the two mark columns and a space after each column. */
+static int cols_width(const struct cols *c)
+{
+	int w = 2 - 1;
+
+	for (int k = 0; k < COL__COUNT; k++)
+		w += c->w[k] ? c->w[k] + 1 : 0;
+	return w;
+}
+
+/* Narrow column k to at least min while the table is wider than width. */
+static void shrink(struct cols *c, int k, int min, int width)
+{
+	int over = cols_width(c) - width;
+
+	if (over > 0 && c->w[k] > min)
+		c->w[k] -= over < c->w[k] - min ? over : c->w[k] - min;
+}
+
+/* Column widths for the terminal width: every column as wide as its content
+ * where that fits; too wide, CHIP drops the revision (see draw_board()), then
+ * CHIP, MAC/SERIAL and STATE give up their long tails, then LAST and KIND go, then CHIP and MAC are cut; room to spare
+ * widens STATE (long failure classes) and LAST (word and time). */
+static struct cols table_cols(struct tui *t)
+{
+	int chip_min, width = t->cols, more;
+	struct cols c = natural_cols(t, &chip_min);
+
+	shrink(&c, COL_CHIP, chip_min, width);
+	shrink(&c, COL_CHIP, 10, width);
+	shrink(&c, COL_MAC, 17, width);
+	shrink(&c, COL_STATE, 14, width);
+	if (cols_width(&c) > width)
+		c.w[COL_LAST] = 0;
+	if (cols_width(&c) > width)
+		c.w[COL_KIND] = 0;
+	shrink(&c, COL_CHIP, 6, width);
+	shrink(&c, COL_MAC, 12, width);
+	shrink(&c, COL_STATE, 12, width);
+	more = width - cols_width(&c);
+	if (more > 0 && c.w[COL_STATE]) {
+		int add = more < 23 - c.w[COL_STATE] ? more : 23 - c.w[COL_STATE];
+
+		c.w[COL_STATE] += add > 0 ? add : 0;
+		more -= add > 0 ? add : 0;
+	}
+	if (more > 0 && c.w[COL_LAST])
+		c.w[COL_LAST] += more < 5 ? more : 5;
 	return c;
 }
 
@@ -324,34 +465,34 @@ static int put_col(struct tui *t, int y, int x, int w, const char *raw)
 static void draw_board(struct tui *t, int y, struct app_board *b, bool cursor, struct cols c)
 {
 	const struct device *d = b->dev;
-	char state[48], last[32], slot[16];
-	const char *port = d ? path_basename(d->devnode) : "-";
-	const char *ident = b->mac[0] ? b->mac : d && d->serial ? d->serial : "";
-	const char *chip = b->chip[0] ? b->chip : d && d->kind_what ? d->kind_what : "";
-	enum tui_role role = state_text(b, state, sizeof state);
+	const char *cell[COL__COUNT];
+	char state[48], last[32], slot[16], chip[96];
+	enum tui_role role = tui_state_text(b, state, sizeof state);
 	attr_t base = cursor ? t->role[ROLE_CURSOR] : !d || !d->present ? t->role[ROLE_DIM] : A_NORMAL;
 	int x = 2;
 
-	last_text(b, c.last, last, sizeof last);
+	board_cells(b, cell, slot);
+	if ((int)strlen(cell[COL_CHIP]) > c.w[COL_CHIP]) {
+		chip_brief(cell[COL_CHIP], chip, sizeof chip);
+		chip_cut(chip, c.w[COL_CHIP]);
+		cell[COL_CHIP] = chip;
+	}
+	last_text(b, c.w[COL_LAST], last, sizeof last);
 	attrset(base);
 	tui_put(t, y, 0, 1, cursor ? t->gl->cursor : " ", true);
 	tui_put(t, y, 1, 1, tui_is_selected(t, b->slot) ? t->gl->selected : " ", true);
-	if (d && d->slot_label)
-		snprintf(slot, sizeof slot, "%s", d->slot_label);
-	else
-		snprintf(slot, sizeof slot, "%u", b->slot);
-	x = put_col_aligned(t, y, x, c.slot, slot, true);
-	x = put_col(t, y, x, c.port - 1, port) - 1;
+	x = put_col_aligned(t, y, x, c.w[COL_SLOT], cell[COL_SLOT], true);
+	x = put_col(t, y, x, c.w[COL_PORT] - 1, cell[COL_PORT]) - 1;
 	x = put_col(t, y, x, 1, d && d->dup_by_id ? "!" : " ");
-	x = put_col(t, y, x, c.kind, d ? kind_name(d->kind) : "");
-	x = put_col(t, y, x, c.chip, chip);
-	x = put_col(t, y, x, c.mac, ident);
+	for (int k = COL_KIND; k <= COL_MAC; k++)
+		if (c.w[k])
+			x = put_col(t, y, x, c.w[k], cell[k]);
 	/* the state keeps its own attributes on the cursor row too: readable
 	 * there, and a running board's percent costs no attribute switch */
 	attrset(t->role[role]);
-	x = put_col(t, y, x, c.state, state);
+	x = put_col(t, y, x, c.w[COL_STATE], state);
 	attrset(base);
-	tui_put(t, y, x, t->cols - x, last, true);
+	tui_put(t, y, x, t->cols - x, c.w[COL_LAST] ? last : "", true);
 	attrset(A_NORMAL);
 }
 
@@ -360,21 +501,23 @@ static void draw_headings(struct tui *t, int y, struct cols c)
 {
 	static const char *const names[] = { "SLOT", "PORT", "KIND", "CHIP/MCU", "MAC/SERIAL",
 					     "STATE", "LAST" };
-	const int w[] = { c.slot, c.port, c.kind, c.chip, c.mac, c.state, c.last };
 	int x = 2;
 
 	attrset(A_BOLD);
 	tui_put(t, y, 0, 2, "", true);
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		x = put_col_aligned(t, y, x, i + 1 < ARRAY_SIZE(names) ? w[i] : t->cols - x,
-				    names[i], i == 0);
+	for (int k = 0; k < COL__COUNT; k++)
+		if (c.w[k])
+			x = put_col_aligned(t, y, x, k + 1 < COL__COUNT ? c.w[k] : t->cols - x, names[k],
+					    k == COL_SLOT);
+	if (x < t->cols)
+		tui_put(t, y, x, t->cols - x, "", true);
 	attrset(A_NORMAL);
 }
 
 /* The board table in rows [y, y + h). */
 static void draw_boards(struct tui *t, int y, int h)
 {
-	struct cols c = table_cols(t->cols);
+	struct cols c = table_cols(t);
 	size_t n = tui_board_count(t);
 	char title[64];
 
@@ -551,15 +694,52 @@ static void draw_progress(struct tui *t, int y, int h, size_t running)
 			true);
 }
 
-/* Log pane: newest at the bottom, or scrolled back when focused. */
+/* Entry e as shown: time, level, text; wrapped to the width into out. */
+static void log_rows(struct tui *t, const struct log_entry *e, struct strvec *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	time_t when = (time_t)(e->wall_ms / 1000);
+	struct tm tm;
+	char *safe;
+
+	localtime_r(&when, &tm);
+	strbuf_addf(&sb, "%02d:%02d:%02d %s%s", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    e->level >= LOG_WARN ? (e->level == LOG_ERROR ? "ERROR " : "warn ") : "", e->text);
+	safe = tui_safe(t, sb.buf);
+	tui_wrap(safe, t->cols, 9, out); /* continuation rows start under the text */
+	free(safe);
+	strbuf_release(&sb);
+}
+
+/* How far the log scrolls back in h rows: the oldest entries then fill the
+ * pane from its top. */
+static size_t log_max_back(struct tui *t, int h)
+{
+	size_t n = log_count(), k = 0;
+	int rows = 0;
+
+	for (; k < n && rows < h; k++) {
+		struct strvec wrapped = STRVEC_INIT;
+
+		log_rows(t, log_get(k), &wrapped);
+		rows += (int)wrapped.n;
+		strvec_release(&wrapped);
+	}
+	return n - k;
+}
+
+/* Log pane: the newest entry at the bottom (or log_back entries back), each
+ * wrapped whole onto as many rows as it needs; the oldest shown may lose its
+ * first rows at the top. */
 static void draw_log(struct tui *t, int y, int h)
 {
-	size_t n = log_count(), end;
-
+	size_t n = log_count();
+	long idx;
+	int row = h;
 	char title[96];
 
-	if (t->log_back + (size_t)(h > 0 ? h : 0) > n)
-		t->log_back = n > (size_t)h ? n - (size_t)h : 0; /* no scrolling past the oldest */
+	if (t->log_back > log_max_back(t, h))
+		t->log_back = log_max_back(t, h); /* no scrolling past the oldest */
 	if (t->focus != FOCUS_LOG)
 		snprintf(title, sizeof title, "Log");
 	else if (t->log_back)
@@ -568,62 +748,118 @@ static void draw_log(struct tui *t, int y, int h)
 	else
 		snprintf(title, sizeof title, "Log (Up/Down PgUp/PgDn Home/End scroll; l, Esc)");
 	rule(t, y, title, t->focus == FOCUS_LOG);
-	end = n - t->log_back;
-	for (int i = 0; i < h; i++) {
-		long idx = (long)end - h + i;
-		const struct log_entry *e = idx >= 0 ? log_get((size_t)idx) : NULL;
+	for (idx = (long)(n - t->log_back) - 1; idx >= 0 && row > 0; idx--) {
+		const struct log_entry *e = log_get((size_t)idx);
+		struct strvec rows = STRVEC_INIT;
 
-		if (!e)
-			tui_put(t, y + 1 + i, 0, t->cols, "", true);
-		if (e) {
-			struct strbuf sb = STRBUF_INIT;
-			time_t when = (time_t)(e->wall_ms / 1000);
-			struct tm tm;
-			char *safe;
-
-			localtime_r(&when, &tm);
-			strbuf_addf(&sb, "%02d:%02d:%02d %s%s", tm.tm_hour, tm.tm_min, tm.tm_sec,
-				    e->level >= LOG_WARN ? (e->level == LOG_ERROR ? "ERROR " : "warn ") : "",
-				    e->text);
-			safe = tui_safe(t, sb.buf);
-			attrset(e->level == LOG_ERROR ? t->role[ROLE_FAIL] :
-				e->level == LOG_WARN ? t->role[ROLE_WARN] : A_NORMAL);
-			tui_put(t, y + 1 + i, 0, t->cols, safe, true);
-			attrset(A_NORMAL);
-			free(safe);
-			strbuf_release(&sb);
-		}
+		log_rows(t, e, &rows);
+		attrset(e->level == LOG_ERROR ? t->role[ROLE_FAIL] :
+			e->level == LOG_WARN ? t->role[ROLE_WARN] : A_NORMAL);
+		for (size_t k = rows.n; k-- > 0 && row > 0;)
+			tui_put(t, y + row--, 0, t->cols, rows.v[k], true);
+		attrset(A_NORMAL);
+		strvec_release(&rows);
 	}
+	while (row > 0)
+		tui_put(t, y + row--, 0, t->cols, "", true);
 }
 
-/* Key bar: the main keys, and the current note after them if it fits, else
- * the note alone (it expires after a few seconds, see tui_note()). */
-static void draw_keybar(struct tui *t)
+/* A key in the key bar: its label, a shorter one for narrow terminals (in
+ * the order of brief, 0: none), and the order in which it goes when even
+ * the short labels do not fit (0: never). */
+struct keycap {
+	const char *key, *label, *shorter;
+	int brief, drop;
+};
+
+static const struct keycap board_keys[] = {
+	{ "f", "Flash", NULL, 0, 0 },         { "F", "All", NULL, 0, 5 },
+	{ "s", "Stop", NULL, 0, 6 },          { "i", "Info", NULL, 0, 4 },
+	{ "o", "Firmware", "Fw", 3, 7 },      { "m", "Menuconfig", "Menu", 1, 1 },
+	{ "M", "Monitor", "Mon", 2, 3 },      { "l", "Log", NULL, 0, 2 },
+	{ "?", "Help", NULL, 0, 0 },          { "q", "Quit", NULL, 0, 0 },
+};
+
+static const struct keycap log_keys[] = {
+	{ "Up/Down", "Scroll", NULL, 0, 2 }, { "PgUp/PgDn", "Page", NULL, 0, 3 },
+	{ "Home/End", "Oldest/Newest", NULL, 0, 1 }, { "l/Esc", "Boards", NULL, 0, 0 },
+	{ "?", "Help", NULL, 0, 0 },         { "q", "Quit", NULL, 0, 0 },
+};
+
+/* How the key bar is cut down: the first `brief` short labels used, keys
+ * with a drop order up to `dropped` left out. */
+struct keyfit {
+	int brief, dropped;
+};
+
+static const char *key_label(const struct keycap *k, struct keyfit f)
 {
-	static const char *const keys[][2] = {
-		{ "f", "Flash" }, { "F", "All" }, { "s", "Stop" }, { "o", "Firmware" },
-		{ "m", "Menuconfig" }, { "M", "Monitor" }, { "l", "Log" }, { "?", "Help" },
-		{ "q", "Quit" },
-	};
-	int y = t->rows - 1, x = 0, keysw = 0;
-	char *note = t->status[0] ? tui_safe(t, t->status) : NULL;
-	bool show_keys;
+	return k->brief && k->brief <= f.brief ? k->shorter : k->label;
+}
 
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		keysw += (int)(strlen(keys[i][0]) + strlen(keys[i][1])) + 2;
-	show_keys = !note || keysw + 1 + (int)text_width(note) <= t->cols;
-	for (size_t i = 0; show_keys && i < ARRAY_SIZE(keys); i++) {
-		int kw = (int)strlen(keys[i][0]), w = kw + 1 + (int)strlen(keys[i][1]);
+static bool key_shown(const struct keycap *k, struct keyfit f)
+{
+	return !k->drop || k->drop > f.dropped;
+}
 
-		if (x + w > t->cols)
-			break;
+/* Width of the key bar cut down by f. */
+static int keybar_width(const struct keycap *k, size_t n, struct keyfit f)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (key_shown(&k[i], f))
+			w += (int)(strlen(k[i].key) + strlen(key_label(&k[i], f))) + 2;
+	return w ? w - 1 : 0;
+}
+
+/* Short labels one by one, then keys left out, until the bar fits width. */
+static struct keyfit keybar_fit(const struct keycap *k, size_t n, int width)
+{
+	struct keyfit f = { 0, 0 };
+
+	while (keybar_width(k, n, f) > width && f.brief < 3)
+		f.brief++;
+	while (keybar_width(k, n, f) > width && f.dropped < 8)
+		f.dropped++;
+	return f;
+}
+
+/* Draw the keys that fit in width; returns the x after them. */
+static int draw_keys(struct tui *t, int y, const struct keycap *k, size_t n, int width)
+{
+	struct keyfit f = keybar_fit(k, n, width);
+	int x = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *label = key_label(&k[i], f);
+		int kw = (int)strlen(k[i].key), w = kw + 1 + (int)strlen(label);
+
+		if (!key_shown(&k[i], f) || x + w > t->cols)
+			continue;
 		attrset(t->role[ROLE_KEY] | A_REVERSE);
-		tui_put(t, y, x, kw, keys[i][0], false);
+		tui_put(t, y, x, kw, k[i].key, false);
 		attrset(A_NORMAL);
 		tui_put(t, y, x + kw, w + 1 - kw, "", true);
-		tui_put(t, y, x + kw + 1, w - kw, keys[i][1], true);
+		tui_put(t, y, x + kw + 1, w - kw, label, true);
 		x += w + 1;
 	}
+	return x;
+}
+
+/* Key bar: the keys of the focused pane (short labels, or the least used
+ * left out, when narrow: ? and q always show), then the current note if it
+ * fits, else the note alone (it expires after a few seconds, see tui_note()). */
+static void draw_keybar(struct tui *t)
+{
+	bool log = t->focus == FOCUS_LOG;
+	const struct keycap *k = log ? log_keys : board_keys;
+	size_t n = log ? ARRAY_SIZE(log_keys) : ARRAY_SIZE(board_keys);
+	int y = t->rows - 1, x = 0;
+	char *note = t->status[0] ? tui_safe(t, t->status) : NULL;
+
+	if (!note || keybar_width(k, n, (struct keyfit){ 0, 0 }) + 2 + (int)text_width(note) <= t->cols)
+		x = draw_keys(t, y, k, n, t->cols);
 	if (note) {
 		tui_put(t, y, x, 1, " ", true);
 		attrset(t->status_error ? t->role[ROLE_FAIL] : t->role[ROLE_WARN]);
@@ -645,21 +881,24 @@ static size_t count_running(struct tui *t)
 	return n;
 }
 
-/* Rows of the progress pane: one per running board, at most a third of the
- * space. It does not shrink while attempts run, so the panes below stay put
- * (a layout that jumps rewrites the whole screen). */
-static int progress_rows(struct tui *t, int avail, size_t running)
+/* Rows of the three panes out of avail: the board table first gets a row per
+ * board, then the progress pane a row per running attempt (at least one bar
+ * and the "... more" line), the log the rest (at least 3 rows where there is
+ * room; it is where new lines appear). */
+static void pane_rows(struct tui *t, int avail, size_t running, int *boards, int *prog, int *logh)
 {
-	int cap = avail / 3 > 2 ? avail / 3 : 2, want = (int)(running ? running : 1);
+	size_t nb = tui_board_count(t);
+	int logmin = avail >= 9 ? 3 : 1, want;
 
-	if (!app_busy(t->app))
-		t->prog_rows = 0;
-	if (want < t->prog_rows)
-		want = t->prog_rows;
-	if (want > cap)
-		want = cap;
-	t->prog_rows = want;
-	return want;
+	want = (int)(running > 1 ? 2 : 1);
+	*boards = nb > (size_t)(avail - want - logmin) ? avail - want - logmin : (int)(nb ? nb : 1);
+	if (*boards < 1)
+		*boards = 1;
+	want = (int)(running ? running : 1);
+	*prog = want > avail - *boards - logmin ? avail - *boards - logmin : want;
+	if (*prog < 1)
+		*prog = 1;
+	*logh = avail - *boards - *prog;
 }
 
 void tui_draw(struct tui *t)
@@ -675,13 +914,7 @@ void tui_draw(struct tui *t)
 	}
 	if (nb && t->cursor >= nb)
 		t->cursor = nb - 1;
-	prog = progress_rows(t, avail, running);
-	boards = (int)(nb ? nb : 1);
-	if (boards > avail - prog - 3)
-		boards = avail - prog - 3;
-	if (boards < 1)
-		boards = 1;
-	logh = avail - prog - boards;
+	pane_rows(t, avail, running, &boards, &prog, &logh);
 	draw_header(t);
 	draw_boards(t, 2, boards + 2);
 	draw_progress(t, 4 + boards, prog, running);

@@ -16,6 +16,7 @@
 #include "app.h"
 #include "config.h"
 #include "firmware.h"
+#include "log.h"
 #include "strvec.h"
 #include "util.h"
 #include "xalloc.h"
@@ -136,6 +137,7 @@ static void apply(struct tui *t, struct files *f, struct firmware *fw, struct st
 	firmware_summary(app_firmware(t->app), &sum);
 	tui_dialog_close(t);
 	tui_note(t, false, "firmware: %s", sum.buf);
+	log_msg(LOG_INFO, NULL, "operator: firmware chosen: %.8s %s", app_firmware(t->app)->sha256, sum.buf);
 	strbuf_release(&sum);
 }
 

@@ -10,6 +10,7 @@
 #include "app.h"
 #include "cmd.h"
 #include "job.h"
+#include "log.h"
 #include "xalloc.h"
 
 void tui_toggle_select(struct tui *t, unsigned slot)
@@ -90,6 +91,8 @@ static void flash_selected(struct tui *t)
 	n += flash_klipper(t, kl, nk);
 	if (n && !(t->status[0] && t->status_error))
 		tui_note(t, false, "flashing %d board(s)", n);
+	if (n)
+		log_msg(LOG_INFO, NULL, "operator: flash %d board(s)", n);
 	t->nselected = 0;
 	free(kl);
 }
@@ -125,6 +128,7 @@ static void menuconfig_row(struct tui *t, struct app_board *b)
 
 static void stop_all_yes(struct tui *t)
 {
+	log_msg(LOG_INFO, NULL, "operator: stopped all (%zu attempt(s))", app_busy(t->app));
 	app_stop_all(t->app);
 	tui_note(t, false, "stopping every attempt");
 }
@@ -133,10 +137,12 @@ static void reset_stats_yes(struct tui *t)
 {
 	struct strbuf err = STRBUF_INIT;
 
-	if (app_reset_stats(t->app, &err) < 0)
+	if (app_reset_stats(t->app, &err) < 0) {
 		tui_note(t, true, "cannot reset the statistics: %s", err.buf);
-	else
+	} else {
 		tui_note(t, false, "statistics reset: a new period starts now");
+		log_msg(LOG_INFO, NULL, "operator: statistics reset (a new period)");
+	}
 	strbuf_release(&err);
 }
 
@@ -156,6 +162,35 @@ void tui_ask_quit(struct tui *t)
 		 "  c  cancel them and quit\n"
 		 "  s  stay (or Esc)", busy);
 	tui_dialog_open(t, DIALOG_QUIT, "Quit?", text, NULL);
+}
+
+/* F: every idle ESP32 board, or why none. */
+static void flash_all(struct tui *t)
+{
+	int n;
+
+	if (!app_firmware(t->app)->n) {
+		tui_note(t, true, "no firmware chosen: press o to choose one");
+		return;
+	}
+	n = app_flash_all(t->app);
+	tui_note(t, !n, n ? "flashing %d ESP32 board(s)" : "no idle ESP32 board to flash", n);
+	if (n)
+		log_msg(LOG_INFO, NULL, "operator: flash all (%d ESP32 board(s))", n);
+}
+
+/* M: monitor mode on or off; on without firmware nothing can be flashed. */
+static void toggle_monitor(struct tui *t)
+{
+	bool on = !app_monitor(t->app), fw = app_firmware(t->app)->n > 0;
+
+	app_set_monitor(t->app, on);
+	if (on && !fw)
+		tui_note(t, true, "monitor mode on, but no firmware chosen: nothing can be flashed (press o)");
+	else
+		tui_note(t, false, on ? "monitor mode: boards are flashed when plugged in" : "manual mode");
+	log_msg(on && !fw ? LOG_WARN : LOG_INFO, NULL, "operator: monitor %s%s", on ? "on" : "off",
+		on && !fw ? " (no firmware chosen: nothing will be flashed)" : "");
 }
 
 /* Move the cursor by delta rows (clamped). */
@@ -203,7 +238,6 @@ static bool move_key(struct tui *t, int key)
 static void command_key(struct tui *t, int key)
 {
 	struct app_board *b = tui_board(t, t->cursor);
-	int n;
 
 	switch (key) {
 	case ' ':
@@ -213,14 +247,12 @@ static void command_key(struct tui *t, int key)
 		break;
 	case 'a': select_all(t); break;
 	case 'f': case '\r': case '\n': case KEY_ENTER: flash_selected(t); break;
-	case 'F':
-		n = app_flash_all(t->app);
-		tui_note(t, !n, n ? "flashing %d ESP32 board(s)" : "no idle ESP32 board to flash", n);
-		break;
+	case 'F': flash_all(t); break;
 	case 's':
-		if (b && b->run)
+		if (b && b->run) {
+			log_msg(LOG_INFO, NULL, "operator: stop slot %u", b->slot);
 			app_stop(t->app, b);
-		else
+		} else
 			tui_note(t, true, "nothing runs on this row");
 		break;
 	case 'S':
@@ -231,13 +263,11 @@ static void command_key(struct tui *t, int key)
 			tui_note(t, true, "nothing is running");
 		break;
 	case 'o': tui_files_open(t); break;
+	case 'i': tui_detail_open(t); break;
 	case 'm': menuconfig_row(t, b); break;
-	case 'M':
-		app_set_monitor(t->app, !app_monitor(t->app));
-		tui_note(t, false, app_monitor(t->app) ? "monitor mode: boards are flashed when plugged in" :
-			 "manual mode");
-		break;
+	case 'M': toggle_monitor(t); break;
 	case 'r':
+		log_msg(LOG_INFO, NULL, "operator: rescan");
 		app_rescan(t->app);
 		tui_note(t, false, "rescanned");
 		break;
@@ -253,6 +283,18 @@ static void command_key(struct tui *t, int key)
 	}
 }
 
+/* With the log focused, keys act on the log only; help and quit still work. */
+static void log_focus_key(struct tui *t, int key)
+{
+	if (log_key(t, key))
+		return;
+	switch (key) {
+	case '?': case KEY_F(1): case 'q': command_key(t, key); break;
+	case KEY_RESIZE: break;
+	default: tui_note(t, true, "the log has the focus: l or Esc goes back to the boards"); break;
+	}
+}
+
 void tui_key(struct tui *t, int key)
 {
 	/* any key clears the last note */
@@ -265,8 +307,10 @@ void tui_key(struct tui *t, int key)
 		tui_dialog_key(t, key);
 		return;
 	}
-	if (t->focus == FOCUS_LOG && log_key(t, key))
+	if (t->focus == FOCUS_LOG) {
+		log_focus_key(t, key);
 		return;
+	}
 	if (move_key(t, key))
 		return;
 	command_key(t, key);

@@ -246,11 +246,31 @@ static void on_signal(const struct signalfd_siginfo *si, void *data)
 	}
 }
 
+/* A finished ESP32 attempt as a log line (the Klipper plan logs its own). */
+static void log_result(const struct app_board *b)
+{
+	struct strbuf name = STRBUF_INIT;
+
+	if (b->dev && kind_is_klipper(b->dev->kind))
+		return;
+	app_board_name(b, &name);
+	if (b->outcome == OUTCOME_OK)
+		log_msg(LOG_INFO, NULL, "%s: PASS%s%s%s%s in %.1f s", name.buf, b->chip[0] ? " " : "",
+			b->chip, b->mac[0] ? " " : "", b->mac, (double)b->duration_ms / 1000.0);
+	else
+		log_msg(LOG_WARN, NULL, "%s: FAIL %s: %s", name.buf, outcome_name(b->outcome),
+			b->message);
+	strbuf_release(&name);
+}
+
 static void on_app_event(void *data, struct app_board *b, enum app_event ev)
 {
 	struct tui *t = data;
 
-	(void)b;
+	if (ev == APP_EV_FINISHED && b)
+		log_result(b);
+	if (t->dialog && t->dialog->kind == DIALOG_DETAIL && b && ev != APP_EV_PROGRESS)
+		tui_detail_changed(t, b);
 	if (ev == APP_EV_IDLE)
 		maybe_quit(t);
 	if ((ev == APP_EV_QUEUED || ev == APP_EV_STARTED) && !t->tick_timer.armed)

@@ -26,6 +26,7 @@ struct app;
 struct app_board;
 struct config;
 struct job_spec;
+struct strvec;
 
 /* Visual roles; each maps to a colour pair or, without colour, to bold/reverse. */
 enum tui_role {
@@ -90,7 +91,6 @@ struct tui {
 	bool stdin_watched;
 	int exit_code;
 	unsigned fps;
-	int prog_rows;       /* progress pane height (kept while attempts run) */
 	struct tui_estimate *est;
 	size_t nest, est_alloc;
 	uint64_t last_frame;
@@ -129,10 +129,16 @@ void tui_draw(struct tui *t);
 struct app_board *tui_board(struct tui *t, size_t i);
 size_t tui_board_count(struct tui *t);
 bool tui_is_selected(struct tui *t, unsigned slot);
+/* The STATE column's text for b ("Flash 2/2 41%", "FAIL:no_sync") and its role. */
+enum tui_role tui_state_text(const struct app_board *b, char *out, size_t n);
 /* Put text at (y, x) clipped to width columns, padded with spaces when pad. */
 void tui_put(struct tui *t, int y, int x, int width, const char *text, bool pad);
 /* Sanitised copy for the screen (ASCII-only when the locale is not UTF-8). */
 char *tui_safe(struct tui *t, const char *raw);
+/* Sanitised s cut into rows of at most width columns (at a space where one
+ * is near the end), appended to out; rows after the first are indented by
+ * indent spaces. An empty s is one empty row. */
+void tui_wrap(const char *s, int width, int indent, struct strvec *out);
 
 /* tui-keys.c */
 void tui_key(struct tui *t, int key);
@@ -140,7 +146,8 @@ void tui_toggle_select(struct tui *t, unsigned slot);
 void tui_ask_quit(struct tui *t);
 
 /* tui-dialog.c */
-enum dialog_kind { DIALOG_HELP, DIALOG_CONFIRM, DIALOG_QUIT, DIALOG_MESSAGE, DIALOG_FILES };
+enum dialog_kind { DIALOG_HELP, DIALOG_CONFIRM, DIALOG_QUIT, DIALOG_MESSAGE, DIALOG_FILES,
+		   DIALOG_DETAIL };
 struct tui_dialog {
 	enum dialog_kind kind;
 	char title[64];
@@ -148,6 +155,7 @@ struct tui_dialog {
 	void (*yes)(struct tui *t);  /* DIALOG_CONFIRM */
 	void (*no)(struct tui *t);   /* DIALOG_CONFIRM: n, Esc, or closed unanswered (may be NULL) */
 	void *files;                 /* DIALOG_FILES state (tui-files.c) */
+	void *detail;                /* DIALOG_DETAIL state (tui-detail.c) */
 };
 void tui_dialog_open(struct tui *t, enum dialog_kind kind, const char *title, const char *text,
 		     void (*yes)(struct tui *t));
@@ -161,5 +169,13 @@ void tui_files_open(struct tui *t);
 void tui_files_key(struct tui *t, int key);
 void tui_files_draw(struct tui *t, int y, int x, int h, int w);
 void tui_files_free(void *files);
+
+/* tui-detail.c: one board's details (i) */
+void tui_detail_open(struct tui *t);
+void tui_detail_key(struct tui *t, int key);
+void tui_detail_draw(struct tui *t, int y, int x, int h, int w);
+/* b changed: the open detail view reads the history again if it shows b. */
+void tui_detail_changed(struct tui *t, const struct app_board *b);
+void tui_detail_free(void *detail);
 
 #endif

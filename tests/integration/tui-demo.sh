@@ -32,7 +32,7 @@ wait_for "PASS" 15
 ok $? "boards pass"
 wait_for "FAIL:" 15
 ok $? "some fail"
-like "$(screen)" "ESP32-D0WD 24:0a:c4:" "chip and MAC from the simulated esptool"
+like "$(screen)" "ESP32-D0WD(-V3)? +24:0a:c4:" "chip and MAC from the simulated esptool"
 [ -n "$(demo_dir)" ] && [ -s "$(demo_dir)/history.db" ]
 ok $? "the demo records into its own temp folder"
 wait_until 15 replugged

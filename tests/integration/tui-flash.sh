@@ -37,7 +37,7 @@ ok $? "slot 3 (flash differs): FAIL:verify_failed"
 row_has 5 " Connect | Flash" && row_has 6 " Connect | Flash"
 ok $? "slots 5 and 6 (hanging) still running"
 like "$(header)" " ok 2  fail 2 " "header counters: 2 passed, 2 failed"
-like "$(row 1)" "ESP32-D0WD 24:0a:c4:[0-9a-f:]{8} " "chip and MAC learned from esptool"
+like "$(row 1)" "ESP32-D0WD(-V3)? +24:0a:c4:[0-9a-f:]{8} " "chip and MAC learned from esptool"
 hist_check '{(r["slot"], r["outcome"], r["failure_class"]) for r in rows if r["outcome"] != "running"} == {(1, "ok", None), (2, "failed", "no_sync"), (3, "failed", "verify_failed"), (4, "ok", None)}'
 ok $? "the history has the four finished attempts with their classes"
 

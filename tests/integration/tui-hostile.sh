@@ -43,7 +43,7 @@ echo "add $srcdir/tests/umockdev/hostile.umockdev" >"$T/ctl"
 wait_for "ttyACM5"
 ok $? "the hostile board appears (udev hot-plug)"
 scr=$(screen)
-like "$scr" "ttyACM5 +esp32-usb +USB-Serial/JTA? +\`id\`;\\?\\[31mRED\\?\\[0m" "its serial shown with ESC and the 8-bit CSI as '?'"
+like "$scr" "ttyACM5 +esp32-usb +USB-Serial(/JTAG?)? +\`id\`;\\?\\[31mRED\\?\\[0m" "its serial shown with ESC and the 8-bit CSI as '?'"
 like "$(printf '%s\n' "$scr" | head -n 1)" '^ flashbay bay\?\]0;pwned\?7 ' "station name: OSC and BEL shown as '?'"
 like "$(printf '%s\n' "$scr" | sed -n 2p)" 'x\?\]0;pwned\?\?\[2Jy\.bin@0x10000' "firmware name in the header: inert"
 keys o

@@ -19,7 +19,7 @@ plug 3
 export FAKE_ESPTOOL_BEHAVIOUR="ttyUSB0=slow:120,ttyUSB1=no_sync"
 E=$(printf '\033')
 SO=$(printf '\016')
-KEYBAR='^f Flash F All s Stop o Firmware m Menuconfig M Monitor l Log \? Help q Quit'
+KEYBAR='^f Flash F All s Stop i Info o Firmware m Menu(config)? M Monitor l Log \? Help q Quit'
 slot1_moving() { screen | grep -Eq '^  1 ttyUSB0  Flash.* (1[0-9]|[2-8][0-9])% '; }
 # SGR colour codes (30-37, 40-47, 90-97, 38;..., 48;...), not the resets 39/49
 has_colour() { printf '%s\n' "$1" | grep -Eq "$E\\[([0-9]+;)*(3[0-8]|4[0-8]|9[0-7])(;[0-9]+)*m"; }
