@@ -288,6 +288,7 @@ static void submit(struct app *app, struct app_run *run)
 	esptool_flash_spec(&app->tool, &req, &spec);
 	spec.timeout_ms = cfg->flash_timeout_ms;
 	spec.tail_lines = 40;
+	spec.keep_fd = portlock_fd(run->lock); /* locked while esptool lives, even if we die */
 	run->task = runner_submit(app->runner, &spec, run->lock_key, &run_ops, run);
 	strbuf_release(&err);
 }

@@ -861,6 +861,7 @@ static void kb_flash(struct kboard *k)
 		dev);
 	kb_log_spec(k, &spec);
 	spec.tail_lines = 40;
+	spec.keep_fd = k->run ? portlock_fd(k->run->lock) : -1; /* held while the tool lives */
 	k->task = runner_submit(app->runner, &spec, k->run ? k->run->lock_key : dev, &flash_ops, k);
 }
 

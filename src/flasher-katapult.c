@@ -12,8 +12,14 @@
  *   Write complete: N pages / Verifying (block count = N)...  [ 50 '#' ]
  *   Verification Complete: SHA = ... / Programming Complete
  * stderr on failure: "ERROR:root:Flash Tool Error", a Python traceback, and
- * "FlashError: <message>" (possibly continued on the next lines); a chained
- * failure has two tracebacks, and the first FlashError is the cause.
+ * "FlashError: <message>" (possibly continued on the next lines). Chains:
+ * after "During handling of the above exception" comes a consequence (the
+ * COMPLETE sent in a finally), so the first FlashError stays the cause; after
+ * "The above exception was the direct cause" comes the FlashError that wraps
+ * it ("Flash write failed, flash address 0x..." raised from a failed
+ * SEND_BLOCK), which says more. A lost port is logged before all that:
+ * "ERROR:root:Error on serial read" (or write) and a traceback ending in
+ * pyserial's "serial.serialutil.SerialException: <why>".
  */
 #include "autoconf.h"
 
@@ -22,6 +28,7 @@
 #include <string.h>
 
 #include "klipper.h"
+#include "strbuf.h"
 #include "util.h"
 
 /* p->pass: the bar (0 none, 1 flash, 2 verify) in the low byte, flags above. */
@@ -30,6 +37,10 @@
 #define KP_CONTINUE     0x200 /* lines after it continue its message */
 #define KP_TRACEBACK    0x400 /* a Python traceback was seen */
 #define KP_EXCEPTION    0x800 /* the message came from a non-FlashError exception */
+#define KP_WRAPPED      0x1000 /* the next FlashError wraps the one taken ("direct cause") */
+#define KP_FE_CLASS     0x2000 /* the class came from a FlashError (a wrapper may refine it) */
+#define KP_SERIAL_LOG   0x4000 /* in the traceback of "ERROR:root:Error on serial read/write" */
+#define KP_PORT_LOST    0x8000 /* pyserial lost the port: p->message holds its reason */
 
 /* The class of a FlashError message. */
 static enum outcome classify_flash_error(const char *m)
@@ -125,6 +136,52 @@ static const char *exception_message(const char *line)
 	return line;
 }
 
+#define LOST_SEP " (the port went away: "
+
+/* A "FlashError: <message>" line: the cause, or the exception wrapping it. */
+static void kp_flash_error(struct flash_progress *p, const char *msg)
+{
+	bool wrapper = p->pass & KP_WRAPPED;
+
+	if ((p->pass & KP_FLASHERROR) && !wrapper) {
+		p->pass &= ~KP_CONTINUE; /* a follow-up failure: keep the cause */
+		return;
+	}
+	p->pass = (p->pass | KP_FLASHERROR | KP_CONTINUE) & ~KP_WRAPPED;
+	if (p->error == OUTCOME_OK || (wrapper && (p->pass & KP_FE_CLASS))) {
+		p->error = classify_flash_error(msg);
+		p->pass |= KP_FE_CLASS;
+	}
+	if (p->pass & KP_PORT_LOST) {
+		/* keep pyserial's reason (the message so far) after flashtool's words */
+		struct strbuf sb = STRBUF_INIT;
+		const char *why = strstr(p->message, LOST_SEP);
+
+		if (why)
+			strbuf_addf(&sb, "%s%s", msg, why);
+		else
+			strbuf_addf(&sb, "%s" LOST_SEP "%s)", msg, p->message);
+		snprintf(p->message, sizeof p->message, "%s", sb.buf);
+		strbuf_release(&sb);
+		p->pass &= ~KP_CONTINUE;
+	} else {
+		snprintf(p->message, sizeof p->message, "%s", msg);
+	}
+	squeeze(p->message);
+}
+
+/* The exception line of a logged pyserial failure: the port is gone. */
+static void kp_serial_lost(struct flash_progress *p, const char *exc)
+{
+	const char *why = strstr(exc, "SerialException: ");
+
+	p->pass &= ~KP_SERIAL_LOG;
+	if (!why || p->error != OUTCOME_OK)
+		return;
+	flash_progress_fail(p, OUTCOME_UNPLUGGED, "%s", why + 17);
+	p->pass |= KP_PORT_LOST;
+}
+
 /* stderr: the traceback and the FlashError message. */
 static void kp_stderr(struct flash_progress *p, const char *line)
 {
@@ -132,22 +189,20 @@ static void kp_stderr(struct flash_progress *p, const char *line)
 
 	if (str_starts_with(line, "ERROR:root:") || str_starts_with(line, "Traceback ")) {
 		p->pass = (p->pass | KP_TRACEBACK) & ~KP_CONTINUE;
+		if (str_starts_with(line, "ERROR:root:Error on serial "))
+			p->pass |= KP_SERIAL_LOG;
 		return;
 	}
 	if (str_starts_with(line, "During handling of the above exception")) {
 		p->pass &= ~KP_CONTINUE;
 		return;
 	}
+	if (str_starts_with(line, "The above exception was the direct cause")) {
+		p->pass = (p->pass & ~KP_CONTINUE) | KP_WRAPPED;
+		return;
+	}
 	if (str_starts_with(line, "FlashError: ")) {
-		if (p->pass & KP_FLASHERROR) {
-			p->pass &= ~KP_CONTINUE; /* a follow-up failure: keep the cause */
-			return;
-		}
-		p->pass |= KP_FLASHERROR | KP_CONTINUE;
-		if (p->error == OUTCOME_OK)
-			p->error = classify_flash_error(line + 12);
-		snprintf(p->message, sizeof p->message, "%s", line + 12);
-		squeeze(p->message);
+		kp_flash_error(p, line + 12);
 		return;
 	}
 	if (p->pass & KP_CONTINUE) {
@@ -160,7 +215,9 @@ static void kp_stderr(struct flash_progress *p, const char *line)
 		return;
 	}
 	exc = (p->pass & KP_TRACEBACK) && !(p->pass & KP_FLASHERROR) ? exception_message(line) : NULL;
-	if (exc && p->error == OUTCOME_OK) {
+	if (exc && (p->pass & KP_SERIAL_LOG)) {
+		kp_serial_lost(p, exc);
+	} else if (exc && p->error == OUTCOME_OK) {
 		flash_progress_fail(p, OUTCOME_OTHER, "%s", exc);
 		p->pass |= KP_EXCEPTION;
 	}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -66,6 +67,7 @@ void job_spec_copy(struct job_spec *dst, const struct job_spec *src)
 	dst->timeout_ms = src->timeout_ms;
 	dst->grace_ms = src->grace_ms;
 	dst->tail_lines = src->tail_lines;
+	dst->keep_fd = src->keep_fd;
 }
 
 void job_spawn_error(struct strbuf *out, const char *program, int err)
@@ -110,13 +112,22 @@ static void cloexec_from(int keep)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* In the forked child: die with flashbay. If flashbay is already gone (it
+ * died between fork and here), the signal was missed: leave at once. */
+static void die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
+}
+
 /* In the forked child: set up and exec; on failure report errno on errfd. */
 static void child_exec(const struct job_spec *spec, char **envp, int out_w, int err_w,
-		       int errfd)
+		       int errfd, pid_t parent)
 {
 	sigset_t none;
 	int e;
 
+	die_with_parent(parent);
 	setpgid(0, 0);
 	if (spec->interactive && isatty(STDIN_FILENO)) {
 		/* take the keyboard: SIGTTOU is still blocked or ignored here */
@@ -135,6 +146,9 @@ static void child_exec(const struct job_spec *spec, char **envp, int out_w, int 
 			goto fail;
 	}
 	cloexec_from(errfd);
+	/* the lock stays held as long as the tool (or what it starts) lives */
+	if (spec->keep_fd > 2 && fcntl(spec->keep_fd, F_SETFD, 0) < 0)
+		goto fail;
 	if (spec->cwd && chdir(spec->cwd) < 0)
 		goto fail;
 	environ = envp;
@@ -195,7 +209,7 @@ static pid_t spawn(const struct job_spec *spec, int out[2], int err[2])
 	struct strvec envp = STRVEC_INIT;
 	int ep[2];
 	sigset_t all, old;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int e;
 
 	if (pipe2(ep, O_CLOEXEC) < 0)
@@ -207,7 +221,7 @@ static pid_t spawn(const struct job_spec *spec, int out[2], int err[2])
 	pid = fork();
 	if (pid == 0) {
 		close(ep[0]);
-		child_exec(spec, envp.v, out[1], err[1], ep[1]);
+		child_exec(spec, envp.v, out[1], err[1], ep[1], parent);
 	}
 	e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);

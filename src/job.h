@@ -5,7 +5,11 @@
  * non-blocking pipes and split into lines (see lines.h). It is finished only
  * after EOF on both pipes *and* its exit has been reaped; then ops->done runs
  * once. After its leader exits, whatever is left of its process group is
- * killed, so no grandchild outlives it.
+ * killed, so no grandchild outlives it. The child is killed (SIGKILL) when
+ * flashbay dies, even by SIGKILL (PR_SET_PDEATHSIG), so jobs must be started
+ * from the main thread: the signal follows the thread that forked. A job may
+ * keep one descriptor open across exec (keep_fd: the port lock), so what it
+ * holds stays held until the child, and whatever inherited it, is gone.
  *
  * An interactive job instead inherits the terminal and becomes the terminal's
  * foreground process group until it exits (used for make menuconfig).
@@ -35,9 +39,10 @@ struct job_spec {
 	uint64_t timeout_ms;  /* 0: none */
 	uint64_t grace_ms;    /* SIGTERM -> SIGKILL delay; 0: 3000 */
 	size_t tail_lines;    /* lines kept for error reports; 0: 40 */
+	int keep_fd;          /* a descriptor > 2 the child inherits (the port lock); 0: none */
 };
 
-#define JOB_SPEC_INIT { STRVEC_INIT, STRVEC_INIT, NULL, false, 0, 0, 0 }
+#define JOB_SPEC_INIT { STRVEC_INIT, STRVEC_INIT, NULL, false, 0, 0, 0, 0 }
 
 void job_spec_init(struct job_spec *spec);
 void job_spec_release(struct job_spec *spec);

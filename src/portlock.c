@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,20 @@ static long holder_pid(int fd)
 	return parse_long(buf, 1, INT_MAX, &pid) ? 0 : pid;
 }
 
+/* "port X is in use by another flashbay (pid N)"; a gone flashbay's lock is
+ * held by a tool it started, which inherited it. */
+static void describe_holder(struct strbuf *err, const char *port, long holder)
+{
+	if (holder && kill((pid_t)holder, 0) < 0 && errno == ESRCH) {
+		strbuf_addf(err, "port %s is still in use by a tool that flashbay pid %ld started "
+			    "(it has not ended yet)", port, holder);
+		return;
+	}
+	strbuf_addf(err, "port %s is in use by another flashbay", port);
+	if (holder)
+		strbuf_addf(err, " (pid %ld)", holder);
+}
+
 /* Is fd still the file at path (not unlinked by a releasing holder)? */
 static bool still_linked(int fd, const char *path)
 {
@@ -81,9 +96,7 @@ again:
 		long holder = holder_pid(fd);
 
 		if (e == EWOULDBLOCK) {
-			strbuf_addf(err, "port %s is in use by another flashbay", port);
-			if (holder)
-				strbuf_addf(err, " (pid %ld)", holder);
+			describe_holder(err, port, holder);
 			e = EBUSY;
 		} else {
 			strbuf_addf(err, "cannot lock '%s': %s", path, strerror(e));
@@ -105,6 +118,11 @@ again:
 	(*out)->fd = fd;
 	(*out)->path = path;
 	return 0;
+}
+
+int portlock_fd(const struct portlock *lock)
+{
+	return lock ? lock->fd : -1;
 }
 
 void portlock_release(struct portlock *lock)

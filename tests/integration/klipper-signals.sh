@@ -29,7 +29,7 @@ wait_until 10 has_call "systemctl start klipper"
 ok $? "kill -9 mid-flash: the service is started again (by the guard)"
 wait_until 5 grep -q "started again" "$GUARD_LOG"
 ok $? "the guard logged the restart"
-# (the orphaned flashtool.py dies of the closed pipe at its next '#')
+# (flashtool.py died with flashbay: PR_SET_PDEATHSIG, see child-death.sh)
 
 # --- SIGHUP: the flash finishes, the service is started again, the board checked --------
 : >"$CALLS"

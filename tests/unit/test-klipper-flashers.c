@@ -21,7 +21,8 @@ struct transcript {
 
 /* Read tests/fixtures/klipper/transcripts/NAME: drop the leading "# ..." and
  * "$ command" lines and the "rc=N" trailer. flashtool.py writes its error
- * report (from "ERROR:root:") to stderr and everything else to stdout. */
+ * report (from "ERROR:root:") to stderr and everything else to stdout; in a
+ * capture a partial bar ("[#####") and the report share a line. */
 static int transcript_load(const char *name, struct transcript *t)
 {
 	char rel[300];
@@ -45,8 +46,13 @@ static int transcript_load(const char *name, struct transcript *t)
 			t->rc = atoi(l + 3);
 			break;
 		}
-		if (str_starts_with(l, "ERROR:root:"))
+		if (!in_err && strstr(l, "ERROR:root:")) {
+			char *e = strstr(l, "ERROR:root:");
+
+			strbuf_add(&t->out, l, (size_t)(e - l)); /* stdout's unfinished line */
+			l = e;
 			in_err = true;
+		}
 		strbuf_addstr(in_err ? &t->err : &t->out, l);
 		strbuf_addch(in_err ? &t->err : &t->out, '\n');
 	}
@@ -202,6 +208,13 @@ static void katapult_failures(void)
 		{ "flashtool-sim-mcu-mismatch.txt", OUTCOME_MCU_MISMATCH,
 		  "MCU returned by Katapult does not match MCU identified in klipper.bin. Katapult MCU: stm32f446xx Klipper Binary MCU: stm32h723xx" },
 		{ "flashtool-help.txt", OUTCOME_OTHER, "flashtool.py ended (exit 0) without 'Programming Complete'" },
+		/* SEND_BLOCK fails and is re-raised "from" it: the wrapping FlashError is the message */
+		{ "flashtool-sim-stopped-mid-flash.txt", OUTCOME_STOPPED_RESPONDING,
+		  "Flash write failed, flash address 0x8027E40" },
+		/* pyserial's read error (logged, not raised) tells why the block failed */
+		{ "flashtool-sim-port-vanished.txt", OUTCOME_UNPLUGGED,
+		  "Flash write failed, flash address 0x80279C0 (the port went away: device reports readiness "
+		  "to read but returned no data (device disconnected or multiple access on port?))" },
 	};
 	struct run r;
 
@@ -217,6 +230,10 @@ static void katapult_failures(void)
 	is_str(r.p.facts.mcu, "stm32f446xx", "mismatch: the bootloader's MCU is recorded");
 	run_transcript(&flasher_katapult, "flashtool-no-response.txt", &r, false);
 	is_int(r.p.phase, PHASE_CONNECT, "no response: stuck in the connect phase");
+	run_transcript(&flasher_katapult, "flashtool-sim-port-vanished.txt", &r, false);
+	is_int(r.p.phase, PHASE_FLASH, "port vanished: in the flash phase");
+	ok(r.p.overall_pct > 0 && r.p.overall_pct < 50, "port vanished: part of the flash bar (%.0f %%)",
+	   r.p.overall_pct);
 }
 
 /* Feed literal text (lines separated by \n) as one stream. */

@@ -14,14 +14,20 @@
 #   no-pyserial         flashtool-no-pyserial.txt
 #   not-katapult        "Device is not Katapult, exiting..." and exit 0 (from flashtool.py's
 #                       _request_usb_bootloader; no capture exists)
-#   stop-mid            half the flash bar, then "Flash write failed" (made up the same way)
+#   stop-mid            flashtool-sim-stopped-mid-flash.txt: part of the flash bar, then
+#                       "Flash write failed, flash address 0x..." raised from a failed SEND_BLOCK
+#   vanish-mid          flashtool-sim-port-vanished.txt: the same after pyserial's
+#                       "Error on serial read" (the port went away)
 #   hang                connects, then never answers (for timeouts)
 # A device that does not exist always gives flashtool-device-missing.txt, a missing
-# firmware file flashtool-firmware-missing.txt, -h flashtool-help.txt.
+# firmware file flashtool-firmware-missing.txt, -h flashtool-help.txt. Paths,
+# versions, the MCU, sizes and the verification SHA are this run's, as the real
+# tool prints them (checked against the real tool and katapult_sim.py).
 # Other knobs: FAKE_KATAPULT_DELAY (seconds per '#'), FAKE_KATAPULT_LOG (argv lines
 # appended), FAKE_KATAPULT_AFTER (a shell command run after a success, with the
 # device as $1, e.g. to make the board "come back").
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -33,7 +39,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.environ.get("FAKE_KATAPULT_FIXTURES") or os.path.normpath(
 	os.path.join(HERE, "..", "..", "..", "fixtures", "klipper", "transcripts"))
 T_DEV = "/dev/serial/by-id/usb-katapult_stm32h723xx_29001A001151313531383332-if00"
+T_KDEV = "/dev/serial/by-id/usb-Klipper_stm32h723xx_29001A001151313531383332-if00"
 T_FW = "/tmp/kw/serial-out/octopus-pro-h723/klipper.bin"
+T_VERSION = "v0.13.0-730-g84104bbbd"
+# the paths in the transcripts captured here (flashtool-sim-*-mid-flash.txt, -port-vanished.txt)
+T_SIM_DEV = "/tmp/krt/dev/ttyACM1"
+T_SIM_FW = "/tmp/krt/out/klipper.bin"
+# where the real tool said it was, in the tracebacks
+T_SCRIPTS = ("/tmp/src/katapult/scripts/flashtool.py", "/work/shared/tools/katapult/scripts/flashtool.py")
 
 
 def transcript(name):
@@ -71,23 +84,37 @@ def delay():
 		time.sleep(d)
 
 
+def bar(hashes, end):
+	"""A progress bar as the real tool writes it: '[', then '#' one at a time."""
+	sys.stdout.write("[")
+	sys.stdout.flush()
+	for _ in range(hashes):
+		sys.stdout.write("#")
+		sys.stdout.flush()
+		delay()
+	sys.stdout.write(end)
+	sys.stdout.flush()
+
+
 def emit(lines, subst, err_from_error=True):
-	"""Write transcript lines: stdout until ERROR:root:, stderr after; bars char by char."""
+	"""Write transcript lines: stdout until ERROR:root:, stderr after; bars char by char.
+	A bar cut short by the error report ("[#####ERROR:root:...", from a 2>&1 capture)
+	ends without a newline on stdout."""
 	out = sys.stdout
+	subst = subst + [(t, os.path.abspath(__file__)) for t in T_SCRIPTS]
 	for line in lines:
 		for a, b in subst:
 			line = line.replace(a, b)
-		if err_from_error and line.startswith("ERROR:root:"):
+		cut = line.find("ERROR:root:") if err_from_error and out is sys.stdout else -1
+		if cut > 0 and line.startswith("[#"):
+			bar(line[:cut].count("#"), "")
+			line = line[cut:]
+			cut = 0
+		if cut == 0:
 			out.flush()
 			out = sys.stderr
 		if line.startswith("[#") and out is sys.stdout:
-			out.write("[")
-			out.flush()
-			for _ in range(line.count("#")):
-				out.write("#")
-				out.flush()
-				delay()
-			out.write("]\n")
+			bar(line.count("#"), "]\n")
 		else:
 			out.write(line + "\n")
 		out.flush()
@@ -104,8 +131,16 @@ def scenario(device):
 	return os.environ.get("FAKE_KATAPULT", "success")
 
 
+def verify_sha(fw):
+	"""The SHA-1 the real tool prints: of the image padded with 0xFF to 64-byte blocks."""
+	data = open(fw, "rb").read()
+	if len(data) % 64:
+		data += b"\xff" * (64 - len(data) % 64)
+	return hashlib.sha1(data).hexdigest().upper()
+
+
 def fit_success(lines, info, mcu, fw):
-	"""Put this firmware's version, MCU and sizes into the success transcript."""
+	"""Put this firmware's version, MCU, sizes and SHA into the success transcript."""
 	size = os.path.getsize(fw)
 	out = []
 	for line in lines:
@@ -119,6 +154,8 @@ def fit_success(lines, info, mcu, fw):
 			line = "Write complete: %d pages" % ((size + 511) // 512)
 		elif line.startswith("Verifying (block count"):
 			line = "Verifying (block count = %d)..." % ((size + 63) // 64)
+		elif line.startswith("Verification Complete: SHA = "):
+			line = "Verification Complete: SHA = " + verify_sha(fw)
 		out.append(line)
 	return out
 
@@ -143,8 +180,8 @@ def main():
 		with open(log, "a") as f:
 			f.write("flashtool.py %s\n" % " ".join(sys.argv[1:]))
 	dev, fw = a.device, os.path.expanduser(a.firmware)
-	subst = [(T_DEV, dev), ("usb-Klipper_stm32h723xx_29001A001151313531383332-if00", os.path.basename(dev)),
-		 (T_FW, fw), ("/nonexistent/klipper.bin", fw)]
+	subst = [(T_DEV, dev), (T_KDEV, dev), (T_SIM_DEV, dev), (T_FW, fw), (T_SIM_FW, fw),
+		 ("/nonexistent/klipper.bin", fw)]
 	what = scenario(dev)
 	if what == "no-pyserial":
 		lines, rc = transcript("flashtool-no-pyserial.txt")
@@ -164,9 +201,18 @@ def main():
 def run(what, dev, fw, subst):
 	info = binary_info(fw)
 	mcu = info[1] if info and info[1] else "stm32h723xx"
+	if info:
+		subst = subst + [("version %s, MCU: stm32h723xx" % T_VERSION, "version %s, MCU: %s" % info)]
 	if what == "port-busy":
 		lines, rc = transcript("flashtool-port-busy.txt")
-		emit(lines, subst + [("Process ID: 1336", "Process ID: %d" % os.getppid())])
+		holder = os.getppid()
+		try:
+			with open("/proc/%d/cmdline" % holder) as f:
+				cmd = f.read().replace("\0", " ").strip()
+		except OSError:
+			cmd = "?"
+		emit(lines, subst + [("Process ID: 1336", "Process ID: %d" % holder),
+				     ("/root/.pyenv/versions/3.11.7/bin/python3 katasim.py stm32h723xx 0x8020000 busy", cmd)])
 		return rc
 	if what == "no-response":
 		lines, rc = transcript("flashtool-no-response.txt")
@@ -177,6 +223,12 @@ def run(what, dev, fw, subst):
 		lines, rc = transcript("flashtool-sim-mcu-mismatch.txt")
 		emit(lines, subst + [("stm32f446xx", other), ("MCU: stm32h723xx", "MCU: " + mcu),
 				     ("Klipper Binary MCU: stm32h723xx", "Klipper Binary MCU: " + mcu)])
+		return rc
+	if what in ("stop-mid", "vanish-mid"):
+		name = "flashtool-sim-stopped-mid-flash.txt" if what == "stop-mid" else "flashtool-sim-port-vanished.txt"
+		lines, rc = transcript(name)
+		lines = [l for l in lines if info or not l.startswith("Detected Klipper binary version")]
+		emit(lines, subst + [("MCU type: stm32h723xx", "MCU type: " + mcu)])
 		return rc
 	if what == "not-katapult":
 		print("Connecting to Serial Device %s, baud 250000" % dev)
@@ -198,16 +250,6 @@ def run(what, dev, fw, subst):
 		emit(lines[:3], subst)
 		while True:
 			time.sleep(3600)
-	if what == "stop-mid":
-		bar = lines.index("[##################################################]")
-		emit(lines[:bar] + ["[#########################"], subst)
-		sys.stdout.write("\n")
-		sys.stdout.flush()
-		sys.stderr.write("ERROR:root:Flash Tool Error\nTraceback (most recent call last):\n"
-				 "  File \"/tmp/src/katapult/scripts/flashtool.py\", line 1104, in main\n"
-				 "    await sock.run()\n"
-				 "FlashError: Flash write failed, flash address 0x8025800\n")
-		return 1
 	emit(lines, subst)
 	after = os.environ.get("FAKE_KATAPULT_AFTER")
 	if after:
