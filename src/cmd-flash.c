@@ -327,8 +327,7 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 	long n;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((opt = cmd_getopt(c->cmd, argc, argv, "", long_opts)) != -1) {
 		switch (opt) {
 		case OPT_PORT: strvec_push(&c->ports, optarg); break;
 		case OPT_SLOT:
@@ -352,7 +351,7 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 				return cmd_usage_error(c->cmd, "--count: only for monitor, a number >= 1");
 			break;
 		default:
-			return cmd_usage_error(c->cmd, "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

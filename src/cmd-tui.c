@@ -25,15 +25,14 @@ static int parse_opts(struct session *s, int argc, char **argv, bool *monitor)
 	int opt;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((opt = cmd_getopt("tui", argc, argv, "", long_opts)) != -1) {
 		if (opt == OPT_MONITOR)
 			*monitor = true;
 		else if (opt >= CLI_OPT_FIRMWARE && opt <= CLI_OPT_FLASH_ARGS) {
 			if (session_firmware_opt(s, opt, optarg))
 				return EXIT_USAGE;
 		} else
-			return cmd_usage_error("tui", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
 	}
 	if (optind < argc)
 		return cmd_usage_error("tui", "unexpected argument '%s'", argv[optind]);
