@@ -363,6 +363,67 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* Refuse a --port that cannot be a serial port, before anything starts (the
+ * demo's boards are not on this machine). */
+static int check_ports(struct flash_cli *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	int bad = 0;
+
+	for (size_t i = 0; !c->s.g->demo && i < c->ports.n; i++) {
+		if (devices_check_port(c->ports.v[i], &err) < 0) {
+			char *safe = text_sanitize_dup(err.buf, c->ascii);
+
+			bad = fprintf(stderr, "flashbay %s: %s\n", c->cmd, safe);
+			free(safe);
+		}
+		strbuf_reset(&err);
+	}
+	strbuf_release(&err);
+	return bad ? EXIT_USAGE : 0;
+}
+
+/* How long `esptool version` may take before flashbay refuses to start. */
+#define ESPTOOL_CHECK_MS 5000
+
+/* The log sink during the esptool check: a failure is said once, by it. */
+static void all_but_errors(const struct log_entry *e, void *data)
+{
+	if (e->level < LOG_ERROR)
+		log_stderr_sink(e, data);
+}
+
+/* Said when `esptool version` is slow to answer. */
+static void esptool_slow(const char *cmd, void *data)
+{
+	struct flash_cli *c = data;
+	char *safe = text_sanitize_dup(cmd, c->ascii);
+
+	fprintf(stderr, "flashbay %s: waiting for '%s version' to answer...\n", c->cmd, safe);
+	free(safe);
+}
+
+/* esptool must be there and answer as esptool before any board is queued. */
+static int check_esptool(struct flash_cli *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *safe;
+	int r;
+
+	log_set_sink(all_but_errors, NULL);
+	r = app_esptool_check(c->app, ESPTOOL_CHECK_MS, esptool_slow, c, &err);
+	log_set_sink(NULL, NULL);
+	if (!r || c->signal_code) {
+		strbuf_release(&err);
+		return c->signal_code;
+	}
+	safe = text_sanitize_dup(err.buf, c->ascii);
+	fprintf(stderr, "flashbay %s: %s\n", c->cmd, safe);
+	free(safe);
+	strbuf_release(&err);
+	return EXIT_USAGE;
+}
+
 /* Queue the boards named with --port, --slot, --all. */
 static int queue_boards(struct flash_cli *c)
 {
@@ -412,7 +473,7 @@ static int setup(struct flash_cli *c, struct globals *g, int argc, char **argv)
 	int r;
 
 	if ((r = session_config(&c->s, g, c->cmd)) || (r = parse_opts(c, argc, argv)) ||
-	    (r = session_start(&c->s, c->monitor, SESSION_FW_REQUIRED)))
+	    (r = check_ports(c)) || (r = session_start(&c->s, c->monitor, SESSION_FW_REQUIRED)))
 		return r;
 	c->loop = c->s.loop;
 	c->app = c->s.app;
@@ -455,7 +516,7 @@ static int run(struct flash_cli *c, struct globals *g, int argc, char **argv)
 	strvec_init(&c->slots);
 	c->ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	r = setup(c, g, argc, argv);
-	if (r)
+	if (r || (r = check_esptool(c)))
 		goto out;
 	if (c->monitor) {
 		banner(c);

@@ -1,7 +1,11 @@
 #!/bin/sh
 # Mistakes on the command line are refused before anything runs, the same
-# way in every command: a missing option value, ... (exit 2, one message).
+# way in every command: a missing option value, a --port that is no serial
+# port, an esptool that is missing, hangs or is not esptool (exit 2, one
+# message, nothing started or recorded).
 . "$srcdir/tests/lib.sh"
+. "$srcdir/tests/integration/flash-lib.sh"
+make_ports 1
 
 # refused WANT_MESSAGE ARGS...: flashbay ARGS exits 2 with that first line
 refused() {
@@ -30,5 +34,52 @@ refused "flashbay history: option '--port' needs a value" history --port --limit
 refused "flashbay flash: option '--json' takes no value" flash --json=1 --all
 refused "flashbay flash: unknown option '--bogus'" flash --bogus
 refused "flashbay board flash: unknown option '-x'" board flash -x
+
+# --- refused before anything is started or recorded ------------------------
+# flash_refused WANT_STDERR COMMAND...: exit 2 with just that message
+flash_refused() {
+	want=$1
+	shift
+	"$@" > "$T/out" 2> "$T/err"
+	rc=$?
+	is "$rc $(cat "$T/err")" "2 $want" "refused: $want"
+	is "$(cat "$T/out")" "" "... no board line, no summary"
+	is "$(attempts)" 0 "... no attempt recorded"
+}
+attempts() {
+	"$FLASHBAY" --db "$T/history.db" history --json --limit 0 |
+		"${PYTHON3:-python3}" -c 'import json, sys; print(len(json.load(sys.stdin)))'
+}
+: > "$T/plain"
+flash_refused "flashbay flash: '$T/plain' is not a serial port (a regular file)" \
+	"$FLASHBAY" --config "$FBCONF" --db "$T/history.db" flash --port "$T/plain"
+flash_refused "flashbay flash: '/dev/null' is not a serial port (a character device that is not a terminal)" \
+	"$FLASHBAY" --config "$FBCONF" --db "$T/history.db" flash --port /dev/null
+flash_refused "flashbay flash: cannot use port '$T/nope': No such file or directory" \
+	"$FLASHBAY" --config "$FBCONF" --db "$T/history.db" flash --port "$T/nope"
+flash_refused "flashbay flash: '$T' is not a serial port (a directory)" \
+	"$FLASHBAY" --config "$FBCONF" --db "$T/history.db" flash --port "$T"
+is "$(grep -c . "$T/argv.log" 2>/dev/null || echo 0)" 0 "esptool never ran for a bad port"
+
+# an esptool that is not esptool: its output is no version
+conf=$(with_conf echo.conf '[esp32]\nesptool = /bin/echo\n')
+flash_refused "flashbay flash: cannot tell the version of '/bin/echo': version" \
+	"$FLASHBAY" --config "$conf" --db "$T/history.db" flash --port "$T/ports/ttyUSB0"
+# an esptool that never answers: said while waiting, refused after 5 s, not left running
+printf '#!/bin/sh\nexec sleep 600\n' > "$T/bin/hang-esptool"
+chmod +x "$T/bin/hang-esptool"
+conf=$(with_conf hang.conf "[esp32]\nesptool = $T/bin/hang-esptool\n")
+"$FLASHBAY" --config "$conf" --db "$T/history.db" flash --port "$T/ports/ttyUSB0" > "$T/out" 2> "$T/err"
+is "$?" 2 "a hanging esptool: exit 2"
+is "$(cat "$T/err")" "flashbay flash: waiting for '$T/bin/hang-esptool version' to answer...
+flashbay flash: '$T/bin/hang-esptool version' did not answer within 5 s (is it esptool? set [esp32] esptool)" \
+	"says it waits, then why it gives up, naming the command"
+is "$(attempts)" 0 "... no attempt recorded"
+wait_until 5 no_procs_matching "$T/bin/hang-esptool"
+ok $? "... and the hanging esptool is not left behind"
+# monitor is refused the same way, at start
+"$FLASHBAY" --config "$conf" --no-udev --sysfs-root "$T/sys" --dev-root "$T/dev" \
+	--db "$T/history.db" monitor > "$T/out" 2> "$T/err"
+is "$?" 2 "monitor with a hanging esptool: exit 2 at start"
 
 done_testing
