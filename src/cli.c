@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app.h"
 #include "cmd.h"
 #include "demo.h"
 #include "loop.h"
+#include "text.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -144,11 +146,42 @@ static int load_firmware(struct session *s, bool required, struct strbuf *err)
 	return r < 0 ? r : firmware_finalize(&s->fw, err);
 }
 
+/* Print each line of text as "flashbay CMD: warning: LINE", sanitised. */
+static void print_warnings(const struct session *s, const char *text)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		struct strbuf safe = STRBUF_INIT;
+
+		text_sanitize(&safe, text, n, false);
+		fprintf(stderr, "flashbay %s: warning: %s\n", s->cmd, safe.buf);
+		strbuf_release(&safe);
+		text += n + (text[n] == '\n');
+	}
+}
+
+/* The port lock directory must be there: else every board would fail. */
+static int check_lock_dir(const struct config *cfg, struct strbuf *err)
+{
+	char *dir = config_lock_dir(cfg);
+	struct stat st;
+	int r = 0;
+
+	if (stat(dir, &st) < 0)
+		r = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	if (r)
+		strbuf_addf(err, "lock directory '%s' ([station] lock_dir): %s", dir, strerror(-r));
+	free(dir);
+	return r;
+}
+
 int session_start(struct session *s, bool monitor, enum session_fw fw)
 {
 	struct app_opts opts = { .cfg = &s->cfg, .devices = &s->dopts,
 				 .no_history = s->g->no_history, .monitor = monitor, .fw = &s->fw };
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, warn = STRBUF_INIT;
 	int r = 0;
 
 	if (s->g->demo) {
@@ -156,8 +189,13 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 		firmware_release(&s->fw);
 		s->demo = demo_new(s->g->demo, &s->cfg, &s->dopts, &s->fw, &err);
 		r = s->demo ? 0 : -EINVAL;
-	} else if (fw != SESSION_FW_NONE) {
-		r = load_firmware(s, fw == SESSION_FW_REQUIRED, &err);
+	} else {
+		r = check_lock_dir(&s->cfg, &err);
+		if (!r && fw != SESSION_FW_NONE)
+			r = load_firmware(s, fw == SESSION_FW_REQUIRED, &err);
+		if (!r)
+			firmware_warnings(&s->fw, &warn);
+		print_warnings(s, warn.buf);
 	}
 	if (!r) {
 		s->loop = loop_new();
@@ -165,11 +203,16 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 		r = s->app ? 0 : -EINVAL;
 	}
 	if (r) {
-		fprintf(stderr, "flashbay %s: %s\n", s->cmd, err.buf);
+		char *safe = text_sanitize_dup(err.buf, false);
+
+		fprintf(stderr, "flashbay %s: %s\n", s->cmd, safe);
+		free(safe);
 		strbuf_release(&err);
+		strbuf_release(&warn);
 		return EXIT_USAGE;
 	}
 	strbuf_release(&err);
+	strbuf_release(&warn);
 	return 0;
 }
 

@@ -82,4 +82,30 @@ ok $? "... and the hanging esptool is not left behind"
 	--db "$T/history.db" monitor > "$T/out" 2> "$T/err"
 is "$?" 2 "monitor with a hanging esptool: exit 2 at start"
 
+# a lock_dir that does not exist: refused at start, not one failure per board
+conf=$(with_conf nolock.conf "[station]\nlock_dir = $T/no-such-dir\n")
+flash_refused "flashbay flash: lock directory '$T/no-such-dir' ([station] lock_dir): No such file or directory" \
+	"$FLASHBAY" --config "$conf" --db "$T/history.db" flash --port "$T/ports/ttyUSB0"
+# --config naming a directory
+flash_refused "flashbay: cannot read config file '$T/fw': Is a directory
+flashbay: configuration has errors; nothing was done" \
+	"$FLASHBAY" --config "$T/fw" --db "$T/history.db" flash --port "$T/ports/ttyUSB0"
+# a bad offset is a bad offset, not a missing file
+flash_refused "flashbay flash: '$T/fw/app.bin@zz': bad offset 'zz': not a hex number (FILE@0x10000)" \
+	"$FLASHBAY" --config "$FBCONF" --db "$T/history.db" flash --port "$T/ports/ttyUSB0" --firmware "$T/fw/app.bin@zz"
+# an offset off a flash sector: a warning, and the board is flashed
+"$FLASHBAY" --config "$FBCONF" --no-history flash --port "$T/ports/ttyUSB0" \
+	--firmware "$T/fw/app.bin@0x10800" > "$T/out" 2> "$T/err"
+is "$?" 0 "an unaligned offset is flashed"
+is "$(cat "$T/err")" "flashbay flash: warning: image '$T/fw/app.bin' at 0x10800 is not on a 4 KiB flash sector boundary (esptool erases the whole sector around it)" \
+	"... with a warning"
+# config errors: exit 2, each message at its line, in order, the lines below
+# an unterminated section header still checked
+conf=$(with_conf sect.conf '[esp32\nbaud = fast\n')
+"$FLASHBAY" --config "$conf" --no-history flash --port "$T/ports/ttyUSB0" > "$T/out" 2> "$T/err"
+is "$?" 2 "an unterminated section header: exit 2"
+is "$(cat "$T/err")" "flashbay: $conf:10: section header '[esp32' has no closing ']'
+flashbay: $conf:11: [esp32] baud: 'fast' is not a whole number from 300 to 12000000
+flashbay: configuration has errors; nothing was done" "... an error at its line; the line below checked in its section"
+
 done_testing
