@@ -145,8 +145,10 @@ static int open_history(struct app *app, const struct app_opts *opts, struct str
 	}
 	if (history_recovered(app->hist))
 		log_msg(LOG_WARN, NULL,
-			"%d attempt(s) left running by an earlier flashbay are now marked interrupted",
-			history_recovered(app->hist));
+			"%d %s left running by an earlier flashbay %s now marked interrupted",
+			history_recovered(app->hist),
+			plural(history_recovered(app->hist), "attempt", "attempts"),
+			plural(history_recovered(app->hist), "is", "are"));
 	app_refresh_counters(app);
 	return 0;
 }

@@ -251,16 +251,46 @@ static void on_signal(const struct signalfd_siginfo *si, void *data)
 
 	if (si->ssi_signo == SIGHUP) {
 		/* the session is gone: finish what runs, start nothing new */
-		log_msg(LOG_WARN, NULL, "hangup: letting %zu running attempt(s) finish", busy);
+		log_msg(LOG_WARN, NULL, "hangup: letting %zu running %s finish", busy,
+			plural((long long)busy, "attempt", "attempts"));
 		app_shutdown(c->app, false);
 		return;
 	}
 	c->signal_code = si->ssi_signo == SIGINT ? EXIT_INTERRUPTED : 128 + SIGTERM;
 	if (c->interrupts++)
-		log_msg(LOG_WARN, NULL, "killing %zu attempt(s) now", busy);
+		log_msg(LOG_WARN, NULL, "killing %zu %s now", busy,
+			plural((long long)busy, "attempt", "attempts"));
 	else if (busy)
-		log_msg(LOG_WARN, NULL, "interrupted: cancelling %zu attempt(s)", busy);
+		log_msg(LOG_WARN, NULL, "interrupted: cancelling %zu %s", busy,
+			plural((long long)busy, "attempt", "attempts"));
 	app_shutdown(c->app, true);
+}
+
+/* One row of the summary table: every cell sanitised and cut to its width. */
+static void summary_row(struct flash_cli *c, const struct app_board *b)
+{
+	struct strbuf line = STRBUF_INIT;
+	char dur[16], slot[16];
+	const char *res = b->state == BOARD_PASS ? "PASS"
+			  : b->state == BOARD_FAIL ? outcome_name(b->outcome) : "not flashed";
+
+	format_duration(b->duration_ms, dur);
+	snprintf(slot, sizeof slot, "%u", b->slot);
+	text_cell(&line, slot, 4, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, b->dev ? path_basename(b->dev->devnode) : "-", 12, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, res, 18, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, dur, 7, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, b->chip, 16, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, b->mac, 17, c->ascii);
+	while (line.len && line.buf[line.len - 1] == ' ')
+		strbuf_setlen(&line, line.len - 1);
+	printf("%s\n", line.buf);
+	strbuf_release(&line);
 }
 
 /* The summary table after a flash run. */
@@ -285,24 +315,12 @@ static void summary(struct flash_cli *c)
 		strbuf_release(&sb);
 		return;
 	}
-	printf("\n%-6s %-12s %-22s %-8s %-24s %s\n", "SLOT", "PORT", "RESULT", "TIME", "CHIP", "MAC");
-	for (size_t i = 0; i < c->nchosen; i++) {
-		struct app_board *b = c->chosen[i].b;
-		char dur[16], res[64];
-		char *chip = text_sanitize_dup(b->chip, c->ascii);
-
-		format_duration(b->duration_ms, dur);
-		if (b->state == BOARD_PASS)
-			snprintf(res, sizeof res, "PASS");
-		else if (b->state == BOARD_FAIL)
-			snprintf(res, sizeof res, "FAIL %s", outcome_name(b->outcome));
-		else
-			snprintf(res, sizeof res, "not flashed");
-		printf("%-6u %-12.12s %-22s %-8s %-24.24s %s\n", b->slot,
-		       b->dev ? path_basename(b->dev->devnode) : "-", res, dur, chip, b->mac);
-		free(chip);
-	}
-	printf("%ld board(s): %ld passed, %ld failed%s\n", c->finished, ok, c->failed,
+	/* 4 + 12 + 18 + 7 + 16 + 17 columns and 5 gaps: 79 */
+	printf("\nSLOT PORT         RESULT             TIME    CHIP             MAC\n");
+	for (size_t i = 0; i < c->nchosen; i++)
+		summary_row(c, c->chosen[i].b);
+	printf("%ld %s: %ld passed, %ld failed%s\n", c->finished,
+	       plural(c->finished, "board", "boards"), ok, c->failed,
 	       c->signal_code ? " (interrupted)" : "");
 	fflush(stdout);
 }

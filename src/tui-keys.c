@@ -10,6 +10,7 @@
 #include "app.h"
 #include "cmd.h"
 #include "job.h"
+#include "util.h"
 #include "xalloc.h"
 
 void tui_toggle_select(struct tui *t, unsigned slot)
@@ -89,7 +90,7 @@ static void flash_selected(struct tui *t)
 	}
 	n += flash_klipper(t, kl, nk);
 	if (n && !(t->status[0] && t->status_error))
-		tui_note(t, false, "flashing %d board(s)", n);
+		tui_note(t, false, "flashing %d %s", n, plural(n, "board", "boards"));
 	t->nselected = 0;
 	free(kl);
 }
@@ -151,10 +152,11 @@ void tui_ask_quit(struct tui *t)
 		return;
 	}
 	snprintf(text, sizeof text,
-		 "%zu attempt(s) still queued or running.\n\n"
-		 "  w  wait for them, then quit\n"
-		 "  c  cancel them and quit\n"
-		 "  s  stay (or Esc)", busy);
+		 "%zu %s still queued or running.\n\n"
+		 "  w  wait for %s, then quit\n"
+		 "  c  cancel %s and quit\n"
+		 "  s  stay (or Esc)", busy, plural((long long)busy, "attempt", "attempts"),
+		 plural((long long)busy, "it", "them"), plural((long long)busy, "it", "them"));
 	tui_dialog_open(t, DIALOG_QUIT, "Quit?", text, NULL);
 }
 
@@ -215,7 +217,8 @@ static void command_key(struct tui *t, int key)
 	case 'f': case '\r': case '\n': case KEY_ENTER: flash_selected(t); break;
 	case 'F':
 		n = app_flash_all(t->app);
-		tui_note(t, !n, n ? "flashing %d ESP32 board(s)" : "no idle ESP32 board to flash", n);
+		tui_note(t, !n, n ? "flashing %d ESP32 %s" : "no idle ESP32 board to flash", n,
+			 plural(n, "board", "boards"));
 		break;
 	case 's':
 		if (b && b->run)

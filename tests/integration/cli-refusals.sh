@@ -108,4 +108,18 @@ is "$(cat "$T/err")" "flashbay: $conf:10: section header '[esp32' has no closing
 flashbay: $conf:11: [esp32] baud: 'fast' is not a whole number from 300 to 12000000
 flashbay: configuration has errors; nothing was done" "... an error at its line; the line below checked in its section"
 
+# --- the summary table: 80 columns, port names sanitised, columns fixed -----
+nl='
+'
+ln -s "$(readlink "$T/ports/ttyUSB0")" "$T/ports/a${nl}b"
+FAKE_ESPTOOL_BEHAVIOUR=fail_at:50 "$FLASHBAY" --config "$FBCONF" --no-history flash \
+	--port "$T/ports/a${nl}b" > "$T/out" 2> "$T/err"
+is "$?" 1 "a board that stops responding: exit 1"
+sed -n '/^SLOT/,$p' "$T/out" > "$T/table"
+is "$(awk 'length > 80' "$T/table")" "" "no line of the table is wider than 80 columns"
+is "$(head -n 1 "$T/table")" "SLOT PORT         RESULT             TIME    CHIP             MAC" "the header"
+is "$(tail -n 1 "$T/table")" "1 board: 0 passed, 1 failed" "'1 board', not 'board(s)'"
+is "$(wc -l < "$T/table")" 3 "one row: the port's newline did not break it"
+like "$(grep '^1 ' "$T/out")" "^1    a\?b          stopped_responding [0-9.]+m?s +ESP32" "the row: the newline is a '?', the long class keeps the columns"
+
 done_testing
