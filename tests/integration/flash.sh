@@ -133,8 +133,9 @@ is "$(attempts)" "$rows" "no attempt recorded"
 is "$?" 2 "monitor: a missing esptool is refused at start (exit 2)"
 like "$(cat "$T/err")" "^flashbay monitor: .*/nonexistent/esptool" "... naming it"
 
-# a port held by another flashbay is reported at once, not waited on
-FAKE_ESPTOOL_BEHAVIOUR='slow:100' fb flash --port "$T/ports/ttyUSB4" > "$T/first" 2>&1 &
+# a port held by another flashbay is reported at once, not waited on (the
+# first one slow enough to still hold it when the second has given up)
+FAKE_ESPTOOL_BEHAVIOUR='slow:400' fb flash --port "$T/ports/ttyUSB4" > "$T/first" 2>&1 &
 first=$!
 wait_until 10 grep -q '^\[Connect\]' "$T/first"
 ln -sf "$T/ports/ttyUSB4" "$T/ports/link4"
