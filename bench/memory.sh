@@ -61,7 +61,7 @@ else
 fi
 r=$(FAKE_ESPTOOL_TIMED=1 "$@" $SPAWN --hwm --out "$DIR/flash.out" -- $FB $noudev flash --all \
 	--firmware "$DIR/fw.bin")
-if grep -q "^$N board(s): $N passed" "$DIR/flash.out"; then
+if grep -Eq "^$N boards?: $N passed" "$DIR/flash.out"; then
 	figure "flash peak RSS, $N boards, $JOBS jobs" "$(mib "$(kv hwm_kib "$r")")" "<= 4 MiB" \
 		"$how ($where; $(secs "$(kv wall_ms "$r")") s wall)"
 	figure "flash peak anonymous memory" "$(mib "$(kv anon_kib "$r")")" "-" \

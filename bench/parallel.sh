@@ -38,7 +38,7 @@ for n in $SIZES; do
 	fb=$(FAKE_ESPTOOL_LOG="$d/argv.log" $SPAWN --out "$d/flashbay.out" -- "$FLASHBAY" \
 		--config "$d/flashbay.conf" --no-udev --sysfs-root "$d/root/sys" \
 		--dev-root "$d/root/dev" flash --all --firmware "$DIR/app.bin")
-	if [ "$(kv status "$fb")" != 0 ] || ! grep -q "^$n board(s): $n passed" "$d/flashbay.out"; then
+	if [ "$(kv status "$fb")" != 0 ] || ! grep -Eq "^$n boards?: $n passed" "$d/flashbay.out"; then
 		figure "flash $boards: flashbay / parallel" "error" "<= 1.02" \
 			"flashbay flash exited $(kv status "$fb"): $(tail -n 1 "$d/flashbay.out")"
 		continue

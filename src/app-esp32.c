@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "loop.h"
 #include "portlock.h"
 #include "util.h"
 #include "xalloc.h"
@@ -102,6 +103,47 @@ void esp32_prepare(struct app *app)
 {
 	if (app->tool_state == TOOL_UNKNOWN)
 		start_detect(app);
+}
+
+/* Why the version check found no esptool: its error, or the time out. */
+static int check_failed(struct app *app, uint64_t timeout_ms, struct strbuf *err)
+{
+	char *cmd;
+
+	if (app->tool_state == TOOL_FAILED) {
+		strbuf_addstr(err, app->tool_error.buf);
+		return -ENOENT;
+	}
+	cmd = strvec_join(&app->tool.cmd, " ");
+	strbuf_addf(err, "'%s version' did not answer within %llu s (is it esptool? set [esp32] esptool)",
+		    cmd, (unsigned long long)(timeout_ms + 999) / 1000);
+	free(cmd);
+	return -ETIMEDOUT;
+}
+
+int app_esptool_check(struct app *app, uint64_t timeout_ms,
+		      void (*slow)(const char *cmd, void *data), void *data, struct strbuf *err)
+{
+	uint64_t start = now_ms(), slow_at = start + timeout_ms / 5, end = start + timeout_ms;
+	bool told = false;
+
+	esp32_prepare(app);
+	while (app->tool_state == TOOL_DETECTING) {
+		uint64_t now = now_ms();
+
+		if (now >= end)
+			break;
+		if (!told && now >= slow_at) {
+			char *cmd = strvec_join(&app->tool.cmd, " ");
+
+			told = true;
+			if (slow)
+				slow(cmd, data);
+			free(cmd);
+		}
+		loop_iterate(app->loop, (int)((told ? end : slow_at) - now));
+	}
+	return app->tool_state == TOOL_READY ? 0 : check_failed(app, timeout_ms, err);
 }
 
 void esp32_queue(struct app *app, struct app_run *run)

@@ -68,8 +68,8 @@ static void monitor_flash(struct app *app, struct app_board *b)
 	if (!app->monitor || !b->dev || !kind_is_esp32(b->dev->kind) || app->shutting_down)
 		return;
 	if (app->monitor_limit && app->monitor_started >= app->monitor_limit) {
-		log_msg(LOG_INFO, NULL, "slot %u: not flashing: %lu board(s) started, the limit",
-			b->slot, app->monitor_started);
+		log_msg(LOG_INFO, NULL, "slot %u: not flashing: %lu %s started, the limit",
+			b->slot, app->monitor_started, plural(app->monitor_started, "board", "boards"));
 		return;
 	}
 	if (app_flash(app, b, &why) < 0)
@@ -162,8 +162,10 @@ static int open_history(struct app *app, const struct app_opts *opts, struct str
 	}
 	if (history_recovered(app->hist))
 		log_msg(LOG_WARN, NULL,
-			"%d attempt(s) left running by an earlier flashbay are now marked interrupted",
-			history_recovered(app->hist));
+			"%d %s left running by an earlier flashbay %s now marked interrupted",
+			history_recovered(app->hist),
+			plural(history_recovered(app->hist), "attempt", "attempts"),
+			plural(history_recovered(app->hist), "is", "are"));
 	app_refresh_counters(app);
 	return 0;
 }

@@ -132,6 +132,13 @@ struct app_board *app_add_port(struct app *app, const char *path, struct strbuf 
 /* The row of a slot number, or NULL. */
 struct app_board *app_board_for_slot(const struct app *app, unsigned slot);
 
+/* Find esptool and ask its version now (if not done yet), running the loop
+ * until it answers, at most timeout_ms; slow(cmd, data) is called once after
+ * a fifth of that. 0 when esptool is ready; else -ENOENT (missing, or its
+ * output is no esptool version) or -ETIMEDOUT with why in err. Also logged
+ * as an error, except the time-out. */
+int app_esptool_check(struct app *app, uint64_t timeout_ms,
+		      void (*slow)(const char *cmd, void *data), void *data, struct strbuf *err);
 /* Queue a flash of b's board. -EBUSY if it is already queued or running,
  * -ENODEV if no board is present, -ENOENT without firmware, -EPERM once
  * the app is shutting down; why gets the reason. */

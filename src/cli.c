@@ -5,15 +5,18 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app.h"
 #include "cmd.h"
 #include "demo.h"
 #include "loop.h"
+#include "text.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -25,6 +28,51 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'flashbay%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;
+}
+
+/* How the user spelled the option getopt_long() just refused: "-x", or
+ * "--name" without any "=value". */
+static void refused_option(char *out, size_t size, const char *arg)
+{
+	if (optopt > 0 && optopt < 128 && strncmp(arg, "--", 2))
+		snprintf(out, size, "-%c", optopt);
+	else
+		snprintf(out, size, "%.*s", (int)strcspn(arg, "="), arg);
+}
+
+int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	char optstring[64], name[64];
+	int opt;
+
+	/* a leading ':' tells a missing value apart from an unknown option */
+	snprintf(optstring, sizeof optstring, ":%s", shortopts);
+	opterr = 0;
+	opt = getopt_long(argc, argv, optstring, longopts, NULL);
+	if (opt == ':' || opt == '?') {
+		const char *arg = argv[optind - 1];
+		/* "--json=1": glibc names the option in optopt */
+		bool valued = opt == '?' && optopt && !strncmp(arg, "--", 2) && strchr(arg, '=');
+
+		refused_option(name, sizeof name, arg);
+		cmd_usage_error(cmd, opt == ':' ? "option '%s' needs a value"
+				     : valued ? "option '%s' takes no value" : "unknown option '%s'",
+				name);
+		return '?';
+	}
+	/* `--port=`, `--port ''` or `--port --slot 1`: no value, or the next
+	 * option taken as one */
+	if (opt != -1 && optarg && (!*optarg || (!strncmp(optarg, "--", 2) && optarg[2]))) {
+		bool apart = optind >= 2 && optarg == argv[optind - 1];
+
+		if (*optarg && !apart)
+			return opt; /* --firmware=--odd-name is explicit enough */
+		refused_option(name, sizeof name, argv[optind - (apart ? 2 : 1)]);
+		cmd_usage_error(cmd, "option '%s' needs a value", name);
+		return '?';
+	}
+	return opt;
 }
 
 int cmd_load_config(struct globals *g, struct config *cfg)
@@ -98,11 +146,42 @@ static int load_firmware(struct session *s, bool required, struct strbuf *err)
 	return r < 0 ? r : firmware_finalize(&s->fw, err);
 }
 
+/* Print each line of text as "flashbay CMD: warning: LINE", sanitised. */
+static void print_warnings(const struct session *s, const char *text)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		struct strbuf safe = STRBUF_INIT;
+
+		text_sanitize(&safe, text, n, false);
+		fprintf(stderr, "flashbay %s: warning: %s\n", s->cmd, safe.buf);
+		strbuf_release(&safe);
+		text += n + (text[n] == '\n');
+	}
+}
+
+/* The port lock directory must be there: else every board would fail. */
+static int check_lock_dir(const struct config *cfg, struct strbuf *err)
+{
+	char *dir = config_lock_dir(cfg);
+	struct stat st;
+	int r = 0;
+
+	if (stat(dir, &st) < 0)
+		r = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	if (r)
+		strbuf_addf(err, "lock directory '%s' ([station] lock_dir): %s", dir, strerror(-r));
+	free(dir);
+	return r;
+}
+
 int session_start(struct session *s, bool monitor, enum session_fw fw)
 {
 	struct app_opts opts = { .cfg = &s->cfg, .devices = &s->dopts,
 				 .no_history = s->g->no_history, .monitor = monitor, .fw = &s->fw };
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, warn = STRBUF_INIT;
 	int r = 0;
 
 	if (s->g->demo) {
@@ -110,8 +189,13 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 		firmware_release(&s->fw);
 		s->demo = demo_new(s->g->demo, monitor, &s->cfg, &s->dopts, &s->fw, &err);
 		r = s->demo ? 0 : -EINVAL;
-	} else if (fw != SESSION_FW_NONE) {
-		r = load_firmware(s, fw == SESSION_FW_REQUIRED, &err);
+	} else {
+		r = check_lock_dir(&s->cfg, &err);
+		if (!r && fw != SESSION_FW_NONE)
+			r = load_firmware(s, fw == SESSION_FW_REQUIRED, &err);
+		if (!r)
+			firmware_warnings(&s->fw, &warn);
+		print_warnings(s, warn.buf);
 	}
 	if (!r) {
 		s->loop = loop_new();
@@ -119,11 +203,16 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 		r = s->app ? 0 : -EINVAL;
 	}
 	if (r) {
-		fprintf(stderr, "flashbay %s: %s\n", s->cmd, err.buf);
+		char *safe = text_sanitize_dup(err.buf, false);
+
+		fprintf(stderr, "flashbay %s: %s\n", s->cmd, safe);
+		free(safe);
 		strbuf_release(&err);
+		strbuf_release(&warn);
 		return EXIT_USAGE;
 	}
 	strbuf_release(&err);
+	strbuf_release(&warn);
 	return 0;
 }
 

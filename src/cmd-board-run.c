@@ -206,8 +206,7 @@ static int parse(struct krun *r, int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, flash ? "y" : "", opts, NULL)) != -1) {
+	while ((opt = cmd_getopt(r->cmd, argc, argv, flash ? "y" : "", opts)) != -1) {
 		switch (opt) {
 		case OPT_ALL: r->all = true; break;
 		case OPT_REBUILD: r->o.rebuild = true; break;
@@ -215,6 +214,8 @@ static int parse(struct krun *r, int argc, char **argv)
 		case OPT_FORCE: if (flash) { r->o.force = true; break; } goto bad;
 		case OPT_YES: case 'y': if (flash) { r->yes = true; break; } goto bad;
 		case OPT_MENUCONFIG: if (flash) { r->menuconfig = true; break; } goto bad;
+		case '?':
+			return EXIT_USAGE;
 		default:
 		bad:
 			return cmd_usage_error(r->cmd, "unknown option '%s'", argv[optind - 1]);

@@ -253,16 +253,46 @@ static void on_signal(const struct signalfd_siginfo *si, void *data)
 
 	if (si->ssi_signo == SIGHUP) {
 		/* the session is gone: finish what runs, start nothing new */
-		log_msg(LOG_WARN, NULL, "hangup: letting %zu running attempt(s) finish", busy);
+		log_msg(LOG_WARN, NULL, "hangup: letting %zu running %s finish", busy,
+			plural((long long)busy, "attempt", "attempts"));
 		app_shutdown(c->app, false);
 		return;
 	}
 	c->signal_code = si->ssi_signo == SIGINT ? EXIT_INTERRUPTED : 128 + SIGTERM;
 	if (c->interrupts++)
-		log_msg(LOG_WARN, NULL, "killing %zu attempt(s) now", busy);
+		log_msg(LOG_WARN, NULL, "killing %zu %s now", busy,
+			plural((long long)busy, "attempt", "attempts"));
 	else if (busy)
-		log_msg(LOG_WARN, NULL, "interrupted: cancelling %zu attempt(s)", busy);
+		log_msg(LOG_WARN, NULL, "interrupted: cancelling %zu %s", busy,
+			plural((long long)busy, "attempt", "attempts"));
 	app_shutdown(c->app, true);
+}
+
+/* One row of the summary table: every cell sanitised and cut to its width. */
+static void summary_row(struct flash_cli *c, const struct app_board *b)
+{
+	struct strbuf line = STRBUF_INIT;
+	char dur[16], slot[16];
+	const char *res = b->state == BOARD_PASS ? "PASS"
+			  : b->state == BOARD_FAIL ? outcome_name(b->outcome) : "not flashed";
+
+	format_duration(b->duration_ms, dur);
+	snprintf(slot, sizeof slot, "%u", b->slot);
+	text_cell(&line, slot, 4, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, b->dev ? path_basename(b->dev->devnode) : "-", 12, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, res, 18, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, dur, 7, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, b->chip, 16, c->ascii);
+	strbuf_addch(&line, ' ');
+	text_cell(&line, b->mac, 17, c->ascii);
+	while (line.len && line.buf[line.len - 1] == ' ')
+		strbuf_setlen(&line, line.len - 1);
+	printf("%s\n", line.buf);
+	strbuf_release(&line);
 }
 
 /* The summary table after a flash run. */
@@ -287,24 +317,12 @@ static void summary(struct flash_cli *c)
 		strbuf_release(&sb);
 		return;
 	}
-	printf("\n%-6s %-12s %-22s %-8s %-24s %s\n", "SLOT", "PORT", "RESULT", "TIME", "CHIP", "MAC");
-	for (size_t i = 0; i < c->nchosen; i++) {
-		struct app_board *b = c->chosen[i].b;
-		char dur[16], res[64];
-		char *chip = text_sanitize_dup(b->chip, c->ascii);
-
-		format_duration(b->duration_ms, dur);
-		if (b->state == BOARD_PASS)
-			snprintf(res, sizeof res, "PASS");
-		else if (b->state == BOARD_FAIL)
-			snprintf(res, sizeof res, "FAIL %s", outcome_name(b->outcome));
-		else
-			snprintf(res, sizeof res, "not flashed");
-		printf("%-6u %-12.12s %-22s %-8s %-24.24s %s\n", b->slot,
-		       b->dev ? path_basename(b->dev->devnode) : "-", res, dur, chip, b->mac);
-		free(chip);
-	}
-	printf("%ld board(s): %ld passed, %ld failed%s\n", c->finished, ok, c->failed,
+	/* 4 + 12 + 18 + 7 + 16 + 17 columns and 5 gaps: 79 */
+	printf("\nSLOT PORT         RESULT             TIME    CHIP             MAC\n");
+	for (size_t i = 0; i < c->nchosen; i++)
+		summary_row(c, c->chosen[i].b);
+	printf("%ld %s: %ld passed, %ld failed%s\n", c->finished,
+	       plural(c->finished, "board", "boards"), ok, c->failed,
 	       c->signal_code ? " (interrupted)" : "");
 	fflush(stdout);
 }
@@ -329,8 +347,7 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 	long n;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((opt = cmd_getopt(c->cmd, argc, argv, "", long_opts)) != -1) {
 		switch (opt) {
 		case OPT_PORT: strvec_push(&c->ports, optarg); break;
 		case OPT_SLOT:
@@ -354,7 +371,7 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 				return cmd_usage_error(c->cmd, "--count: only for monitor, a number >= 1");
 			break;
 		default:
-			return cmd_usage_error(c->cmd, "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -380,6 +397,67 @@ static int monitor_ports(struct flash_cli *c)
 	}
 	strbuf_release(&err);
 	return bad ? EXIT_FAIL : 0;
+}
+
+/* Refuse a --port that cannot be a serial port, before anything starts (the
+ * demo's boards are not on this machine). */
+static int check_ports(struct flash_cli *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	int bad = 0;
+
+	for (size_t i = 0; !c->s.g->demo && i < c->ports.n; i++) {
+		if (devices_check_port(c->ports.v[i], &err) < 0) {
+			char *safe = text_sanitize_dup(err.buf, c->ascii);
+
+			bad = fprintf(stderr, "flashbay %s: %s\n", c->cmd, safe);
+			free(safe);
+		}
+		strbuf_reset(&err);
+	}
+	strbuf_release(&err);
+	return bad ? EXIT_USAGE : 0;
+}
+
+/* How long `esptool version` may take before flashbay refuses to start. */
+#define ESPTOOL_CHECK_MS 5000
+
+/* The log sink during the esptool check: a failure is said once, by it. */
+static void all_but_errors(const struct log_entry *e, void *data)
+{
+	if (e->level < LOG_ERROR)
+		log_stderr_sink(e, data);
+}
+
+/* Said when `esptool version` is slow to answer. */
+static void esptool_slow(const char *cmd, void *data)
+{
+	struct flash_cli *c = data;
+	char *safe = text_sanitize_dup(cmd, c->ascii);
+
+	fprintf(stderr, "flashbay %s: waiting for '%s version' to answer...\n", c->cmd, safe);
+	free(safe);
+}
+
+/* esptool must be there and answer as esptool before any board is queued. */
+static int check_esptool(struct flash_cli *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *safe;
+	int r;
+
+	log_set_sink(all_but_errors, NULL);
+	r = app_esptool_check(c->app, ESPTOOL_CHECK_MS, esptool_slow, c, &err);
+	log_set_sink(NULL, NULL);
+	if (!r || c->signal_code) {
+		strbuf_release(&err);
+		return c->signal_code;
+	}
+	safe = text_sanitize_dup(err.buf, c->ascii);
+	fprintf(stderr, "flashbay %s: %s\n", c->cmd, safe);
+	free(safe);
+	strbuf_release(&err);
+	return EXIT_USAGE;
 }
 
 /* Queue the boards named with --port, --slot, --all. */
@@ -431,7 +509,7 @@ static int setup(struct flash_cli *c, struct globals *g, int argc, char **argv)
 	int r;
 
 	if ((r = session_config(&c->s, g, c->cmd)) || (r = parse_opts(c, argc, argv)) ||
-	    (r = session_start(&c->s, c->monitor, SESSION_FW_REQUIRED)))
+	    (r = check_ports(c)) || (r = session_start(&c->s, c->monitor, SESSION_FW_REQUIRED)))
 		return r;
 	c->loop = c->s.loop;
 	c->app = c->s.app;
@@ -474,7 +552,7 @@ static int run(struct flash_cli *c, struct globals *g, int argc, char **argv)
 	strvec_init(&c->slots);
 	c->ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	r = setup(c, g, argc, argv);
-	if (r)
+	if (r || (r = check_esptool(c)))
 		goto out;
 	if (c->monitor) {
 		app_set_monitor_limit(c->app, (unsigned long)c->count);

@@ -55,7 +55,8 @@ int histcmd_opt(const char *cmd, int argc, char **argv, int *i, const char *name
 		*val = a + n + 1;
 		return 1;
 	}
-	if (*i + 1 >= argc) {
+	/* `--port --limit 1`: the next word is an option, not the value */
+	if (*i + 1 >= argc || (!strncmp(argv[*i + 1], "--", 2) && argv[*i + 1][2])) {
 		cmd_usage_error(cmd, "option '%s' needs a value", name);
 		return -1;
 	}

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "cli.h"
 #include "cmd.h"
+#include "devices.h"
 #include "loop.h"
 #include "strvec.h"
 #include "tui.h"
@@ -28,8 +29,7 @@ static int parse_opts(struct session *s, int argc, char **argv, bool *monitor,
 	int opt;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((opt = cmd_getopt("tui", argc, argv, "", long_opts)) != -1) {
 		if (opt == OPT_MONITOR)
 			*monitor = true;
 		else if (opt == OPT_PORT)
@@ -38,20 +38,29 @@ static int parse_opts(struct session *s, int argc, char **argv, bool *monitor,
 			if (session_firmware_opt(s, opt, optarg))
 				return EXIT_USAGE;
 		} else
-			return cmd_usage_error("tui", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
 	}
 	if (optind < argc)
 		return cmd_usage_error("tui", "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
-/* The ports named with --port, as boards present from the start. 0 or
- * EXIT_FAIL (printed). */
-static int add_ports(struct app *app, const struct strvec *ports)
+/* The ports named with --port, as boards present from the start. 0,
+ * EXIT_USAGE (not a serial port) or EXIT_FAIL (printed). */
+static int add_ports(struct app *app, const struct strvec *ports, bool demo)
 {
 	struct strbuf err = STRBUF_INIT;
 	int bad = 0;
 
+	for (size_t i = 0; !demo && i < ports->n; i++) {
+		if (devices_check_port(ports->v[i], &err) < 0)
+			bad = fprintf(stderr, "flashbay tui: %s\n", err.buf);
+		strbuf_reset(&err);
+	}
+	if (bad) {
+		strbuf_release(&err);
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < ports->n; i++) {
 		if (!app_add_port(app, ports->v[i], &err))
 			bad = fprintf(stderr, "flashbay tui: %s\n", err.buf);
@@ -72,7 +81,7 @@ int cmd_tui(struct globals *g, int argc, char **argv)
 
 	if ((r = session_config(&s, g, "tui")) ||
 	    (r = parse_opts(&s, argc, argv, &monitor, &ports)) ||
-	    (r = session_start(&s, monitor, SESSION_FW_OPTIONAL)) || (r = add_ports(s.app, &ports))) {
+	    (r = session_start(&s, monitor, SESSION_FW_OPTIONAL)) || (r = add_ports(s.app, &ports, g->demo > 0))) {
 		session_end(&s);
 		strvec_release(&ports);
 		return r;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -230,6 +231,7 @@ struct parse {
 	int long_line; /* last line that was too long, 0: none */
 	FILE *f;
 	struct strbuf *err, *warn;
+	struct strbuf msgs; /* this file's errors and warnings, in line order */
 	int errors;
 	uint64_t lists_set; /* bit i: list key i already set by this file */
 };
@@ -242,11 +244,11 @@ static void perr(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	strbuf_addf(p->err, "%s:%d: ", p->file, p->line);
+	strbuf_addf(&p->msgs, "flashbay: %s:%d: ", p->file, p->line);
 	va_start(ap, fmt);
-	strbuf_vaddf(p->err, fmt, ap);
+	strbuf_vaddf(&p->msgs, fmt, ap);
 	va_end(ap);
-	strbuf_addch(p->err, '\n');
+	strbuf_addch(&p->msgs, '\n');
 	p->errors++;
 }
 
@@ -255,13 +257,11 @@ static void pwarn(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!p->warn)
-		return;
-	strbuf_addf(p->warn, "%s:%d: warning: ", p->file, p->line);
+	strbuf_addf(&p->msgs, "flashbay: %s:%d: warning: ", p->file, p->line);
 	va_start(ap, fmt);
-	strbuf_vaddf(p->warn, fmt, ap);
+	strbuf_vaddf(&p->msgs, fmt, ap);
 	va_end(ap);
-	strbuf_addch(p->warn, '\n');
+	strbuf_addch(&p->msgs, '\n');
 }
 
 /* Resolve a path value against the file's folder. */
@@ -621,6 +621,46 @@ static int handler(void *user, const char *section, const char *name, const char
 	return 1;
 }
 
+/* The line after a byte order mark (on line 1). */
+static char *past_bom(const struct parse *p, char *str)
+{
+	return p->line == 1 && !strncmp(str, "\xEF\xBB\xBF", 3) ? str + 3 : str;
+}
+
+/* A section header without its ']' (inih would stay in the section
+ * before it): report it, and read it as the section meant. */
+static void check_header(struct parse *p, char *str, int num)
+{
+	char *s = past_bom(p, str), *end;
+	size_t n;
+
+	s += strspn(s, " \t");
+	if (*s != '[' || strchr(s, ']'))
+		return;
+	end = s + strcspn(s, ";#\r\n");
+	while (end > s + 1 && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - s);
+	perr(p, "section header '%.*s' has no closing ']'", (int)n, s);
+	if ((size_t)(s - str) + n + 3 <= (size_t)num) {
+		s[n] = ']';
+		s[n + 1] = '\n';
+		s[n + 2] = '\0';
+	}
+}
+
+/* A line inih cannot read (not a section, key = value, comment or a
+ * continuation): report it here, in line order, and let inih skip it. */
+static void check_syntax(struct parse *p, char *str)
+{
+	const char *s = past_bom(p, str);
+
+	if (strchr(" \t\r\n;#[", *s) || strpbrk(s, "=:"))
+		return;
+	perr(p, "syntax error (expected [section], name = value, or a ; comment)");
+	snprintf(str, 3, ";\n");
+}
+
 /* inih line reader that counts lines and refuses over-long ones. */
 static char *reader(char *str, int num, void *stream)
 {
@@ -630,7 +670,19 @@ static char *reader(char *str, int num, void *stream)
 
 	if (too_long)
 		perr(p, "line too long (at most %d characters)", num - 2);
+	if (r && !too_long) {
+		check_header(p, str, num);
+		check_syntax(p, str);
+	}
 	return r;
+}
+
+/* Is the open file a directory? */
+static bool is_directory(FILE *f)
+{
+	struct stat st;
+
+	return !fstat(fileno(f), &st) && S_ISDIR(st.st_mode);
 }
 
 int config_read_file(struct config *cfg, const char *path, bool required, struct strbuf *err,
@@ -640,16 +692,23 @@ int config_read_file(struct config *cfg, const char *path, bool required, struct
 	int r;
 
 	p.f = fopen(path, "re");
+	if (p.f && is_directory(p.f)) {
+		/* fopen() takes a directory, which then reads as empty */
+		fclose(p.f);
+		p.f = NULL;
+		errno = EISDIR;
+	}
 	if (!p.f) {
 		int e = errno;
 
 		if (e != ENOENT || required)
-			strbuf_addf(err, "cannot read config file '%s': %s\n", path, strerror(e));
+			strbuf_addf(err, "flashbay: cannot read config file '%s': %s\n", path, strerror(e));
 		return -e;
 	}
 	p.dir = path_dirname(path);
 	p.file_index = (int)cfg->files_read.n;
 	strvec_push(&cfg->files_read, path);
+	strbuf_init(&p.msgs);
 	r = ini_parse_stream(reader, &p, handler, &p);
 	if (r > 0) {
 		p.line = r;
@@ -657,6 +716,12 @@ int config_read_file(struct config *cfg, const char *path, bool required, struct
 	}
 	fclose(p.f);
 	free(p.dir);
+	/* with errors, the warnings among them stay in line order */
+	if (p.errors)
+		strbuf_addstr(err, p.msgs.buf);
+	else if (warn)
+		strbuf_addstr(warn, p.msgs.buf);
+	strbuf_release(&p.msgs);
 	return p.errors ? -EINVAL : 0;
 }
 

@@ -7,12 +7,14 @@
 #include "devices.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -813,6 +815,72 @@ struct device *devices_add_manual(struct devices *devs, const char *path, struct
 	if (devs->ops.attached)
 		devs->ops.attached(&d->pub, true, devs->data);
 	return &d->pub;
+}
+
+/* Is maj:min a tty driver's device in /proc/tty/drivers? 1, 0, or -errno. */
+static int tty_driver_has(unsigned maj, unsigned min)
+{
+	FILE *f = fopen("/proc/tty/drivers", "re");
+	char line[256];
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	/* "name  /dev/prefix  major  minor[-last]  type" */
+	while (!found && fgets(line, sizeof line, f)) {
+		unsigned m, lo, hi;
+		int n = sscanf(line, "%*s %*s %u %u-%u", &m, &lo, &hi);
+
+		if (n == 2)
+			hi = lo;
+		found = n >= 2 && m == maj && min >= lo && min <= hi;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Does path open as a terminal (without becoming our controlling one)? */
+static bool opens_as_tty(const char *path)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	bool tty = fd >= 0 && isatty(fd);
+
+	if (fd >= 0)
+		close(fd);
+	return tty;
+}
+
+/* What a path that is not a serial port is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "a regular file";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode))
+		return "a character device that is not a terminal";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a device";
+}
+
+int devices_check_port(const char *path, struct strbuf *err)
+{
+	struct stat st;
+	int r;
+
+	if (stat(path, &st) < 0) {
+		r = -errno;
+		strbuf_addf(err, "cannot use port '%s': %s", path, strerror(-r));
+		return r;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		r = tty_driver_has(major(st.st_rdev), minor(st.st_rdev));
+		if (r > 0 || (r < 0 && opens_as_tty(path)))
+			return 0;
+	}
+	strbuf_addf(err, "'%s' is not a serial port (%s)", path, file_kind(st.st_mode));
+	return -ENOTTY;
 }
 
 int devices_rescan(struct devices *devs)

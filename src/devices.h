@@ -106,6 +106,12 @@ struct device *devices_find(const struct devices *devs, const char *path);
  * returns that device. Never removed by events. NULL and a message in err
  * if the path does not exist. */
 struct device *devices_add_manual(struct devices *devs, const char *path, struct strbuf *err);
+/* Can path (links followed) be a serial port: a character device of a tty
+ * driver (/proc/tty/drivers; if that cannot be read, a device that opens as
+ * a terminal)? 0, or -errno with "cannot use port 'P': ..." or "'P' is not a
+ * serial port (a regular file)" in err. Opens nothing that is listed as a
+ * tty driver's, so no modem line of a real port moves. */
+int devices_check_port(const char *path, struct strbuf *err);
 /* Enumerate again and reconcile (adds and removes reported as events). */
 int devices_rescan(struct devices *devs);
 /* "udev", "sysfs+inotify", or the simulation backend's name. */

@@ -170,13 +170,15 @@ int firmware_add_spec(struct firmware *fw, const char *spec, uint32_t default_of
 {
 	const char *at = strrchr(spec, '@');
 	uint32_t off = default_offset;
+	struct stat st;
 	char *file;
 	int r;
 
-	if (!at || at[1] != '0' || (at[2] != 'x' && at[2] != 'X'))
+	/* a file whose name has an '@' is still a file */
+	if (!at || !stat(spec, &st))
 		return firmware_add(fw, default_offset, spec, err);
 	if (parse_offset(at + 1, &off)) {
-		strbuf_addf(err, "'%s': offset '%s' is not hex (FILE@0x10000)", spec, at + 1);
+		strbuf_addf(err, "'%s': bad offset '%s': not a hex number (FILE@0x10000)", spec, at + 1);
 		return -EINVAL;
 	}
 	file = xstrndup(spec, (size_t)(at - spec));
@@ -445,6 +447,15 @@ int firmware_finalize(struct firmware *fw, struct strbuf *err)
 	sha256_hex(ids.buf, ids.len, fw->sha256);
 	strbuf_release(&ids);
 	return 0;
+}
+
+void firmware_warnings(const struct firmware *fw, struct strbuf *out)
+{
+	for (size_t i = 0; i < fw->n; i++)
+		if (fw->images[i].offset % 0x1000)
+			strbuf_addf(out, "image '%s' at 0x%x is not on a 4 KiB flash sector boundary "
+					 "(esptool erases the whole sector around it)\n",
+				    fw->images[i].path, fw->images[i].offset);
 }
 
 void firmware_json(const struct firmware *fw, struct strbuf *out)

@@ -41,7 +41,8 @@ void firmware_release(struct firmware *fw);
  * the caller may prefix ("file:line: "); returns 0 or -errno. */
 int firmware_add(struct firmware *fw, uint32_t offset, const char *path, struct strbuf *err);
 /* Parse "FILE" or "FILE@0xOFFSET" (--firmware); default_offset if there is
- * no "@0x" suffix. */
+ * no '@'. Text after the last '@' must be a hex offset ("bad offset"),
+ * unless the whole spec names an existing file (e.g. "app@2.bin"). */
 int firmware_add_spec(struct firmware *fw, const char *spec, uint32_t default_offset,
 		      struct strbuf *err);
 /* Parse "0xOFFSET=FILE" (--image; the 0x may be left out). */
@@ -57,6 +58,10 @@ int firmware_from_config(struct firmware *fw, const struct config *cfg, struct s
 /* Compute sizes, SHA-256s and the identity; call after the last add.
  * Re-checks that every file is still there. */
 int firmware_finalize(struct firmware *fw, struct strbuf *err);
+
+/* One line per thing worth a warning (no error): an image offset that is
+ * not on a 4 KiB flash sector (esptool erases the whole sector around it). */
+void firmware_warnings(const struct firmware *fw, struct strbuf *out);
 
 /* JSON array [{"path":..,"offset":"0x1000","size":..,"sha256":..}, ...] */
 void firmware_json(const struct firmware *fw, struct strbuf *out);

@@ -60,10 +60,11 @@ const char *log_level_name(enum log_level level)
 }
 
 /* The default sink: stderr, sanitised. */
-static void stderr_sink(const struct log_entry *e)
+void log_stderr_sink(const struct log_entry *e, void *data)
 {
 	char *text;
 
+	(void)data;
 	if (e->level < LOG_WARN && verbosity < (e->level == LOG_INFO ? 1 : 2))
 		return;
 	text = text_sanitize_dup(e->text, false);
@@ -100,7 +101,7 @@ void log_msg(enum log_level level, const char *source, const char *fmt, ...)
 	if (sink)
 		sink(e, sink_data);
 	else
-		stderr_sink(e);
+		log_stderr_sink(e, NULL);
 }
 
 size_t log_count(void)

@@ -25,6 +25,8 @@ void log_init(size_t cap);
 void log_release(void);
 /* NULL restores the default sink: stderr, for warnings and errors (and info at verbosity >= 1). */
 void log_set_sink(log_sink_fn fn, void *data);
+/* The default sink (data unused), for a sink that passes some entries on. */
+void log_stderr_sink(const struct log_entry *e, void *data);
 void log_set_verbosity(int verbosity);
 int log_verbosity(void);
 void log_msg(enum log_level level, const char *source, const char *fmt, ...)

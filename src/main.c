@@ -29,6 +29,13 @@ struct cmd {
 /* Commands that take --config (after their name) as their own option. */
 static const char *const own_config_cmds[] = { "board", NULL };
 
+/* The image options of flash, monitor and tui. */
+#define FIRMWARE_HELP                                                                     \
+	"  --firmware FILE[@OFF]   flash FILE at OFF (hex; default [firmware] offset)\n"         \
+	"  --image OFF=FILE        flash FILE at OFF; repeatable\n"                            \
+	"  --flash-args FILE       the images of an ESP-IDF build/flash_args\n"                \
+	"                          (images given here replace those of [firmware])\n"
+
 static const struct cmd commands[] = {
 	/* devices */
 	{ "list", cmd_list, "list the connected USB serial boards, their kinds and slots",
@@ -42,35 +49,53 @@ static const struct cmd commands[] = {
 
 	/* flashing */
 	{ "tui", cmd_tui, "the dashboard (the default on a terminal)",
-	  "[--monitor] [--port DEV]... [--firmware FILE[@OFFSET]] [--image OFFSET=FILE]...\n"
-	  "       [--flash-args FILE]\n\n"
-	  "The full-screen dashboard; press ? in it for the keys. --monitor starts in monitor mode\n"
-	  "(flash every ESP32 board when it is plugged in). --port shows a port discovery does not\n"
-	  "know (a pty) as a board. Plain 'flashbay' on a terminal opens it.\n" },
+	  "[--monitor] [--port DEV]... [IMAGES]\n\n"
+	  "The full-screen dashboard; press ? in it for the keys. Plain 'flashbay' on a\n"
+	  "terminal opens it.\n\n"
+	  "  --monitor               start in monitor mode (flash every ESP32 board when\n"
+	  "                          it is plugged in)\n"
+	  "  --port DEV              show serial port DEV as a board even if discovery\n"
+	  "                          does not know it (a pty); repeatable\n"
+	  FIRMWARE_HELP },
 	{ "flash", cmd_flash, "flash ESP32 boards in parallel with esptool",
-	  "[--port DEV]... [--slot N]... [--all] [--firmware FILE[@OFFSET]] [--image OFFSET=FILE]...\n"
-	  "       [--flash-args FILE] [--baud N] [--json]\n\n"
-	  "Flash the named boards (or every ESP32 board with --all), up to [station] max_workers at\n"
-	  "once. Images on the command line replace those of [firmware]. --port takes any tty path,\n"
-	  "links resolved. Exit 0 if every board passed, 1 if any failed, 2 on usage errors.\n" },
+	  "BOARDS [IMAGES] [--baud N] [--json]\n\n"
+	  "Flash the boards named, up to [station] max_workers at once. BOARDS: --port\n"
+	  "and --slot (each repeatable, mixed as you like), or --all.\n\n"
+	  "  --port DEV              the board on serial port DEV (any tty path, links\n"
+	  "                          resolved); repeatable\n"
+	  "  --slot N                the board in slot N (see 'flashbay list'); repeatable\n"
+	  "  --all                   every ESP32 board connected\n"
+	  FIRMWARE_HELP
+	  "  --baud N                esptool's baud rate (default: [esp32] baud)\n"
+	  "  --json                  one JSON object per board, then a summary object\n\n"
+	  "Exit 0 if every board passed, 1 if any failed, 2 on usage or configuration\n"
+	  "errors (nothing is flashed), 130 if interrupted.\n" },
 	{ "monitor", cmd_monitor, "flash every ESP32 board the moment it is plugged in",
-	  "[--firmware FILE[@OFFSET]] [--image OFFSET=FILE]... [--flash-args FILE] [--baud N]\n"
-	  "       [--count N] [--port DEV]... [--json]\n\n"
-	  "Flash each ESP32 board once per plug-in (a re-enumeration is not a new plug-in) until\n"
-	  "Ctrl-C, or until N boards have finished with --count N (never more than N started).\n"
-	  "Boards connected at start count as plugged in; so do the ports named with --port.\n" },
+	  "[--port DEV]... [IMAGES] [--baud N] [--count N] [--json]\n\n"
+	  "Flash each ESP32 board once per plug-in (a re-enumeration is not a new\n"
+	  "plug-in) until Ctrl-C. Boards connected at start count as plugged in; so do\n"
+	  "the ports named with --port.\n\n"
+	  "  --port DEV              also serial port DEV, which discovery does not know\n"
+	  "                          (a pty); repeatable\n"
+	  FIRMWARE_HELP
+	  "  --baud N                esptool's baud rate (default: [esp32] baud)\n"
+	  "  --count N               stop once N boards have finished (never more than\n"
+	  "                          N started)\n"
+	  "  --json                  one JSON object per board, then a summary object\n" },
 
 	/* history */
 	{ "stats", cmd_stats, "yield, units per hour and failures of the flash history",
 	  "[--since TIME | --all] [--json] [--reset]\n\n"
 	  "Statistics of the current period: attempts, first-pass yield, units per hour,\n"
 	  "duration p50/p95, failures by class, slot and firmware.\n"
-	  "  --since TIME   attempts started since TIME (2026-11-21, 2026-11-21T08:00, 8h, 2d)\n"
+	  "  --since TIME   attempts started since TIME (2026-11-21, 2026-11-21T08:00,\n"
+	  "                 8h, 2d)\n"
 	  "  --all          every period, and each one\n"
 	  "  --json         machine-readable output\n"
 	  "  --reset        start a new statistics period (nothing is deleted)\n" },
 	{ "history", cmd_history, "recent flash attempts, newest first",
-	  "[--port DEV] [--mac MAC] [--board KEY] [--limit N] [--json]\n\n"
+	  "[--port DEV] [--mac MAC] [--board KEY] [--limit N]\n"
+	  "                        [--json]\n\n"
 	  "  --port DEV     attempts on DEV (device node or by-path link)\n"
 	  "  --mac MAC      attempts on the board with this MAC\n"
 	  "  --board KEY    attempts on this named Klipper board\n"
@@ -332,7 +357,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (sub.n > 1 && (!strcmp(sub.v[1], "--help") || !strcmp(sub.v[1], "-h"))) {
-		printf("Usage: flashbay %s %s\n\n%s", c->name, c->help, global_help);
+		printf("Usage: flashbay %s %s\nGlobal options (--config, --db, --no-history, ...): "
+		       "see 'flashbay --help'.\n", c->name, c->help);
 		goto out;
 	}
 	r = c->fn(&g, (int)sub.n, sub.v);

@@ -156,3 +156,27 @@ size_t text_width(const char *s)
 	}
 	return w;
 }
+
+void text_cell(struct strbuf *line, const char *s, size_t width, bool ascii_only)
+{
+	struct strbuf t = STRBUF_INIT;
+	size_t w;
+
+	text_sanitize(&t, s ? s : "-", strlen(s ? s : "-"), ascii_only);
+	while ((w = text_width(t.buf)) > width) {
+		size_t n = t.len;
+
+		/* drop the last code point, then mark the cut */
+		while (n > 0 && ((unsigned char)t.buf[n - 1] & 0xc0) == 0x80)
+			n--;
+		strbuf_setlen(&t, n ? n - 1 : 0);
+		if (text_width(t.buf) < width) {
+			strbuf_addch(&t, '~');
+			break;
+		}
+	}
+	strbuf_addstr(line, t.buf);
+	for (w = text_width(t.buf); w < width; w++)
+		strbuf_addch(line, ' ');
+	strbuf_release(&t);
+}

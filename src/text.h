@@ -36,5 +36,8 @@ bool text_is_dangerous(uint32_t c);
 /* Number of terminal columns of a UTF-8 string that has been sanitised
  * (each code point counts as one column; wide CJK counts as two). */
 size_t text_width(const char *s);
+/* Append s (NULL: "-") sanitised, cut to width columns ('~' marks a cut)
+ * and padded with spaces to width: a table cell. */
+void text_cell(struct strbuf *line, const char *s, size_t width, bool ascii_only);
 
 #endif

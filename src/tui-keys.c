@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "job.h"
 #include "log.h"
+#include "util.h"
 #include "xalloc.h"
 
 void tui_toggle_select(struct tui *t, unsigned slot)
@@ -90,9 +91,9 @@ static void flash_selected(struct tui *t)
 	}
 	n += flash_klipper(t, kl, nk);
 	if (n && !(t->status[0] && t->status_error))
-		tui_note(t, false, "flashing %d board(s)", n);
+		tui_note(t, false, "flashing %d %s", n, plural(n, "board", "boards"));
 	if (n)
-		log_msg(LOG_INFO, NULL, "operator: flash %d board(s)", n);
+		log_msg(LOG_INFO, NULL, "operator: flash %d %s", n, plural(n, "board", "boards"));
 	t->nselected = 0;
 	free(kl);
 }
@@ -128,7 +129,9 @@ static void menuconfig_row(struct tui *t, struct app_board *b)
 
 static void stop_all_yes(struct tui *t)
 {
-	log_msg(LOG_INFO, NULL, "operator: stopped all (%zu attempt(s))", app_busy(t->app));
+	size_t n = app_busy(t->app);
+
+	log_msg(LOG_INFO, NULL, "operator: stopped all (%zu %s)", n, plural(n, "attempt", "attempts"));
 	app_stop_all(t->app);
 	tui_note(t, false, "stopping every attempt");
 }
@@ -157,10 +160,11 @@ void tui_ask_quit(struct tui *t)
 		return;
 	}
 	snprintf(text, sizeof text,
-		 "%zu attempt(s) still queued or running.\n\n"
-		 "  w  wait for them, then quit\n"
-		 "  c  cancel them and quit\n"
-		 "  s  stay (or Esc)", busy);
+		 "%zu %s still queued or running.\n\n"
+		 "  w  wait for %s, then quit\n"
+		 "  c  cancel %s and quit\n"
+		 "  s  stay (or Esc)", busy, plural((long long)busy, "attempt", "attempts"),
+		 plural((long long)busy, "it", "them"), plural((long long)busy, "it", "them"));
 	tui_dialog_open(t, DIALOG_QUIT, "Quit?", text, NULL);
 }
 
@@ -174,9 +178,10 @@ static void flash_all(struct tui *t)
 		return;
 	}
 	n = app_flash_all(t->app);
-	tui_note(t, !n, n ? "flashing %d ESP32 board(s)" : "no idle ESP32 board to flash", n);
+	tui_note(t, !n, n ? "flashing %d ESP32 %s" : "no idle ESP32 board to flash", n,
+		 plural(n, "board", "boards"));
 	if (n)
-		log_msg(LOG_INFO, NULL, "operator: flash all (%d ESP32 board(s))", n);
+		log_msg(LOG_INFO, NULL, "operator: flash all (%d ESP32 %s)", n, plural(n, "board", "boards"));
 }
 
 /* M: monitor mode on or off; on without firmware nothing can be flashed. */

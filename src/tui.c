@@ -223,7 +223,8 @@ static void on_signal(const struct signalfd_siginfo *si, void *data)
 		break;
 	case SIGHUP:
 		/* the SSH session dropped: finish what runs, record it, leave */
-		log_msg(LOG_WARN, NULL, "hangup: letting %zu attempt(s) finish", app_busy(t->app));
+		log_msg(LOG_WARN, NULL, "hangup: letting %zu %s finish", app_busy(t->app),
+			plural((long long)app_busy(t->app), "attempt", "attempts"));
 		lose_terminal(t);
 		app_shutdown(t->app, false);
 		tui_quit_when_idle(t, 0);

@@ -32,6 +32,11 @@ void format_iso8601(int64_t ms, char out[32]);
 int parse_iso8601(const char *s, int64_t *ms);
 /* "1h02m", "3.2s", "45ms": a short human duration; out must hold 16 bytes. */
 void format_duration(uint64_t ms, char out[16]);
+/* one if n is 1, else many: "1 board", "2 boards" (not "board(s)"). */
+static inline const char *plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
 
 /* $XDG_CONFIG_HOME etc. with their defaults under $HOME; "" if $HOME is unset. Caller frees. */
 char *xdg_config_home(void);

@@ -24,4 +24,34 @@ like "$out" "unknown command 'frobnicate'" "unknown command named"
 out=$("$FLASHBAY" --config 2>&1)
 is "$?" 2 "option without its value: exit 2"
 
+# each command's help: its own options, a pointer to the global ones, 80 columns
+out=$("$FLASHBAY" flash --help)
+is "$?" 0 "flash --help exits 0"
+for o in --port --slot --all --firmware --image --flash-args --baud --json; do
+	like "$out" "^  $o " "flash --help describes $o"
+done
+like "$out" "see 'flashbay --help'" "flash --help points to flashbay --help for the global options"
+unlike "$out" "--db FILE|--sysfs-root" "... instead of repeating them"
+for o in --firmware --image --flash-args --baud --count --json; do
+	like "$("$FLASHBAY" monitor --help)" "^  $o " "monitor --help describes $o"
+done
+like "$("$FLASHBAY" tui --help)" "^  --monitor " "tui --help describes --monitor"
+wide=""
+for c in "" list tui flash monitor stats history export board; do
+	# shellcheck disable=SC2086
+	w=$("$FLASHBAY" $c --help | awk -v c="$c" 'length > 80 { print c ": " $0 }')
+	wide="$wide$w"
+done
+is "$wide" "" "every help line fits 80 columns"
+if command -v man >/dev/null 2>&1 && man -l "$srcdir/man/flashbay.1" >/dev/null 2>&1; then
+	for m in flashbay.1 flashbay.conf.5; do
+		is "$(MANWIDTH=80 man -l "$srcdir/man/$m" 2>/dev/null | "${PYTHON3:-python3}" -c '
+import sys
+for line in sys.stdin:
+    if len(line.rstrip("\n")) > 80:
+        print(line, end="")')" "" "$m fits 80 columns"
+	done
+fi
+unlike "$(grep -ho '"[^"]*"' "$srcdir"/src/*.c)" '[a-z]\(s\)' "no 'board(s)'-style plurals in the messages"
+
 done_testing

@@ -121,7 +121,7 @@ for v in $ESPTOOLS; do
 		like "$out" "^\[Done\] slot $s ${v}b$b PASS $CHIP_RE $(mac_of $b $vn) [0-9.]+m?s\$" \
 			"$v: line output: [Done] board $b with chip and MAC"
 	done
-	like "$out" "2 board\(s\): 2 passed, 0 failed" "$v: line output: the summary"
+	like "$out" "2 boards: 2 passed, 0 failed" "$v: line output: the summary"
 
 	# ESP-IDF's flash_args: images relative to its folder, its options in this version's spelling
 	fb "$v" flash --port "$SIMDEV/${v}b7" --flash-args "$T/idf/build/flash_args" --json \

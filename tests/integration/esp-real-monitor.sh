@@ -90,8 +90,8 @@ for v in $ESPTOOLS; do
 		i=$((i + 1))
 	done
 	# the boards there at the start are shown like the others (flashbay(1), monitor: "the
-	# lines of flash plus [Plug] ..."; a summary row per board). DEFECT on this branch:
-	# they get only their [Done] line, no phase lines and no summary row.
+	# lines of flash plus [Plug] ..."; a summary row per board); they once got only
+	# their [Done] line.
 	for i in 0 1; do
 		like "$(cat "$T/out")" "^\[Connect\] slot [0-9]+ ttyUSB$i\$" \
 			"$v: board $i, there at the start: its phase lines too ([Connect])"

@@ -1,9 +1,11 @@
 # flash-lib.sh - a bench of fake ESP32 boards for the flash/monitor tests:
 # the fake esptool on PATH (v5 as `esptool`, v4 as `esptool.py` in $T/v4),
-# ports as plain files in $T/ports, a config, a history, no udev.
+# ports that are real terminals (ptys held by tests/helper/ptyhold, linked
+# as $T/ports/ttyUSBi), a config, a history, no udev.
 #
 #   fb ARGS...         flashbay with the test config, history and empty device roots
-#   make_ports N       $T/ports/ttyUSB0 .. ttyUSB(N-1)
+#   make_ports N       $T/ports/ttyUSB0 .. ttyUSB(N-1): links to ptys, held open
+#                      until the test ends (once per test)
 #   port_args N        "--port $T/ports/ttyUSB0 ... " for N ports
 #   landed PORT        true if the images are in PORT's fake flash at their offsets
 #   json_field FIELD   reads JSON lines on stdin, prints FIELD of each object (one per line)
@@ -49,12 +51,13 @@ fb() {
 }
 
 make_ports() {
-	i=0
-	while [ $i -lt "$1" ]; do
-		: > "$T/ports/ttyUSB$i"
-		i=$((i + 1))
-	done
+	"$builddir/tests/helper/ptyhold" "$T/ports" "$1" > "$T/ptyhold.out" &
+	ptyhold_pid=$!
+	on_exit stop_ptyhold
+	wait_until 10 grep -q '^ready$' "$T/ptyhold.out" ||
+		{ echo "Bail out! ptyhold did not make the ports"; exit 1; }
 }
+stop_ptyhold() { kill "$ptyhold_pid" 2>/dev/null; wait "$ptyhold_pid" 2>/dev/null; }
 
 port_args() {
 	i=0

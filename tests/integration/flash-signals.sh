@@ -76,7 +76,7 @@ wait "$fpid" 2>/dev/null
 pkill -f "$T/bin/esptool --port" 2>/dev/null
 wait_until 5 no_fakes
 fb flash --port "$T/ports/ttyUSB0" > /dev/null 2> "$T/err"
-like "$(cat "$T/err")" "2 attempt\(s\) left running by an earlier flashbay are now marked interrupted" \
+like "$(cat "$T/err")" "2 attempts left running by an earlier flashbay are now marked interrupted" \
 	"after a SIGKILL, the next flashbay says what it recovered"
 is "$(fb history --json --limit 3 | "${PYTHON3:-python3}" -c '
 import json, sys

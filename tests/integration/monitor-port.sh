@@ -61,7 +61,7 @@ done
 
 # a named port that does not exist: refused, nothing started
 mon "$T/v5.conf" --port "$T/no-such-port" > "$T/out" 2> "$T/err"
-is "$?" 1 "a --port that does not exist: exit 1"
+is "$?" 2 "a --port that does not exist: refused, exit 2"
 like "$(cat "$T/err")" "no-such-port" "... naming the port"
 is "$(lines '^\[')" 0 "... and nothing was started"
 

@@ -9,7 +9,9 @@ U="$srcdir/tests/umockdev"
 flashes() { grep -c 'write-flash' "$T/argv.log" 2>/dev/null || echo 0; }
 lines() { grep -c -- "$1" "$T/out"; }
 # summary rows: the lines after the table's header, before the count line
-rows() { sed -n '/^SLOT /,/board(s):/p' "$T/out" | grep -v 'board(s):' | grep -c '^[0-9]'; }
+rows() { sed -n '/^SLOT /,/boards\{0,1\}:/p' "$T/out" | grep -v 'boards\{0,1\}:' | grep -c '^[0-9]'; }
+# "1 board" / "2 boards"
+boards() { if [ "$1" = 1 ]; then echo "1 board"; else echo "$1 boards"; fi; }
 
 # check_run HOW COUNT PLUGGED: the output of a monitor --count COUNT run that
 # found PLUGGED boards at start
@@ -21,7 +23,7 @@ check_run() {
 	is "$(lines '^\[Done\]')" "$2" "$1 --count $2: $2 result(s)"
 	is "$(flashes)" "$2" "$1 --count $2: esptool started for $2 board(s), no more"
 	is "$(rows)" "$2" "$1 --count $2: $2 summary row(s)"
-	like "$(tail -n 1 "$T/out")" "^$2 board\(s\): $2 passed, 0 failed$" "$1 --count $2: the count line"
+	like "$(tail -n 1 "$T/out")" "^$(boards "$2"): $2 passed, 0 failed$" "$1 --count $2: the count line"
 }
 
 # --- udev: two boards in the test bed before flashbay starts ---------------------------

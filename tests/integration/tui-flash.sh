@@ -26,8 +26,8 @@ ok $? "six boards listed"
 
 # --- F: flash all --------------------------------------------------------------
 keys F
-wait_for "flashing 6 ESP32 board(s)"
-ok $? "F: 'flashing 6 ESP32 board(s)'"
+wait_for "flashing 6 ESP32 boards"
+ok $? "F: 'flashing 6 ESP32 boards'"
 wait_until 15 row_has 1 " PASS " && wait_until 5 row_has 4 " PASS "
 ok $? "slots 1 and 4: PASS"
 wait_until 5 row_has 2 " FAIL:no_sync "
@@ -190,8 +190,8 @@ wait_until 5 sh -c "$TM capture-pane -p -t t | grep -Eq '^ ● +1 ttyUSB0' && $T
 ok $? "Space marks slots 1 and 4"
 is "$(nsel)" 2 "only those two"
 keys f
-wait_for "flashing 2 board(s)"
-ok $? "f: 'flashing 2 board(s)'"
+wait_for "flashing 2 boards"
+ok $? "f: 'flashing 2 boards'"
 wait_until 15 hist_check 'sorted(r["slot"] for r in rows if r["period"] == 2) == [1, 4]'
 ok $? "exactly slots 1 and 4 were flashed"
 wait_until 15 hist_check 'all(r["outcome"] == "ok" for r in rows if r["period"] == 2)'

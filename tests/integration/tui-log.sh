@@ -40,7 +40,7 @@ wait_for "Boards 3"
 keys F
 wait_until 20 row_has 1 " PASS " && wait_until 20 row_has 2 " FAIL:no_sync "
 ok $? "slot 1 PASS, slot 2 FAIL:no_sync"
-wait_until 5 log_has "operator: flash all \\(3 ESP32 board\\(s\\)\\)"
+wait_until 5 log_has "operator: flash all \\(3 ESP32 boards\\)"
 ok $? "log: the operator's flash all"
 wait_until 5 log_has "slot 1 ttyUSB0: PASS ESP32-D0WD"
 ok $? "log: slot 1's PASS with its chip"

@@ -60,7 +60,7 @@ is "$(tui_exit_code)" 0 "q: exit 0"
 
 # a named port that does not exist: refused before the dashboard opens
 out=$(eval "$FB tui --port '$T/pty/nope'" 2>&1 </dev/null)
-is "$?" 1 "tui --port to nothing: exit 1"
+is "$?" 2 "tui --port to nothing: refused, exit 2"
 like "$out" "cannot use port '$T/pty/nope'" "... naming the port"
 
 done_testing

@@ -29,7 +29,7 @@ start
 ok $? "two boards flashing"
 pid=$(tui_pid)
 keys q
-wait_for "2 attempt(s) still queued or running."
+wait_for "2 attempts still queued or running."
 ok $? "q asks: 2 attempts running"
 like "$(screen)" "w  wait for them, then quit" "answer w offered"
 like "$(screen)" "c  cancel them and quit" "answer c offered"

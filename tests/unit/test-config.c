@@ -1,6 +1,7 @@
 /* test-config.c - flashbay.conf: defaults, layering, validation messages. */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,11 @@ static void errors(void)
 	expect_error("[devices]\nallow = 10c4\n", "'10c4' is not a USB id", "bad USB id in allow");
 	expect_error("[klipper]\nmoonraker = localhost:7125\n", "is not an http:// or https:// URL",
 		     "moonraker must be a URL");
-	expect_error("[esp32\nbaud = 1\n", "bad.conf:1: syntax error", "unclosed section header");
+	expect_error("[esp32\nbaud = 1\n", "/bad.conf:1: section header '[esp32' has no closing ']'\n",
+		     "unclosed section header: an error at its line");
+	expect_error("[esp32\nbaud = fast\n", "bad.conf:2: [esp32] baud: 'fast'",
+		     "... and the lines below it are still checked, in its section");
+	expect_error("[esp32]\nbaud\n", "bad.conf:2: syntax error", "a line that is no key = value");
 	{
 		char line[400];
 
@@ -153,6 +158,42 @@ static void errors(void)
 	expect_warning("[esp32]\nbaudrate = 1\n", "warn.conf:2: warning: unknown key 'baudrate' in [esp32]",
 		       "unknown key warns with file:line");
 	expect_warning("[espressif]\nx = 1\n", "unknown section [espressif]", "unknown section warns");
+}
+
+/* Every message of a file: errors and warnings in line order, each one
+ * starting with "flashbay:"; a directory is no config file. */
+static void message_order(void)
+{
+	struct config cfg;
+	struct strbuf err = STRBUF_INIT, warn = STRBUF_INIT, want = STRBUF_INIT;
+	const char *path = put("order.conf", "[esp32\nbaudrate = 1\nbaud = fast\njunk\n[nope]\n"
+					     "x = 1\n[station]\nmax_workers = 0\n");
+
+	config_init(&cfg);
+	config_defaults(&cfg);
+	is_int(config_read_file(&cfg, path, true, &err, &warn), -EINVAL, "a file with errors");
+	strbuf_addf(&want,
+		    "flashbay: %s:1: section header '[esp32' has no closing ']'\n"
+		    "flashbay: %s:2: warning: unknown key 'baudrate' in [esp32] (ignored)\n"
+		    "flashbay: %s:3: [esp32] baud: 'fast' is not a whole number from 300 to 12000000\n"
+		    "flashbay: %s:4: syntax error (expected [section], name = value, or a ; comment)\n"
+		    "flashbay: %s:6: warning: unknown section [nope] (ignored)\n"
+		    "flashbay: %s:8: [station] max_workers: '0' is not a whole number from 1 to 64\n",
+		    path, path, path, path, path, path);
+	is_str(err.buf, want.buf, "every message in line order, warnings among them, each with flashbay:");
+	is_str(warn.buf, "", "no warning printed apart from them");
+	config_release(&cfg);
+	strbuf_reset(&err);
+	config_init(&cfg);
+	config_defaults(&cfg);
+	is_int(config_read_file(&cfg, dir, true, &err, &warn), -EISDIR, "--config DIR is refused");
+	strbuf_reset(&want);
+	strbuf_addf(&want, "flashbay: cannot read config file '%s': Is a directory\n", dir);
+	is_str(err.buf, want.buf, "... saying it is a directory");
+	config_release(&cfg);
+	strbuf_release(&err);
+	strbuf_release(&warn);
+	strbuf_release(&want);
 }
 
 static void specials(void)
@@ -196,6 +237,7 @@ int main(void)
 	defaults();
 	layering();
 	errors();
+	message_order();
 	specials();
 	snprintf(buf, sizeof buf, "rm -rf '%s'", dir);
 	if (system(buf))

@@ -209,7 +209,35 @@ static void specs(void)
 	firmware_release(&fw);
 	snprintf(arg, sizeof arg, "%s@0xZZ", app);
 	is_int(firmware_add_spec(&fw, arg, 0x10000, &err), -EINVAL, "FILE@0xZZ: error");
-	ok(strstr(err.buf, "not hex") != NULL, "message: offset not hex");
+	ok(strstr(err.buf, "bad offset '0xZZ': not a hex number") != NULL, "message: offset not hex");
+	strbuf_reset(&err);
+	snprintf(arg, sizeof arg, "%s@zz", app);
+	is_int(firmware_add_spec(&fw, arg, 0x10000, &err), -EINVAL, "FILE@zz: error");
+	ok(strstr(err.buf, "bad offset 'zz'") != NULL && !strstr(err.buf, "not found"),
+	   "message: a bad offset, not a missing file");
+	if (!strstr(err.buf, "bad offset 'zz'"))
+		diag("got: %s", err.buf);
+	strbuf_reset(&err);
+	{
+		struct strbuf warn = STRBUF_INIT;
+		const char *at = put_str("fw@2.bin", "x");
+
+		is_int(firmware_add_spec(&fw, at, 0x10000, &err), 0, "a file named with an '@' is a file");
+		firmware_release(&fw);
+		snprintf(arg, sizeof arg, "%s@0x10800", app);
+		is_int(firmware_add_spec(&fw, arg, 0x10000, &err), 0, "FILE@0x10800: not on a sector, but no error");
+		firmware_warnings(&fw, &warn);
+		ok(strstr(warn.buf, "at 0x10800 is not on a 4 KiB flash sector boundary") != NULL,
+		   "... a warning");
+		firmware_release(&fw);
+		strbuf_reset(&warn);
+		snprintf(arg, sizeof arg, "%s@0x10000", app);
+		firmware_add_spec(&fw, arg, 0x10000, &err);
+		firmware_warnings(&fw, &warn);
+		is_str(warn.buf, "", "no warning for an aligned offset");
+		firmware_release(&fw);
+		strbuf_release(&warn);
+	}
 	strbuf_reset(&err);
 	snprintf(arg, sizeof arg, "0x8000=%s", app);
 	is_int(firmware_add_image_arg(&fw, arg, &err), 0, "--image 0x8000=FILE");
