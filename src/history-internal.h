@@ -87,6 +87,12 @@ int history_schema_migrate(struct history *h, struct strbuf *err);
  * whether the process that wrote owner is still alive. */
 char *history_owner_self(void);
 bool history_owner_alive(const char *owner, const char *self);
+/* Is a row with outcome and owner left running by a process that is gone?
+ * Readers show such a row as interrupted without writing (the same rule
+ * history_recover() applies). */
+bool history_row_orphaned(const struct history *h, const char *outcome, const char *owner);
+#define HISTORY_INTERRUPTED_MESSAGE \
+	"flashbay stopped before this attempt ended (crash, kill or power loss)"
 /* Mark rows left running by dead processes as interrupted. */
 int history_recover(struct history *h, struct strbuf *err);
 

@@ -261,8 +261,9 @@ static int open_common(const char *path, bool writer, struct history **out, stru
 		r = history_schema_migrate(h, err);
 	if (!r && history_exec(h, "PRAGMA foreign_keys=ON") != SQLITE_OK)
 		r = history_fail(h, "open", err);
+	/* readers too: they tell a live owner from a dead one */
+	h->owner = history_owner_self();
 	if (!r && writer) {
-		h->owner = history_owner_self();
 		r = history_recover(h, err);
 		if (!r)
 			history_checkpointer_start(h);
