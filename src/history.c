@@ -252,6 +252,7 @@ static int open_common(const char *path, bool writer, struct history **out, stru
 
 	h->path = xstrdup(path);
 	h->busy_ms = busy_timeout_ms();
+	strbuf_init(&h->pend_why);
 	r = open_db(h, writer, err);
 	if (!r) /* before anything that writes: a foreign file stays untouched */
 		r = history_schema_check(h, &version, err);
@@ -263,6 +264,8 @@ static int open_common(const char *path, bool writer, struct history **out, stru
 		r = history_fail(h, "open", err);
 	/* readers too: they tell a live owner from a dead one */
 	h->owner = history_owner_self();
+	if (!r) /* before the recovery: a kept finish beats "interrupted" */
+		history_journal_replay(h);
 	if (!r && writer) {
 		r = history_recover(h, err);
 		if (!r)
@@ -294,6 +297,7 @@ static int create_fresh(const char *path, struct strbuf *err)
 	}
 	close(fd);
 	h = xcalloc(1, sizeof(*h));
+	strbuf_init(&h->pend_why);
 	h->path = xstrdup(tmp);
 	h->busy_ms = busy_timeout_ms();
 	r = open_db(h, true, err);
@@ -355,8 +359,13 @@ int history_open_reader(const char *path, struct history **out, struct strbuf *e
 
 void history_close(struct history *h)
 {
+	struct strbuf err = STRBUF_INIT;
+
 	if (!h)
 		return;
+	history_flush(h, &err); /* the caller had its chance to report it */
+	strbuf_release(&err);
+	history_pending_release(h);
 	history_checkpointer_stop(h);
 	for (size_t i = 0; i < HS__COUNT; i++)
 		sqlite3_finalize(h->stmt[i]);
@@ -373,6 +382,16 @@ void history_close(struct history *h)
 int history_recovered(const struct history *h)
 {
 	return h->recovered;
+}
+
+int history_replayed(const struct history *h)
+{
+	return h->replayed;
+}
+
+int history_journal_waiting(const struct history *h)
+{
+	return h->journal_left;
 }
 
 const char *history_path(const struct history *h)

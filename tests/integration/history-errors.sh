@@ -113,14 +113,17 @@ is "$?" 1 "a database locked exclusively: stats exit 1"
 like "$err" "^flashbay stats: cannot (open|read) history database '$DB': database is locked \(another process holds it; waited 300 ms\)$" \
 	"... one line naming the file"
 unlock
-is "$(fb stats --json | py 'd["attempts"]')" "1" "once the lock is gone everything is there"
+is "$(fb stats --json | py 'd["attempts"]')" "2" \
+	"once the lock is gone everything is there, the attempt kept in the journal too"
+[ ! -e "$DB.pending" ]
+ok $? "... the journal is applied and removed"
 
 # a full disk: SQLITE_FULL through max_page_count
 "$TH" --max-pages 1 "$DB" fill 2000 > "$T/out" 2>&1
 is "$?" 1 "a database that cannot grow: exit 1"
 is "$(cat "$T/out")" "cannot write to history database '$DB': database or disk is full (no space left for it)" \
 	"... one line naming the file"
-is "$(fb stats --json | py 'd["attempts"]')" "1" "... and nothing that was there is lost"
+is "$(fb stats --json | py 'd["attempts"]')" "2" "... and nothing that was there is lost"
 
 # a full disk for real: a tiny tmpfs
 if [ "$(id -u)" = 0 ] && mkdir "$T/tiny" && mount -t tmpfs -o size=256k tmpfs "$T/tiny" 2>/dev/null; then
