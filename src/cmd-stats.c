@@ -364,8 +364,10 @@ static int reopen_writer(struct histcmd *c)
 
 	history_close(c->h);
 	c->h = NULL;
-	if (history_open(c->cfg.database, &c->h, &err))
-		r = histcmd_fail(c, err.buf);
+	if (history_open(c->cfg.database, &c->h, &err)) {
+		histcmd_fail(c, err.buf);
+		r = EXIT_USAGE; /* nothing was done */
+	}
 	strbuf_release(&err);
 	return r;
 }

@@ -51,6 +51,7 @@ struct history {
 	char *owner; /* "boot_id pid starttime" of this process, NULL if unknown */
 	int busy_ms;
 	int recovered;
+	bool readonly; /* a reader on storage it cannot write */
 	int batch; /* depth of history_batch_begin() */
 	sqlite3_stmt *stmt[HS__COUNT];
 	struct history_checkpointer *checkpointer; /* NULL: SQLite's own checkpoints */

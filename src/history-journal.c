@@ -322,7 +322,7 @@ void history_journal_replay(struct history *h)
 		return;
 	}
 	/* the lock keeps appenders out until the replayed file is gone */
-	if (flock(fd, LOCK_EX) == 0 && read_file(path, &text) == 0 &&
+	if (!h->readonly && flock(fd, LOCK_EX) == 0 && read_file(path, &text) == 0 &&
 	    apply_lines(h, text.buf, &n, &bad) == 0) {
 		h->replayed = n;
 		/* lines that are not results (a torn write) are kept for a human */
@@ -333,6 +333,8 @@ void history_journal_replay(struct history *h)
 			unlink(path);
 		free(bad_path);
 	} else {
+		if (!text.len)
+			read_file(path, &text);
 		for (const char *c = text.buf; *c; c++)
 			h->journal_left += *c == '\n';
 		h->journal_left += !h->journal_left;

@@ -68,7 +68,10 @@ struct attempt {
 int history_open(const char *path, struct history **out, struct strbuf *err);
 /* Like history_open() for the reading commands: the file must exist (-ENOENT,
  * err says "no history yet at FILE"), no folder is created and no row is
- * recovered (a live station may be flashing). An older schema is upgraded. */
+ * recovered (a live station may be flashing; rows of a dead one read as
+ * interrupted). An older schema is upgraded and the journal applied when the
+ * file can be written; on read-only storage (or in a folder this user cannot
+ * write) it is opened read-only and read as it is. */
 int history_open_reader(const char *path, struct history **out, struct strbuf *err);
 /* Close; NULL is fine. */
 void history_close(struct history *h);

@@ -12,6 +12,7 @@ TH="$builddir/tests/helper/test-history"
 PY=${PYTHON3:-python3}
 [ -n "$PY" ] || PY=python3
 DB="$T/state/history.db"
+mkdir -p "$T/state" # flashbay makes only its default folder
 export FLASHBAY_BUSY_TIMEOUT_MS=300
 
 fb() { "$FLASHBAY" --db "$DB" "$@"; }
