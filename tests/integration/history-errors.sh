@@ -11,7 +11,7 @@ is "$?" 0 "stats without a history: exit 0"
 is "$out" "no history yet at $DB" "... says so"
 out=$(fb history)
 is "$?:$out" "0:no history yet at $DB" "history without a history: exit 0, says so"
-is "$(fb stats --json 2>/dev/null | py 'd["attempts"], d["first_pass_yield"]')" "(0, 0)" \
+is "$(fb stats --json 2>/dev/null | py 'd["attempts"], d["first_pass_yield"]')" "(0, None)" \
 	"stats --json without a history: zeros"
 is "$(fb history --json 2>/dev/null)" "[]" "history --json without a history: []"
 [ ! -e "$DB" ]
