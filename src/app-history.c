@@ -21,9 +21,10 @@ static void on_retry(struct loop_timer *t, void *data)
 	if (history_retry(app->hist) > 0)
 		return;
 	loop_timer_disarm(app->loop, &app->hist_retry);
-	app->hist_kept_said = false;
 	/* a warning too: it answers the one that said the results were kept */
-	log_msg(LOG_WARN, NULL, "the flash history took the results it could not take before");
+	if (app->hist_kept_said)
+		log_msg(LOG_WARN, NULL, "the flash history took the results it could not take before");
+	app->hist_kept_said = false;
 	app_refresh_counters(app);
 	app_emit(app, NULL, APP_EV_HEADER);
 }
