@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "esptool.h"
+#include "loop.h"
 #include "runner.h"
 
 struct config;
@@ -69,6 +70,8 @@ struct app {
 	char *lock_dir;
 	bool log_dir_warned;
 	struct app_klipper *klipper; /* the Klipper plan's state (app-klipper.c), or NULL */
+	struct loop_timer hist_retry; /* retries results the history kept (app-history.c) */
+	bool hist_kept_said;
 };
 
 /* Tell the view. */
@@ -90,6 +93,11 @@ void app_run_rearm(struct app_run *run, enum outcome o, const char *message, con
 void app_refresh_counters(struct app *app);
 /* Count a failed history write and log it as an error. */
 void app_history_failed(struct app *app, const char *what, struct strbuf *err);
+/* Results the history kept (app-history.c): say so once and retry them on
+ * a timer; at the end (idle while shutting down, or app_free) write the rest
+ * to the journal, loudly. */
+void app_history_watch(struct app *app);
+void app_history_settle(struct app *app);
 /* One unit of app_busy() is over; APP_EV_IDLE when nothing is left. */
 void app_busy_done(struct app *app);
 /* Free a run's own fields and the run (not its board's state). */

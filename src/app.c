@@ -27,6 +27,7 @@ void app_refresh_counters(struct app *app)
 {
 	if (app->hist && history_counters(app->hist, &app->counters) < 0)
 		log_msg(LOG_WARN, NULL, "cannot read the statistics from the history");
+	app_history_watch(app);
 }
 
 /* The board row of a slot, created (in slot order) if needed. */
@@ -217,6 +218,7 @@ void app_free(struct app *app)
 	}
 	free(app->boards);
 	devices_close(app->devs);
+	app_history_settle(app);
 	history_close(app->hist);
 	firmware_release(&app->fw);
 	strbuf_release(&app->fw_json);
@@ -584,6 +586,7 @@ void app_run_started(struct app_run *run)
 			run->hist_id = 0;
 			app_history_failed(app, "record an attempt in", &err);
 		}
+		app_history_watch(app);
 	}
 	strbuf_release(&err);
 }

@@ -164,6 +164,11 @@ size_t app_busy(const struct app *app);
 const struct history_counters *app_counters(const struct app *app);
 /* History writes that failed since start (each was logged as an error). */
 unsigned app_history_errors(const struct app *app);
+/* The run is over: results the history kept (database locked, disk full)
+ * get a last try, then go to the journal beside it, logged as an error and
+ * counted in app_history_errors(). Call before deciding the exit status
+ * (app_free() does it too, for those who do not). */
+void app_history_finish(struct app *app);
 
 /* Identity text for a board: "slot 3 ttyUSB2" (raw strings: sanitise). */
 void app_board_name(const struct app_board *b, struct strbuf *out);

@@ -432,6 +432,7 @@ static int exit_code(struct krun *r)
 {
 	const struct app_klipper_status *st = app_klipper_status(r->s.app);
 
+	app_history_finish(r->s.app); /* kept results: into the journal, loudly */
 	if (r->signal_code)
 		return r->signal_code;
 	if (st->service_failed || app_history_errors(r->s.app))

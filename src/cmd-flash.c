@@ -523,6 +523,7 @@ static int setup(struct flash_cli *c, struct globals *g, int argc, char **argv)
 /* The exit code of a finished run. */
 static int exit_code(struct flash_cli *c)
 {
+	app_history_finish(c->app); /* kept results: into the journal, loudly */
 	if (c->signal_code)
 		return c->signal_code;
 	if (app_history_errors(c->app))

@@ -30,8 +30,19 @@ int histcmd_open(struct histcmd *c, struct globals *g, bool writer)
 		return EXIT_USAGE;
 	r = writer ? history_open(c->cfg.database, &c->h, &err)
 		   : history_open_reader(c->cfg.database, &c->h, &err);
-	if (r && r != -ENOENT)
-		r = histcmd_fail(c, err.buf);
+	if (r && r != -ENOENT) { /* as for flash: no usable history, nothing done */
+		histcmd_fail(c, err.buf);
+		r = EXIT_USAGE;
+	}
+	if (!r && history_journal_waiting(c->h)) {
+		strbuf_reset(&err);
+		int n = history_journal_waiting(c->h);
+
+		strbuf_addf(&err, "note: %d %s in the journal '%s.pending' %s not in the history "
+				  "yet (the next flashbay that can write it applies them)",
+			    n, plural(n, "result", "results"), c->cfg.database, n == 1 ? "is" : "are");
+		histcmd_fail(c, err.buf);
+	}
 	strbuf_release(&err);
 	return r;
 }

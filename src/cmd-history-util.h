@@ -19,8 +19,9 @@ struct histcmd {
 
 /* Load the configuration and open the history: for reading (no database is
  * created), or as a writer when writer. Returns 0 when open, -ENOENT when
- * there is no database at cfg.database yet (nothing printed), or an exit
- * code after printing the problem. Call histcmd_close() in every case. */
+ * there is no database at cfg.database yet (nothing printed), or EXIT_USAGE
+ * after printing the problem (a history that cannot be opened: nothing was
+ * done, as for every command). Call histcmd_close() in every case. */
 int histcmd_open(struct histcmd *c, struct globals *g, bool writer);
 void histcmd_close(struct histcmd *c);
 

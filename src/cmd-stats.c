@@ -110,7 +110,10 @@ static void json_figures(struct jw *jw, const struct history_stats *s)
 	jw_int(jw, "boards", s->boards);
 	jw_int(jw, "boards_first_pass", s->boards_first_ok);
 	jw_int(jw, "boards_passed", s->boards_passed);
-	jw_double(jw, "first_pass_yield", s->first_pass_yield);
+	if (s->boards) /* a yield over no boards is no number */
+		jw_double(jw, "first_pass_yield", s->first_pass_yield);
+	else
+		jw_null(jw, "first_pass_yield");
 	jw_double(jw, "units_per_hour", s->units_per_hour);
 	jw_time(jw, "first_started_at", s->first_ms);
 	jw_time(jw, "last_ended_at", s->last_ms);
@@ -124,10 +127,13 @@ static void json_figures(struct jw *jw, const struct history_stats *s)
 	json_lists(jw, s);
 }
 
-/* "91.7%" */
+/* "91.7%"; "-" over nothing */
 static void pct(char out[16], long part, long whole)
 {
-	snprintf(out, 16, "%.1f%%", whole ? 100.0 * (double)part / (double)whole : 0.0);
+	if (!whole)
+		snprintf(out, 16, "-");
+	else
+		snprintf(out, 16, "%.1f%%", 100.0 * (double)part / (double)whole);
 }
 
 /* The headline figures as text. */
@@ -364,8 +370,10 @@ static int reopen_writer(struct histcmd *c)
 
 	history_close(c->h);
 	c->h = NULL;
-	if (history_open(c->cfg.database, &c->h, &err))
-		r = histcmd_fail(c, err.buf);
+	if (history_open(c->cfg.database, &c->h, &err)) {
+		histcmd_fail(c, err.buf);
+		r = EXIT_USAGE; /* nothing was done */
+	}
 	strbuf_release(&err);
 	return r;
 }

@@ -7,11 +7,14 @@
  *   history-stats.c    counters, stats, periods
  *   history-rows.c     walking rows for `history` and `export`
  *   history-checkpoint.c  WAL checkpoints in a thread, off the loop
+ *   history-pending.c  results kept while the database cannot take them
+ *   history-journal.c  kept results on disk at exit, replayed at the next open
  */
 #ifndef FLASHBAY_HISTORY_INTERNAL_H
 #define FLASHBAY_HISTORY_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "history.h"
@@ -48,9 +51,15 @@ struct history {
 	char *owner; /* "boot_id pid starttime" of this process, NULL if unknown */
 	int busy_ms;
 	int recovered;
+	bool readonly; /* a reader on storage it cannot write */
 	int batch; /* depth of history_batch_begin() */
 	sqlite3_stmt *stmt[HS__COUNT];
 	struct history_checkpointer *checkpointer; /* NULL: SQLite's own checkpoints */
+	struct history_pend *pend; /* results kept while the database cannot take them */
+	size_t npend, pend_alloc;
+	int64_t last_local;        /* the last id handed out for a kept begin (< 0) */
+	struct strbuf pend_why;    /* why the last write of a kept result failed */
+	int replayed, journal_left; /* journal records applied at open / still waiting */
 };
 
 /* The cached statement of slot (prepared from sql on first use), reset and
@@ -87,8 +96,61 @@ int history_schema_migrate(struct history *h, struct strbuf *err);
  * whether the process that wrote owner is still alive. */
 char *history_owner_self(void);
 bool history_owner_alive(const char *owner, const char *self);
+/* Is a row with outcome and owner left running by a process that is gone?
+ * Readers show such a row as interrupted without writing (the same rule
+ * history_recover() applies). */
+bool history_row_orphaned(const struct history *h, const char *outcome, const char *owner);
+#define HISTORY_INTERRUPTED_MESSAGE \
+	"flashbay stopped before this attempt ended (crash, kill or power loss)"
 /* Mark rows left running by dead processes as interrupted. */
 int history_recover(struct history *h, struct strbuf *err);
+
+/* The writes themselves (history-write.c), each in its own transaction;
+ * 0 or -errno with one line in err. history_begin() & co. (history-pending.c)
+ * keep what these cannot write. */
+int history_write_begin(struct history *h, const struct attempt *a, int64_t *id,
+			struct strbuf *err);
+int history_write_finish(struct history *h, int64_t id, const struct attempt *a,
+			 struct strbuf *err);
+int history_write_record(struct history *h, const struct attempt *a, int64_t *id,
+			 struct strbuf *err);
+/* Inside a transaction: insert a row (running unless finished), complete
+ * row id; SQLite codes (SQLITE_NOTFOUND: no row id). */
+int history_insert_row(struct history *h, const struct attempt *a, bool finished, int64_t *id);
+int history_finish_row(struct history *h, int64_t id, const struct attempt *a);
+/* 0 if outcome is "ok" or "failed", else -EINVAL with the message in err. */
+int history_check_outcome(struct history *h, const char *outcome, struct strbuf *err);
+
+/* Results not written yet (history-pending.c): a copy of the attempt. */
+enum history_pend_kind {
+	PEND_BEGIN,   /* a running row to insert; the caller holds id .local */
+	PEND_RECORD,  /* a finished row to insert */
+	PEND_FINISH,  /* complete row .id */
+	PEND_WRITTEN, /* a begin written later: .local stands for row .id */
+};
+
+struct history_pend {
+	enum history_pend_kind kind;
+	int64_t local, id;
+	char *owner; /* the process that ran the attempt */
+	struct attempt a; /* strings owned */
+};
+
+/* Free the kept results (history_close()). */
+void history_pending_release(struct history *h);
+/* Deep copy / free of an attempt's strings. */
+void history_attempt_copy(struct attempt *dst, const struct attempt *src);
+void history_attempt_free(struct attempt *a);
+/* Write one kept result (journal replay too: applied at most once, whoever
+ * wrote it); 0 or -errno with err. */
+int history_pend_apply(struct history *h, struct history_pend *p, struct strbuf *err);
+
+/* The journal beside the database (history-journal.c): append the kept
+ * results (0 or -errno with err), and at open apply and remove it. */
+char *history_journal_path(const struct history *h);
+int history_journal_append(struct history *h, const struct history_pend *p, size_t n,
+			   struct strbuf *err);
+void history_journal_replay(struct history *h);
 
 /* Run WAL checkpoints in a thread instead of inside commits (writers);
  * without a thread SQLite's automatic checkpoints stay on. */

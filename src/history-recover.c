@@ -4,6 +4,8 @@
  * and the process start time defeat pid reuse after a reboot or a crash).
  * At open, a running row whose owner is not alive on this machine - or that
  * has no owner - becomes "interrupted". A live flashbay's rows stay running.
+ * Readers apply the same rule when they read (history_row_orphaned()), so a
+ * killed flashbay's rows read as interrupted before any writer opens.
  */
 #include "autoconf.h"
 
@@ -15,9 +17,6 @@
 #include "history-internal.h"
 #include "util.h"
 #include "xalloc.h"
-
-#define INTERRUPTED_MESSAGE \
-	"flashbay stopped before this attempt ended (crash, kill or power loss)"
 
 /* Start time (clock ticks after boot, field 22 of /proc/PID/stat), or 0. */
 static unsigned long long proc_start_time(long pid)
@@ -68,6 +67,11 @@ bool history_owner_alive(const char *owner, const char *self)
 	return proc_start_time(pid) == start;
 }
 
+bool history_row_orphaned(const struct history *h, const char *outcome, const char *owner)
+{
+	return outcome && !strcmp(outcome, "running") && !history_owner_alive(owner, h->owner);
+}
+
 /* Turn row id into an interrupted attempt. */
 static int interrupt_row(struct history *h, int64_t id)
 {
@@ -79,7 +83,7 @@ static int interrupt_row(struct history *h, int64_t id)
 
 	if (!st)
 		return sqlite3_extended_errcode(h->db);
-	sqlite3_bind_text(st, 1, INTERRUPTED_MESSAGE, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, HISTORY_INTERRUPTED_MESSAGE, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE && sqlite3_changes(h->db) > 0)

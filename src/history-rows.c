@@ -12,7 +12,8 @@ static const char row_columns[] =
 	"SELECT a.id, a.period_id, a.started_ms, a.started_at, a.finished_ms, a.finished_at,"
 	" a.station, a.slot, a.port, a.by_path, a.vid, a.pid, a.usb_serial, a.unit, a.board,"
 	" a.method, a.firmware, a.firmware_sha256, a.firmware_size, a.chip, a.mac, a.outcome,"
-	" a.failure_class, a.message, a.exit_code, a.duration_ms, a.bytes_written, a.kbps";
+	" a.failure_class, a.message, a.exit_code, a.duration_ms, a.bytes_written, a.kbps,"
+	" a.owner";
 
 /* Text of column i, or NULL. */
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -26,8 +27,10 @@ static int64_t col_int(sqlite3_stmt *st, int i, int64_t none)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? none : sqlite3_column_int64(st, i);
 }
 
-/* Fill r from the current row of st (strings borrowed from st). */
-static void row_read(sqlite3_stmt *st, struct history_row *r, bool with_output)
+/* Fill r from the current row of st (strings borrowed from st). A row left
+ * running by a process that is gone reads as interrupted. */
+static void row_read(const struct history *h, sqlite3_stmt *st, struct history_row *r,
+		     bool with_output)
 {
 	struct attempt *a = &r->a;
 
@@ -60,7 +63,12 @@ static void row_read(sqlite3_stmt *st, struct history_row *r, bool with_output)
 	a->duration_ms = col_int(st, 25, -1);
 	a->bytes_written = col_int(st, 26, -1);
 	a->kbps = sqlite3_column_type(st, 27) == SQLITE_NULL ? 0 : sqlite3_column_double(st, 27);
-	a->output = with_output ? col_text(st, 28) : NULL;
+	a->output = with_output ? col_text(st, 29) : NULL;
+	if (history_row_orphaned(h, a->outcome, col_text(st, 28))) {
+		a->outcome = "interrupted";
+		a->failure_class = "interrupted";
+		a->message = HISTORY_INTERRUPTED_MESSAGE;
+	}
 }
 
 /* The query for filter f: only fixed SQL text, every value bound. */
@@ -104,7 +112,7 @@ int history_rows(struct history *h, const struct history_filter *f, history_row_
 		sqlite3_bind_text(st, 4, f->board, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, f->limit > 0 ? f->limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_read(st, &row, f->with_output);
+		row_read(h, st, &row, f->with_output);
 		ret = fn(&row, data);
 		if (ret)
 			break;

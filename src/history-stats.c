@@ -31,8 +31,17 @@ static const char tally_all_sql[] = "SELECT " ROW_COLUMNS " FROM tally WHERE att
 static const char window_sql[] =
 	"SELECT coalesce(slot, 0), outcome, coalesce(failure_class, ''),"
 	" coalesce(firmware_sha256, ''), started_ms, coalesce(finished_ms, started_ms),"
-	" coalesce(duration_ms, -1), coalesce(prev_ms, -1), coalesce(prev_ok_ms, -1)"
+	" coalesce(duration_ms, -1), coalesce(prev_ms, -1), coalesce(prev_ok_ms, -1), owner"
 	" FROM attempts WHERE started_ms >= ?1";
+
+/* The rows still running (of period ?1, or of every period), with what their
+ * tally group needs: a dead owner's rows are counted as interrupted. */
+static const char running_period_sql[] =
+	"SELECT owner, coalesce(slot, 0), coalesce(firmware_sha256, ''), first_in_period,"
+	" started_ms FROM attempts WHERE outcome = 'running' AND period_id = ?1";
+static const char running_all_sql[] =
+	"SELECT owner, coalesce(slot, 0), coalesce(firmware_sha256, ''), first_in_period,"
+	" started_ms FROM attempts WHERE outcome = 'running'";
 
 static const char durations_period_sql[] =
 	"SELECT duration_ms, n FROM durations WHERE period_id = ?1 AND n > 0 ORDER BY 1";
@@ -240,8 +249,8 @@ static void percentiles(int64_t *v, size_t n, struct history_stats *s)
 
 /* One attempt of a --since window starting at since into s (durations are
  * collected in *d). */
-static void add_window_row(struct history_stats *s, sqlite3_stmt *st, int64_t since,
-			   struct int64_vec *d)
+static void add_window_row(const struct history *h, struct history_stats *s, sqlite3_stmt *st,
+			   int64_t since, struct int64_vec *d)
 {
 	int64_t dur = sqlite3_column_int64(st, 6), prev = sqlite3_column_int64(st, 7);
 	int64_t prev_ok = sqlite3_column_int64(st, 8);
@@ -258,6 +267,8 @@ static void add_window_row(struct history_stats *s, sqlite3_stmt *st, int64_t si
 	/* the board's first attempt in the window, its first pass */
 	c.boards = prev < since;
 	c.passed = !strcmp(c.outcome, "ok") && prev_ok < since;
+	if (history_row_orphaned(h, c.outcome, (const char *)sqlite3_column_text(st, 9)))
+		c.outcome = c.cls = "interrupted";
 	add_counts(s, &c);
 	if (dur >= 0) {
 		d->v = xgrow(d->v, &d->alloc, d->n + 1, sizeof(*d->v));
@@ -279,11 +290,39 @@ static int collect_window(struct history *h, int64_t since, struct history_stats
 		since = 0;
 	sqlite3_bind_int64(st, 1, since);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		add_window_row(s, st, since, &d);
+		add_window_row(h, s, st, since, &d);
 	sqlite3_finalize(st);
 	if (durations)
 		percentiles(d.v, d.n, s);
 	free(d.v);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Move the running rows of dead owners (from the tallies) to interrupted:
+ * what history_recover() will write, seen before any writer opens. */
+static int orphans(struct history *h, sqlite3_stmt *st, struct history_stats *s)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct counts c = {
+			.slot = sqlite3_column_int(st, 1),
+			.outcome = "running",
+			.cls = "",
+			.fw = (const char *)sqlite3_column_text(st, 2),
+			.n = -1,
+			.first_ms = sqlite3_column_int64(st, 4),
+			.last_ms = sqlite3_column_int64(st, 4),
+		};
+
+		if (!history_row_orphaned(h, "running", (const char *)sqlite3_column_text(st, 0)))
+			continue;
+		add_counts(s, &c);
+		c.outcome = c.cls = "interrupted";
+		c.n = 1;
+		c.boards = sqlite3_column_int(st, 3);
+		add_counts(s, &c);
+	}
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -311,6 +350,13 @@ static int collect(struct history *h, const struct history_scope *sc, int64_t pe
 	if (!st)
 		return sqlite3_extended_errcode(h->db);
 	rc = add_rows(st, s);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	st = prepare_scope(h, all ? running_all_sql : running_period_sql, period);
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	rc = orphans(h, st, s);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_OK || !durations)
 		return rc;

@@ -446,7 +446,7 @@ static int insert_step(struct history *h, const struct attempt *a, bool finished
 
 /* Insert a (running unless finished) and fix its board's flags: an attempt
  * recorded out of order may be its board's first. SQLite code. */
-static int insert_row(struct history *h, const struct attempt *a, bool finished, int64_t *id)
+int history_insert_row(struct history *h, const struct attempt *a, bool finished, int64_t *id)
 {
 	struct attempt start = { .unit = a->unit, .board = a->board };
 	int64_t period = history_current_period(h);
@@ -474,8 +474,7 @@ static int insert_row(struct history *h, const struct attempt *a, bool finished,
 	return rc;
 }
 
-/* An outcome history_finish() accepts; else the message in err. */
-static int check_outcome(struct history *h, const char *outcome, struct strbuf *err)
+int history_check_outcome(struct history *h, const char *outcome, struct strbuf *err)
 {
 	if (outcome && (!strcmp(outcome, "ok") || !strcmp(outcome, "failed")))
 		return 0;
@@ -484,27 +483,29 @@ static int check_outcome(struct history *h, const char *outcome, struct strbuf *
 	return -EINVAL;
 }
 
-int history_begin(struct history *h, const struct attempt *a, int64_t *id, struct strbuf *err)
+int history_write_begin(struct history *h, const struct attempt *a, int64_t *id,
+			struct strbuf *err)
 {
 	int r = history_tx_begin(h, err);
 
 	if (r)
 		return r;
-	if (insert_row(h, a, false, id) != SQLITE_OK)
+	if (history_insert_row(h, a, false, id) != SQLITE_OK)
 		r = history_fail(h, "write to", err);
 	return history_tx_end(h, r, err);
 }
 
-int history_record(struct history *h, const struct attempt *a, int64_t *id, struct strbuf *err)
+int history_write_record(struct history *h, const struct attempt *a, int64_t *id,
+			 struct strbuf *err)
 {
 	int64_t dummy;
-	int r = check_outcome(h, a->outcome, err);
+	int r = history_check_outcome(h, a->outcome, err);
 
 	if (!r)
 		r = history_tx_begin(h, err);
 	if (r)
 		return r;
-	if (insert_row(h, a, true, id ? id : &dummy) != SQLITE_OK)
+	if (history_insert_row(h, a, true, id ? id : &dummy) != SQLITE_OK)
 		r = history_fail(h, "write to", err);
 	return history_tx_end(h, r, err);
 }
@@ -588,8 +589,7 @@ static int join_mac_board(struct history *h, int64_t id, const struct row_ident 
 	return rc;
 }
 
-/* The finish inside its transaction; SQLite code. */
-static int finish_row(struct history *h, int64_t id, const struct attempt *a)
+int history_finish_row(struct history *h, int64_t id, const struct attempt *a)
 {
 	struct row_ident ri = { 0 };
 	char *mac = mac_lower(a->mac);
@@ -612,15 +612,16 @@ static int finish_row(struct history *h, int64_t id, const struct attempt *a)
 	return rc;
 }
 
-int history_finish(struct history *h, int64_t id, const struct attempt *a, struct strbuf *err)
+int history_write_finish(struct history *h, int64_t id, const struct attempt *a,
+			 struct strbuf *err)
 {
-	int r = check_outcome(h, a->outcome, err), rc;
+	int r = history_check_outcome(h, a->outcome, err), rc;
 
 	if (!r)
 		r = history_tx_begin(h, err);
 	if (r)
 		return r;
-	rc = finish_row(h, id, a);
+	rc = history_finish_row(h, id, a);
 	if (rc == SQLITE_NOTFOUND) {
 		strbuf_addf(err, "cannot write to history database '%s': no attempt %lld in it",
 			    h->path, (long long)id);

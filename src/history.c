@@ -208,13 +208,33 @@ static int set_journal(struct history *h, struct strbuf *err)
 	return 0;
 }
 
-/* Create the folder of path (0700) if needed; a new database must be
+/* Is path flashbay's own default database ($XDG_STATE_HOME/flashbay/...)? */
+static bool default_place(const char *path)
+{
+	char *state = xdg_state_home(), *own = xasprintf("%s/flashbay/history.db", state);
+	bool same = !strcmp(path, own);
+
+	free(state);
+	free(own);
+	return same;
+}
+
+/* Create the folder of path (0700) if needed - only flashbay's own default
+ * folder: a mistyped --db must not make folders. A new database must be
  * creatable there (SQLite would only say "unable to open"). */
 static int make_folder(const char *path, struct strbuf *err)
 {
 	char *dir = path_dirname(path);
-	int r = mkdir_p(dir, 0700);
+	struct stat st;
+	int r = 0;
 
+	if (stat(dir, &st) < 0 && errno == ENOENT && !default_place(path)) {
+		strbuf_addf(err, "cannot create history database '%s': folder '%s' does not exist "
+				 "(flashbay creates only its default folder; make it first)", path, dir);
+		free(dir);
+		return -ENOENT;
+	}
+	r = mkdir_p(dir, 0700);
 	if (r < 0)
 		strbuf_addf(err, "cannot create folder '%s' for history database '%s': %s", dir,
 			    path, strerror(-r));
@@ -243,26 +263,102 @@ static int open_db(struct history *h, bool create, struct strbuf *err)
 	return 0;
 }
 
-/* The steps both open functions share. */
-static int open_common(const char *path, bool writer, struct history **out, struct strbuf *err)
+/* "file:PATH?mode=ro[&immutable=1]", PATH percent-encoded. */
+static char *ro_uri(const char *path, bool immutable)
 {
-	struct history *h = xcalloc(1, sizeof(*h));
-	int64_t version;
-	int r;
+	struct strbuf sb = STRBUF_INIT;
 
-	h->path = xstrdup(path);
-	h->busy_ms = busy_timeout_ms();
-	r = open_db(h, writer, err);
+	strbuf_addstr(&sb, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (strchr("?#%&=", *p) || *p < 0x20 || *p >= 0x7f)
+			strbuf_addf(&sb, "%%%02X", *p);
+		else
+			strbuf_addch(&sb, (char)*p);
+	}
+	strbuf_addstr(&sb, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+	return strbuf_detach(&sb);
+}
+
+/* May this process write the database and the files beside it (-wal, -shm)? */
+static bool writable(const char *path)
+{
+	char *dir = path_dirname(path);
+	bool w = access(path, W_OK) == 0 && access(dir, W_OK | X_OK) == 0;
+
+	free(dir);
+	return w;
+}
+
+/* A history on read-only storage (or in a folder this user cannot write):
+ * opened read-only. Without a -wal file beside it nothing waits to be
+ * checkpointed, so when SQLite cannot make its -shm it is read as immutable. */
+static int open_read_only(struct history *h, struct strbuf *err)
+{
+	char *wal = xasprintf("%s-wal", h->path);
+	struct stat st;
+	bool no_wal = stat(wal, &st) < 0 || st.st_size == 0;
+	int r = -EROFS, rc;
+	int64_t version = 0;
+
+	free(wal);
+	h->readonly = true;
+	for (int immutable = 0; immutable <= no_wal && r; immutable++) {
+		char *uri = ro_uri(h->path, immutable);
+
+		sqlite3_close_v2(h->db);
+		h->db = NULL;
+		rc = sqlite3_open_v2(uri, &h->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+						   SQLITE_OPEN_NOMUTEX, NULL);
+		free(uri);
+		if (!h->db)
+			return strbuf_addf(err, "cannot open history database '%s': out of memory",
+					   h->path), -ENOMEM;
+		sqlite3_extended_result_codes(h->db, 1);
+		sqlite3_busy_timeout(h->db, h->busy_ms);
+		strbuf_reset(err);
+		r = rc == SQLITE_OK ? history_schema_check(h, &version, err) : history_fail(h, "open", err);
+	}
+	if (!r && version < HISTORY_SCHEMA_VERSION) {
+		strbuf_addf(err, "cannot open history database '%s': its schema version %lld is older "
+				 "and it is read-only here (open it once where it can be written)",
+			    h->path, (long long)version);
+		r = -EROFS;
+	}
+	return r;
+}
+
+/* Open, check, journal mode, migration: the file may be written. */
+static int open_writable(struct history *h, bool writer, struct strbuf *err)
+{
+	int64_t version;
+	int r = open_db(h, writer, err);
+
 	if (!r) /* before anything that writes: a foreign file stays untouched */
 		r = history_schema_check(h, &version, err);
 	if (!r)
 		r = set_journal(h, err);
 	if (!r)
 		r = history_schema_migrate(h, err);
+	return r;
+}
+
+/* The steps both open functions share. */
+static int open_common(const char *path, bool writer, struct history **out, struct strbuf *err)
+{
+	struct history *h = xcalloc(1, sizeof(*h));
+	int r;
+
+	h->path = xstrdup(path);
+	h->busy_ms = busy_timeout_ms();
+	strbuf_init(&h->pend_why);
+	r = writer || writable(path) ? open_writable(h, writer, err) : open_read_only(h, err);
 	if (!r && history_exec(h, "PRAGMA foreign_keys=ON") != SQLITE_OK)
 		r = history_fail(h, "open", err);
+	/* readers too: they tell a live owner from a dead one */
+	h->owner = history_owner_self();
+	if (!r) /* before the recovery: a kept finish beats "interrupted" */
+		history_journal_replay(h);
 	if (!r && writer) {
-		h->owner = history_owner_self();
 		r = history_recover(h, err);
 		if (!r)
 			history_checkpointer_start(h);
@@ -293,6 +389,7 @@ static int create_fresh(const char *path, struct strbuf *err)
 	}
 	close(fd);
 	h = xcalloc(1, sizeof(*h));
+	strbuf_init(&h->pend_why);
 	h->path = xstrdup(tmp);
 	h->busy_ms = busy_timeout_ms();
 	r = open_db(h, true, err);
@@ -310,6 +407,36 @@ static int create_fresh(const char *path, struct strbuf *err)
 	return r;
 }
 
+/* An existing path must be a regular file holding an SQLite database (or
+ * nothing yet): a device, a FIFO or /proc/version is not opened at all
+ * (SQLite would see an empty file and fail on its -wal beside it). */
+static int check_file(const char *path, struct strbuf *err)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st) < 0)
+		return 0; /* not there (or not reachable): the folder check or SQLite says why */
+	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+		strbuf_addf(err, "cannot open history database '%s': %s", path,
+			    S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file");
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* SQLite says why */
+	n = read(fd, head, sizeof head);
+	close(fd);
+	if (n <= 0 || !memcmp(head, magic, (size_t)n < sizeof magic ? (size_t)n : sizeof magic))
+		return 0;
+	strbuf_addf(err, "cannot open history database '%s': file is not a database "
+			 "(not an SQLite database; left untouched)", path);
+	return -EINVAL;
+}
+
 int history_open(const char *path, struct history **out, struct strbuf *err)
 {
 	int r;
@@ -319,7 +446,9 @@ int history_open(const char *path, struct history **out, struct strbuf *err)
 		strbuf_addstr(err, "no history database configured ([station] database is empty)");
 		return -EINVAL;
 	}
-	r = make_folder(path, err);
+	r = check_file(path, err);
+	if (!r)
+		r = make_folder(path, err);
 	if (r < 0)
 		return r;
 	if (access(path, F_OK) < 0 && errno == ENOENT && (r = create_fresh(path, err)) < 0)
@@ -330,6 +459,7 @@ int history_open(const char *path, struct history **out, struct strbuf *err)
 int history_open_reader(const char *path, struct history **out, struct strbuf *err)
 {
 	struct stat st;
+	int r;
 
 	*out = NULL;
 	if (!path || !*path) {
@@ -345,17 +475,22 @@ int history_open_reader(const char *path, struct history **out, struct strbuf *e
 			strbuf_addf(err, "cannot open history database '%s': %s", path, strerror(e));
 		return -e;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		strbuf_addf(err, "cannot open history database '%s': Is a directory", path);
-		return -EISDIR;
-	}
-	return open_common(path, false, out, err);
+	r = check_file(path, err);
+	if (r < 0)
+		return r;
+	r = open_common(path, false, out, err);
+	return r == -ENOENT ? -EIO : r; /* it exists: -ENOENT means "no history yet" */
 }
 
 void history_close(struct history *h)
 {
+	struct strbuf err = STRBUF_INIT;
+
 	if (!h)
 		return;
+	history_flush(h, &err); /* the caller had its chance to report it */
+	strbuf_release(&err);
+	history_pending_release(h);
 	history_checkpointer_stop(h);
 	for (size_t i = 0; i < HS__COUNT; i++)
 		sqlite3_finalize(h->stmt[i]);
@@ -372,6 +507,16 @@ void history_close(struct history *h)
 int history_recovered(const struct history *h)
 {
 	return h->recovered;
+}
+
+int history_replayed(const struct history *h)
+{
+	return h->replayed;
+}
+
+int history_journal_waiting(const struct history *h)
+{
+	return h->journal_left;
 }
 
 const char *history_path(const struct history *h)

@@ -12,6 +12,7 @@
 #define FLASHBAY_HISTORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "strbuf.h"
@@ -67,7 +68,10 @@ struct attempt {
 int history_open(const char *path, struct history **out, struct strbuf *err);
 /* Like history_open() for the reading commands: the file must exist (-ENOENT,
  * err says "no history yet at FILE"), no folder is created and no row is
- * recovered (a live station may be flashing). An older schema is upgraded. */
+ * recovered (a live station may be flashing; rows of a dead one read as
+ * interrupted). An older schema is upgraded and the journal applied when the
+ * file can be written; on read-only storage (or in a folder this user cannot
+ * write) it is opened read-only and read as it is. */
 int history_open_reader(const char *path, struct history **out, struct strbuf *err);
 /* Close; NULL is fine. */
 void history_close(struct history *h);
@@ -76,7 +80,16 @@ int history_recovered(const struct history *h);
 /* The path given to history_open(). */
 const char *history_path(const struct history *h);
 
-/* Insert the attempt as "running"; *id gets its row id. */
+/* Writing results. A result the database cannot take now (locked by another
+ * process beyond the busy timeout, disk full, I/O error) is not lost: it is
+ * kept (return 1, the reason in err), retried before every later write and
+ * by history_retry(), and at the end written by history_flush() to the
+ * journal DB.pending beside the database, which the next open that can
+ * write replays (idempotently) and removes. Returns 0 written, 1 kept, or
+ * -errno (a bad outcome, no such attempt, too many kept) with err. */
+
+/* Insert the attempt as "running"; *id gets its row id (or, kept, a local
+ * id < 0 that history_finish() accepts). */
 int history_begin(struct history *h, const struct attempt *a, int64_t *id, struct strbuf *err);
 /* Complete row id with the finish fields of a (and chip/mac learned on the way).
  * outcome must be "ok" or "failed" (a failure without a class is stored as
@@ -85,6 +98,22 @@ int history_begin(struct history *h, const struct attempt *a, int64_t *id, struc
 int history_finish(struct history *h, int64_t id, const struct attempt *a, struct strbuf *err);
 /* Insert a finished attempt in one step (begin + finish); *id may be NULL. */
 int history_record(struct history *h, const struct attempt *a, int64_t *id, struct strbuf *err);
+/* How many results are kept, waiting for the database (NULL: 0). */
+size_t history_pending(const struct history *h);
+/* Why the last write of a kept result failed ("" if none). */
+const char *history_pending_reason(const struct history *h);
+/* Try to write the kept results now without waiting for a lock (for a
+ * timer); returns how many still wait. NULL is fine. */
+int history_retry(struct history *h);
+/* At the end: write the kept results (waiting the busy timeout), and what
+ * still cannot be written to the journal. Returns 0 (nothing kept), the
+ * number journaled (> 0; err says why the database could not take them), or
+ * -errno when the journal cannot be written either (err says why; the
+ * results stay kept). history_close() does this too, silently. */
+int history_flush(struct history *h, struct strbuf *err);
+/* Journal results applied by the open / left waiting (open could not write). */
+int history_replayed(const struct history *h);
+int history_journal_waiting(const struct history *h);
 /* Group the following writes into one transaction (nestable; bulk loads).
  * history_batch_end() commits when commit is true, else rolls back. */
 int history_batch_begin(struct history *h, struct strbuf *err);

@@ -191,7 +191,8 @@ PY
 locker=$!
 wait "$fpid"
 is "$?" 1 "history locked when the attempt ends: exit 1 although the board passed"
-like "$(cat "$T/err")" "cannot complete an attempt in the flash history: .*locked" "said loudly, naming the problem"
+like "$(cat "$T/err")" "1 RESULT NOT IN THE FLASH HISTORY .*locked.*kept in the journal" \
+	"said loudly, naming the problem and where the result is kept"
 is "$(head -n 1 "$T/out" | json_field outcome)" ok "the board's own result is still reported"
 wait "$locker"
 

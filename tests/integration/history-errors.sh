@@ -11,11 +11,11 @@ is "$?" 0 "stats without a history: exit 0"
 is "$out" "no history yet at $DB" "... says so"
 out=$(fb history)
 is "$?:$out" "0:no history yet at $DB" "history without a history: exit 0, says so"
-is "$(fb stats --json 2>/dev/null | py 'd["attempts"], d["first_pass_yield"]')" "(0, 0)" \
+is "$(fb stats --json 2>/dev/null | py 'd["attempts"], d["first_pass_yield"]')" "(0, None)" \
 	"stats --json without a history: zeros"
 is "$(fb history --json 2>/dev/null)" "[]" "history --json without a history: []"
-[ ! -e "$T/state" ]
-ok $? "... and no folder or database is created"
+[ ! -e "$DB" ]
+ok $? "... and no database is created"
 
 # an unwritable path
 printf 'x' > "$T/file"
@@ -24,7 +24,7 @@ is "$?" 1 "a station with the database under a regular file: exit 1"
 is "$err" "cannot create folder '$T/file/sub' for history database '$T/file/sub/history.db': Not a directory" \
 	"... one line naming folder and file"
 err=$("$FLASHBAY" --db "$T/file/history.db" stats 2>&1)
-is "$?" 1 "stats with such a path: exit 1"
+is "$?" 2 "stats with such a path: exit 2 (a history that cannot be opened: nothing was done)"
 is "$err" "flashbay stats: cannot open history database '$T/file/history.db': Not a directory" \
 	"... naming the file"
 if [ "$(id -u)" != 0 ]; then
@@ -37,8 +37,8 @@ elif mkdir "$T/ro" && mount -t tmpfs -o ro,size=64k tmpfs "$T/ro" 2>/dev/null; t
 	on_exit umount_ro
 	err=$("$TH" "$T/ro/state/history.db" add unit=x 2>&1)
 	is "$?" 1 "a read-only file system: exit 1"
-	is "$err" "cannot create folder '$T/ro/state' for history database '$T/ro/state/history.db': Read-only file system" \
-		"... one line naming folder and file"
+	is "$err" "cannot create history database '$T/ro/state/history.db': folder '$T/ro/state' does not exist (flashbay creates only its default folder; make it first)" \
+		"... a missing folder is never made for a --db: one line naming folder and file"
 	err=$("$TH" "$T/ro/history.db" add unit=x 2>&1)
 	is "$?" 1 "a database on a read-only file system: exit 1"
 	is "$err" "cannot create history database '$T/ro/history.db': Read-only file system" \
@@ -52,16 +52,16 @@ mkdir -p "$T/state"
 printf 'station log, not a database\n%.0s' $(seq 1 200) > "$DB"
 sum=$(cksum < "$DB")
 err=$(fb stats 2>&1)
-is "$?" 1 "stats on a file that is not a database: exit 1"
+is "$?" 2 "stats on a file that is not a database: exit 2"
 is "$err" "flashbay stats: cannot open history database '$DB': file is not a database (not an SQLite database; left untouched)" \
 	"... one clear line naming the file"
 err=$("$TH" "$DB" add unit=x 2>&1)
 is "$?" 1 "a station refuses it too"
 like "$err" "file is not a database" "... with the same message"
 fb history >/dev/null 2>&1
-is "$?" 1 "history: exit 1"
+is "$?" 2 "history: exit 2"
 fb stats --reset >/dev/null 2>&1
-is "$?" 1 "stats --reset: exit 1"
+is "$?" 2 "stats --reset: exit 2"
 is "$(cksum < "$DB")" "$sum" "the file is never overwritten or repaired"
 ls "$T/state" > "$T/ls"
 is "$(cat "$T/ls")" "history.db" "... and nothing is created next to it"
@@ -109,18 +109,21 @@ unlock
 
 lock exclusive
 err=$(fb stats 2>&1)
-is "$?" 1 "a database locked exclusively: stats exit 1"
+is "$?" 2 "a database locked exclusively: stats exit 2 (nothing was done)"
 like "$err" "^flashbay stats: cannot (open|read) history database '$DB': database is locked \(another process holds it; waited 300 ms\)$" \
 	"... one line naming the file"
 unlock
-is "$(fb stats --json | py 'd["attempts"]')" "1" "once the lock is gone everything is there"
+is "$(fb stats --json | py 'd["attempts"]')" "2" \
+	"once the lock is gone everything is there, the attempt kept in the journal too"
+[ ! -e "$DB.pending" ]
+ok $? "... the journal is applied and removed"
 
 # a full disk: SQLITE_FULL through max_page_count
 "$TH" --max-pages 1 "$DB" fill 2000 > "$T/out" 2>&1
 is "$?" 1 "a database that cannot grow: exit 1"
 is "$(cat "$T/out")" "cannot write to history database '$DB': database or disk is full (no space left for it)" \
 	"... one line naming the file"
-is "$(fb stats --json | py 'd["attempts"]')" "1" "... and nothing that was there is lost"
+is "$(fb stats --json | py 'd["attempts"]')" "2" "... and nothing that was there is lost"
 
 # a full disk for real: a tiny tmpfs
 if [ "$(id -u)" = 0 ] && mkdir "$T/tiny" && mount -t tmpfs -o size=256k tmpfs "$T/tiny" 2>/dev/null; then

@@ -89,7 +89,7 @@ is "$n" "3" "--since: only the attempts started since then"
 printf 'old export\n' > "$T/out/keep.csv"
 printf 'not a database at all, just text\n' > "$T/bad.db"
 "$FLASHBAY" --db "$T/bad.db" export --csv "$T/out/keep.csv" 2>"$T/err"
-is "$?" 1 "export from a file that is not a database: exit 1"
+is "$?" 2 "export from a file that is not a database: exit 2 (nothing was done)"
 is "$(cat "$T/out/keep.csv")" "old export" "... the existing export is untouched"
 is "$(ls "$T/out" | wc -l)" "2" "... and no temporary file is left"
 fb export >/dev/null 2>&1

@@ -12,6 +12,7 @@ TH="$builddir/tests/helper/test-history"
 PY=${PYTHON3:-python3}
 [ -n "$PY" ] || PY=python3
 DB="$T/state/history.db"
+mkdir -p "$T/state" # flashbay makes only its default folder
 export FLASHBAY_BUSY_TIMEOUT_MS=300
 
 fb() { "$FLASHBAY" --db "$DB" "$@"; }
@@ -38,6 +39,8 @@ SHA_B=bbbbbbbbbbbb0000000000000000000000000000000000000000000000000002
 #  7 k1 no slot, board "printer" 10:04:00-10:05:00 ok           board printer: passes first
 #  8 u6 slot 2 10:05:30-10:06:00 ok, MAC m6                     board m6: passes first
 #  9 u7 slot 1 10:06:30 running                                 board u7, not ended
+#    (its owner, a test-history process, lives until the test ends: a row of a
+#    dead owner reads as interrupted)
 load_dataset() {
 	d=2025-06-01T10
 	{
@@ -50,5 +53,9 @@ load_dataset() {
 		printf 'unit=k1\tboard=printer\tstart=%s:04:00Z\tend=%s:05:00Z\tdur=60000\toutcome=ok\tsha=%s\tmethod=katapult\tport=/dev/ttyACM0\n' $d $d $SHA_B
 		printf 'unit=u6\tslot=2\tstart=%s:05:30Z\tend=%s:06:00Z\tdur=30000\toutcome=ok\tmac=24:0a:c4:00:00:06\tsha=%s\tport=/dev/ttyUSB1\n' $d $d $SHA_A
 	} | "$TH" "$DB" load >/dev/null || return 1
-	"$TH" "$DB" begin unit=u7 slot=1 start=$d:06:30Z port=/dev/ttyUSB0 >/dev/null
+	"$TH" "$DB" hang unit=u7 slot=1 start=$d:06:30Z port=/dev/ttyUSB0 > "$T/dataset-hang" 2>&1 &
+	dataset_hang=$!
+	on_exit stop_dataset_hang
+	wait_until 10 grep -q '^[0-9]' "$T/dataset-hang"
 }
+stop_dataset_hang() { kill -9 "$dataset_hang" 2>/dev/null; wait "$dataset_hang" 2>/dev/null; true; }

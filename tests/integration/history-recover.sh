@@ -26,7 +26,20 @@ is "$(sql "SELECT outcome FROM attempts WHERE id = $id")" "running" "... still r
 kill -9 "$hang_pid"
 wait "$hang_pid" 2>/dev/null
 j=$(fb stats --json)
-is "$(printf '%s\n' "$j" | py 'd["running"], d["interrupted"]')" "(1, 0)" "reading commands change nothing"
+is "$(printf '%s\n' "$j" | py 'd["running"], d["interrupted"], d["failed"], d["boards"]')" "(0, 1, 1, 2)" \
+	"after SIGKILL, stats show the row interrupted before any writer opens"
+j=$(fb stats --all --json)
+is "$(printf '%s\n' "$j" | py 'd["running"], d["interrupted"], d["periods"][0]["interrupted"]')" "(0, 1, 1)" \
+	"... stats --all too"
+j=$(fb stats --since 2000-01-01 --json)
+is "$(printf '%s\n' "$j" | py 'd["running"], d["interrupted"], d["by_class"]')" "(0, 1, {'interrupted': 1})" \
+	"... and a --since window"
+j=$(fb history --json)
+is "$(printf '%s\n' "$j" | py '[(r["outcome"], r["failure_class"]) for r in d if r["id"] == '"$id"']')" \
+	"[('interrupted', 'interrupted')]" "history --json shows it interrupted"
+like "$(fb history)" "^ *$id .* interrupted$" "... the history table too"
+like "$(fb export --csv -)" "^$id,.*,interrupted,interrupted,\"?flashbay stopped before" "... and export"
+is "$(sql "SELECT outcome FROM attempts WHERE id = $id")" "running" "reading commands write nothing"
 
 out=$("$TH" "$DB" open)
 is "$out" "recovered 1" "the next open after SIGKILL recovers the row"

@@ -26,6 +26,18 @@ static const char *db_path(const char *name)
 {
 	static char p[512];
 
+	/* the folder exists: flashbay makes only its default one */
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/%s/history.db", dir, name);
+	return p;
+}
+
+/* A path in a folder that does not exist. */
+static const char *new_path(const char *name)
+{
+	static char p[512];
+
 	snprintf(p, sizeof p, "%s/%s/history.db", dir, name);
 	return p;
 }
@@ -68,7 +80,7 @@ static long long sql_int(const char *path, const char *sql)
 
 static void open_creates(void)
 {
-	const char *p = db_path("new/deeper");
+	const char *p = new_path("new/deeper");
 	struct history *h;
 	struct stat st;
 	char folder[512];
@@ -76,8 +88,18 @@ static void open_creates(void)
 	is_int(history_open_reader(p, &h, &err), -ENOENT, "the reader does not create a database");
 	ok(strstr(err.buf, "no history yet at ") != NULL, "... and says there is no history yet");
 	strbuf_reset(&err);
-	is_int(history_open(p, &h, &err), 0, "open creates folder and database");
+	strbuf_reset(&err);
+	is_int(history_open(p, &h, &err), -ENOENT, "open makes no folder for a path of the user's");
+	ok(strstr(err.buf, "does not exist") != NULL, "... and says the folder does not exist");
 	snprintf(folder, sizeof folder, "%s/new/deeper", dir);
+	ok(stat(folder, &st) < 0, "... none is made");
+	/* flashbay's own default place: $XDG_STATE_HOME/flashbay/history.db */
+	snprintf(folder, sizeof folder, "%s/new", dir);
+	setenv("XDG_STATE_HOME", folder, 1);
+	p = new_path("new/flashbay");
+	strbuf_reset(&err);
+	is_int(history_open(p, &h, &err), 0, "open creates its default folder and database");
+	snprintf(folder, sizeof folder, "%s/new/flashbay", dir);
 	ok(!stat(folder, &st) && (st.st_mode & 0777) == 0700, "the folder is created 0700");
 	history_close(h);
 	is_int(sql_int(p, "PRAGMA user_version"), HISTORY_SCHEMA_VERSION, "schema version stored");
