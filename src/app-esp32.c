@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "log.h"
@@ -139,6 +140,14 @@ void esp32_release(struct app *app)
 	app->waiting = NULL;
 }
 
+/* Does the port's path (or what its link points to) exist? */
+static bool port_exists(const char *port)
+{
+	struct stat st;
+
+	return stat(port, &st) == 0;
+}
+
 static void run_started(struct runner_task *t, struct job *job, void *data)
 {
 	struct app_run *run = data;
@@ -150,8 +159,25 @@ static void run_started(struct runner_task *t, struct job *job, void *data)
 	b->prog.phase = PHASE_CONNECT;
 	b->state = BOARD_RUNNING;
 	b->run_start_ms = now_ms();
+	run->port_seen = port_exists(run->port);
+	run->line_pct = 0;
 	app_run_started(run);
 	app_emit(run->app, b, APP_EV_STARTED);
+}
+
+/* Tell the view what a line changed; facts go on the row at once. */
+static void announce(struct app_run *run, const struct flash_progress *before)
+{
+	struct app_board *b = run->b;
+	const struct flash_progress *p = &b->prog;
+	bool facts = memcmp(&p->facts, &before->facts, sizeof p->facts) != 0;
+
+	if (facts)
+		app_board_keep_facts(b);
+	if (p->phase != before->phase || p->image != before->image)
+		app_emit(run->app, b, APP_EV_PHASE);
+	else if (p->overall_pct != before->overall_pct || p->verified != before->verified || facts)
+		app_emit(run->app, b, APP_EV_PROGRESS);
 }
 
 static void run_line(struct runner_task *t, enum job_stream s, const char *line, size_t len,
@@ -160,18 +186,19 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 	struct app_run *run = data;
 	struct app_board *b = run->b;
 	struct flash_progress before = b->prog;
+	bool progress;
 
 	(void)t;
 	run->flasher->parse(&b->prog, s, line, len, partial);
+	/* a partial line is a progress bar drawn before its terminator: it is
+	 * news now (its completed line repeats it and changes nothing) */
+	announce(run, &before);
 	if (partial)
 		return;
-	if (b->prog.phase != before.phase || b->prog.image != before.image)
-		app_emit(run->app, b, APP_EV_PHASE);
-	else if (b->prog.overall_pct != before.overall_pct || b->prog.verified != before.verified ||
-		 memcmp(&b->prog.facts, &before.facts, sizeof before.facts))
-		app_emit(run->app, b, APP_EV_PROGRESS);
 	/* progress bars are not worth a log line; errors are */
-	if (b->prog.image_pct == before.image_pct || b->prog.error != before.error)
+	progress = b->prog.image_pct != run->line_pct;
+	run->line_pct = b->prog.image_pct;
+	if (!progress || b->prog.error != before.error)
 		app_run_output(run, s, line, b->prog.error != before.error);
 	else if (run->log)
 		fprintf(run->log, "%s\n", line);
@@ -187,6 +214,15 @@ static void describe_failure(struct strbuf *msg, enum outcome o, const char *too
 	if (o != OUTCOME_OTHER)
 		strbuf_addf(msg, "%s: ", outcome_message(o));
 	strbuf_addstr(msg, tool);
+}
+
+/* Did the port go away during the attempt: the device layer saw it leave
+ * for good, or its path, there when the job started, is gone now? */
+static bool port_went_away(const struct app_run *run)
+{
+	if (run->detached && !(run->b->dev && run->b->dev->present))
+		return true;
+	return run->port_seen && !port_exists(run->port);
 }
 
 /* How the job ended, as an outcome and a message. */
@@ -211,12 +247,12 @@ static enum outcome judge(struct app_run *run, struct job *job, int err, struct 
 	if (st->cancelled)
 		return run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED;
 	o = run->flasher->finish(p, st);
-	if (o != OUTCOME_OK && run->detached && !(run->b->dev && run->b->dev->present))
+	if (o != OUTCOME_OK && port_went_away(run))
 		o = OUTCOME_UNPLUGGED;
 	if (o == OUTCOME_OK)
 		strbuf_addf(msg, "wrote %llu bytes in %.1f s", (unsigned long long)p->bytes_written,
 			    (double)(st->end_ms - st->start_ms) / 1000.0);
-	else if (p->message[0] && o == p->error)
+	else if (p->message[0])
 		describe_failure(msg, o, p->message);
 	return o;
 }
