@@ -225,6 +225,21 @@ static bool port_went_away(const struct app_run *run)
 	return run->port_seen && !port_exists(run->port);
 }
 
+/* A run stopped by the user, or because its board left for good: then
+ * where it was, and the tool's words if it had any. */
+static enum outcome stopped(struct app_run *run, struct strbuf *msg)
+{
+	const struct flash_progress *p = &run->b->prog;
+
+	if (!run->unplugged)
+		return OUTCOME_CANCELLED;
+	strbuf_addf(msg, "%s (gone at %s, %.0f%%)", outcome_message(OUTCOME_UNPLUGGED),
+		    phase_name(p->phase), p->overall_pct);
+	if (p->message[0])
+		strbuf_addf(msg, ": %s", p->message);
+	return OUTCOME_UNPLUGGED;
+}
+
 /* How the job ended, as an outcome and a message. */
 static enum outcome judge(struct app_run *run, struct job *job, int err, struct strbuf *msg)
 {
@@ -233,7 +248,7 @@ static enum outcome judge(struct app_run *run, struct job *job, int err, struct 
 	enum outcome o;
 
 	if (err == -ECANCELED)
-		return run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED;
+		return stopped(run, msg);
 	if (err) {
 		job_spawn_error(msg, run->app->tool.cmd.v[0], err);
 		return OUTCOME_TOOL_MISSING;
@@ -245,7 +260,7 @@ static enum outcome judge(struct app_run *run, struct job *job, int err, struct 
 		return OUTCOME_TIMEOUT;
 	}
 	if (st->cancelled)
-		return run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED;
+		return stopped(run, msg);
 	o = run->flasher->finish(p, st);
 	if (o != OUTCOME_OK && port_went_away(run))
 		o = OUTCOME_UNPLUGGED;
