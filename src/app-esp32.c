@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "log.h"
@@ -181,6 +182,14 @@ void esp32_release(struct app *app)
 	app->waiting = NULL;
 }
 
+/* Does the port's path (or what its link points to) exist? */
+static bool port_exists(const char *port)
+{
+	struct stat st;
+
+	return stat(port, &st) == 0;
+}
+
 static void run_started(struct runner_task *t, struct job *job, void *data)
 {
 	struct app_run *run = data;
@@ -192,8 +201,25 @@ static void run_started(struct runner_task *t, struct job *job, void *data)
 	b->prog.phase = PHASE_CONNECT;
 	b->state = BOARD_RUNNING;
 	b->run_start_ms = now_ms();
+	run->port_seen = port_exists(run->port);
+	run->line_pct = 0;
 	app_run_started(run);
 	app_emit(run->app, b, APP_EV_STARTED);
+}
+
+/* Tell the view what a line changed; facts go on the row at once. */
+static void announce(struct app_run *run, const struct flash_progress *before)
+{
+	struct app_board *b = run->b;
+	const struct flash_progress *p = &b->prog;
+	bool facts = memcmp(&p->facts, &before->facts, sizeof p->facts) != 0;
+
+	if (facts)
+		app_board_keep_facts(b);
+	if (p->phase != before->phase || p->image != before->image)
+		app_emit(run->app, b, APP_EV_PHASE);
+	else if (p->overall_pct != before->overall_pct || p->verified != before->verified || facts)
+		app_emit(run->app, b, APP_EV_PROGRESS);
 }
 
 static void run_line(struct runner_task *t, enum job_stream s, const char *line, size_t len,
@@ -202,18 +228,19 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 	struct app_run *run = data;
 	struct app_board *b = run->b;
 	struct flash_progress before = b->prog;
+	bool progress;
 
 	(void)t;
 	run->flasher->parse(&b->prog, s, line, len, partial);
+	/* a partial line is a progress bar drawn before its terminator: it is
+	 * news now (its completed line repeats it and changes nothing) */
+	announce(run, &before);
 	if (partial)
 		return;
-	if (b->prog.phase != before.phase || b->prog.image != before.image)
-		app_emit(run->app, b, APP_EV_PHASE);
-	else if (b->prog.overall_pct != before.overall_pct || b->prog.verified != before.verified ||
-		 memcmp(&b->prog.facts, &before.facts, sizeof before.facts))
-		app_emit(run->app, b, APP_EV_PROGRESS);
 	/* progress bars are not worth a log line; errors are */
-	if (b->prog.image_pct == before.image_pct || b->prog.error != before.error)
+	progress = b->prog.image_pct != run->line_pct;
+	run->line_pct = b->prog.image_pct;
+	if (!progress || b->prog.error != before.error)
 		app_run_output(run, s, line, b->prog.error != before.error);
 	else if (run->log)
 		fprintf(run->log, "%s\n", line);
@@ -231,6 +258,30 @@ static void describe_failure(struct strbuf *msg, enum outcome o, const char *too
 	strbuf_addstr(msg, tool);
 }
 
+/* Did the port go away during the attempt: the device layer saw it leave
+ * for good, or its path, there when the job started, is gone now? */
+static bool port_went_away(const struct app_run *run)
+{
+	if (run->detached && !(run->b->dev && run->b->dev->present))
+		return true;
+	return run->port_seen && !port_exists(run->port);
+}
+
+/* A run stopped by the user, or because its board left for good: then
+ * where it was, and the tool's words if it had any. */
+static enum outcome stopped(struct app_run *run, struct strbuf *msg)
+{
+	const struct flash_progress *p = &run->b->prog;
+
+	if (!run->unplugged)
+		return OUTCOME_CANCELLED;
+	strbuf_addf(msg, "%s (gone at %s, %.0f%%)", outcome_message(OUTCOME_UNPLUGGED),
+		    phase_name(p->phase), p->overall_pct);
+	if (p->message[0])
+		strbuf_addf(msg, ": %s", p->message);
+	return OUTCOME_UNPLUGGED;
+}
+
 /* How the job ended, as an outcome and a message. */
 static enum outcome judge(struct app_run *run, struct job *job, int err, struct strbuf *msg)
 {
@@ -239,7 +290,7 @@ static enum outcome judge(struct app_run *run, struct job *job, int err, struct 
 	enum outcome o;
 
 	if (err == -ECANCELED)
-		return run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED;
+		return stopped(run, msg);
 	if (err) {
 		job_spawn_error(msg, run->app->tool.cmd.v[0], err);
 		return OUTCOME_TOOL_MISSING;
@@ -251,14 +302,14 @@ static enum outcome judge(struct app_run *run, struct job *job, int err, struct 
 		return OUTCOME_TIMEOUT;
 	}
 	if (st->cancelled)
-		return run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED;
+		return stopped(run, msg);
 	o = run->flasher->finish(p, st);
-	if (o != OUTCOME_OK && run->detached && !(run->b->dev && run->b->dev->present))
+	if (o != OUTCOME_OK && port_went_away(run))
 		o = OUTCOME_UNPLUGGED;
 	if (o == OUTCOME_OK)
 		strbuf_addf(msg, "wrote %llu bytes in %.1f s", (unsigned long long)p->bytes_written,
 			    (double)(st->end_ms - st->start_ms) / 1000.0);
-	else if (p->message[0] && o == p->error)
+	else if (p->message[0])
 		describe_failure(msg, o, p->message);
 	return o;
 }

@@ -35,6 +35,8 @@ struct app_run {
 	bool unplugged;      /* its board expired while it ran */
 	bool detached;       /* its board went away at some point while it ran */
 	bool started;        /* the job started (history row begun or attempted) */
+	bool port_seen;      /* the port existed when the job started */
+	double line_pct;     /* image_pct after the last complete line of output */
 	int64_t hist_id;     /* 0: no row */
 	int64_t start_wall;
 	uint64_t start_mono;
@@ -84,6 +86,9 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 		    const struct job *job);
 /* The job of run started: begin its history row and open its log. */
 void app_run_started(struct app_run *run);
+/* Copy the facts the tool reported so far (chip, MAC) into b's row, as soon
+ * as they are known, so views show them while the attempt runs. */
+void app_board_keep_facts(struct app_board *b);
 /* A line of tool output for the log file and the log pane. */
 void app_run_output(struct app_run *run, enum job_stream s, const char *line, bool important);
 /* Finish this attempt's history row and start a fresh one on the same run. */

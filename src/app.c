@@ -636,8 +636,7 @@ static void record_end(struct app_run *run, enum outcome o, const char *message,
 	strbuf_release(&out);
 }
 
-/* Copy the facts the tool reported into the board row. */
-static void keep_facts(struct app_board *b)
+void app_board_keep_facts(struct app_board *b)
 {
 	const struct flash_facts *f = &b->prog.facts;
 
@@ -652,7 +651,7 @@ static void keep_facts(struct app_board *b)
 
 void app_run_rearm(struct app_run *run, enum outcome o, const char *message, const struct job *job)
 {
-	keep_facts(run->b);
+	app_board_keep_facts(run->b);
 	record_end(run, o, message, job);
 	if (run->log) {
 		fclose(run->log);
@@ -669,7 +668,7 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 	struct app *app = run->app;
 	struct app_board *b = run->b;
 
-	keep_facts(b);
+	app_board_keep_facts(b);
 	record_end(run, o, message, job);
 	portlock_release(run->lock);
 	if (run->log)

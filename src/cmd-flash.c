@@ -27,6 +27,7 @@ struct cli_board {
 	struct app_board *b;
 	uint64_t last_progress; /* when its last % line was printed */
 	int last_image;         /* the image of its last Flash line */
+	double last_pct;        /* the overall percent of its last Flash line */
 	enum phase last_phase;  /* its last phase line */
 };
 
@@ -90,7 +91,7 @@ static void choose(struct flash_cli *c, struct app_board *b)
 	if (chosen(c, b))
 		return;
 	c->chosen = xrealloc(c->chosen, (c->nchosen + 1) * sizeof *c->chosen);
-	c->chosen[c->nchosen++] = (struct cli_board){ b, 0, 0, PHASE_IDLE };
+	c->chosen[c->nchosen++] = (struct cli_board){ b, 0, 0, 0, PHASE_IDLE };
 }
 
 /* One JSON object for a finished board. */
@@ -139,23 +140,47 @@ static void result_line(struct flash_cli *c, struct app_board *b)
 	}
 }
 
-/* A progress line: on a new image, else at most one per board per second. */
+/* Is a progress line due? On a new image, on each new 10 % step, and every
+ * 2 s while the percent moves: as often as esptool reports, without a line
+ * for each of its 16 KiB blocks. */
+static bool progress_due(const struct cli_board *cb, const struct flash_progress *p, uint64_t now)
+{
+	if (cb->last_image != p->image)
+		return true;
+	/* steps of the percent as printed (99.6 shows as 100) */
+	if ((int)(p->overall_pct + 0.5) / 10 > (int)(cb->last_pct + 0.5) / 10)
+		return true;
+	return p->overall_pct > cb->last_pct && now - cb->last_progress >= 2000;
+}
+
+/* A progress line, when one is due. */
 static void progress_line(struct flash_cli *c, struct app_board *b)
 {
 	struct cli_board *cb = chosen(c, b);
 	uint64_t now = now_ms();
 
-	if (!cb || b->prog.phase != PHASE_FLASH ||
-	    (cb->last_image == b->prog.image && now - cb->last_progress < 1000))
+	if (!cb || b->prog.phase != PHASE_FLASH || !progress_due(cb, &b->prog, now))
 		return;
 	cb->last_progress = now;
 	cb->last_image = b->prog.image;
+	cb->last_pct = b->prog.overall_pct;
 	cb->last_phase = PHASE_FLASH;
 	if (b->prog.images > 1)
 		board_line(c, b, "Flash", "%d/%d %.0f%%", b->prog.image, b->prog.images,
 			   b->prog.overall_pct);
 	else
 		board_line(c, b, "Flash", "%.0f%%", b->prog.overall_pct);
+}
+
+/* A new attempt on b (a retry, or monitor's next board): its progress counts again. */
+static void progress_restart(struct flash_cli *c, struct app_board *b)
+{
+	struct cli_board *cb = chosen(c, b);
+
+	if (cb) {
+		cb->last_image = 0;
+		cb->last_pct = 0;
+	}
 }
 
 /* A line when the phase changes in a way worth reading: esptool erases and
@@ -222,6 +247,8 @@ static void on_event(void *data, struct app_board *b, enum app_event ev)
 		board_line(c, b, "Queue", NULL);
 		break;
 	case APP_EV_STARTED: case APP_EV_PHASE:
+		if (ev == APP_EV_STARTED)
+			progress_restart(c, b);
 		phase_line(c, b);
 		break;
 	case APP_EV_PROGRESS:

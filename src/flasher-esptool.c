@@ -278,10 +278,12 @@ static bool parse_facts(struct flash_progress *p, const char *line)
 	return true;
 }
 
-/* Phase changes and success markers. */
-static void parse_markers(struct flash_progress *p, const char *line)
+/* Phase changes, success markers and a lost port; false if line is none. */
+static bool parse_markers(struct flash_progress *p, const char *line)
 {
-	if (after(line, "Serial port ") || after(line, "Connecting")) {
+	if (after(line, "Lost connection")) {
+		p->lost_port = true; /* a SerialException mid-write: the port failed */
+	} else if (after(line, "Serial port ") || after(line, "Connecting")) {
 		set_phase(p, PHASE_CONNECT);
 	} else if (after(line, "Erasing flash") || after(line, "Flash will be erased")) {
 		set_phase(p, PHASE_ERASE);
@@ -304,7 +306,27 @@ static void parse_markers(struct flash_progress *p, const char *line)
 		set_phase(p, PHASE_RESET);
 		if (p->images == 0 && p->error == OUTCOME_OK)
 			p->complete = true;
+	} else {
+		return false;
 	}
+	return true;
+}
+
+/* Remember an unrecognised line as the tool's last words, unless it is
+ * advice or a traceback frame that never names the problem. */
+static void note_line(struct flash_progress *p, const char *line)
+{
+	static const char *const noise[] = {
+		"Note: ", "For troubleshooting", "Traceback (most recent", "Waiting for the chip",
+		"Hint: ",
+	};
+
+	if (*line == ' ' || *line == '\t' || !*line)
+		return;
+	for (size_t i = 0; i < sizeof noise / sizeof noise[0]; i++)
+		if (after(line, noise[i]))
+			return;
+	set_fact(p->last_line, sizeof p->last_line, line);
 }
 
 /* The class of an error text. *detail: it may be refined by the next line. */
@@ -318,6 +340,10 @@ static enum outcome classify(const char *s, bool *detail)
 		{ "Could not connect to an Espressif device", OUTCOME_NO_SYNC },
 		{ "Wrong boot mode detected", OUTCOME_NO_SYNC },
 		{ "No serial data received", OUTCOME_NO_SYNC },
+		/* pySerial once the adapter is gone: v4 after "Lost connection",
+		 * v5 on its next use of the closed port */
+		{ "Could not configure port", OUTCOME_UNPLUGGED },
+		{ "port that is not open", OUTCOME_UNPLUGGED },
 		{ "chip stopped responding", OUTCOME_STOPPED_RESPONDING },
 		{ "No more data to read", OUTCOME_STOPPED_RESPONDING },
 		{ "Packet content transfer stopped", OUTCOME_STOPPED_RESPONDING },
@@ -361,6 +387,9 @@ static void set_error(struct flash_progress *p, enum job_stream stream, const ch
 		return;
 	if (p->phase == PHASE_RESET && !p->complete)
 		p->phase = p->phase_before_reset; /* a reset note can overtake the error */
+	/* a serial exception after the port failed mid-write: the adapter went away */
+	if (o == OUTCOME_OTHER && p->lost_port && after(line, "A serial exception error occurred:"))
+		o = OUTCOME_UNPLUGGED;
 	p->error = o;
 	p->error_detail = detail;
 	p->error_stream = stream;
@@ -390,6 +419,7 @@ static bool is_error_line(const char *line)
 {
 	static const char *const prefixes[] = {
 		"A fatal error occurred:", /* both versions */
+		"A serial exception error occurred:", /* both: pySerial failed */
 		"esptool: error:",         /* v4 argparse */
 		"Error: ",                 /* v5 click */
 		"serial.serialutil.SerialException:",
@@ -419,9 +449,10 @@ static void esptool_parse(struct flash_progress *p, enum job_stream stream, cons
 		set_error(p, stream, line);
 		return;
 	}
-	if (parse_progress(p, line) || parse_wrote(p, line) || parse_facts(p, line))
+	if (parse_progress(p, line) || parse_wrote(p, line) || parse_facts(p, line) ||
+	    parse_markers(p, line))
 		return;
-	parse_markers(p, line);
+	note_line(p, line);
 }
 
 /* ok only with exit 0 and every image of the request written and verified. */
@@ -437,12 +468,20 @@ static enum outcome esptool_finish(struct flash_progress *p, const struct job_st
 	}
 	if (p->error != OUTCOME_OK)
 		return p->error;
-	if (st->code == 0)
+	if (st->signo)
+		snprintf(p->message, sizeof p->message, "esptool was killed by signal %d%s%.190s",
+			 st->signo, p->last_line[0] ? "; its last line: " : "", p->last_line);
+	else if (st->code == 0)
 		snprintf(p->message, sizeof p->message,
 			 "esptool exited 0 but confirmed %d of %d images written (%d verified)",
 			 p->wrote, p->images, p->verified);
-	else if (!p->message[0])
-		snprintf(p->message, sizeof p->message, "esptool exited with status %d", st->code);
+	else if (p->last_line[0])
+		snprintf(p->message, sizeof p->message, "esptool exited with status %d: %.200s",
+			 st->code, p->last_line);
+	else
+		snprintf(p->message, sizeof p->message,
+			 "esptool exited with status %d without an error message", st->code);
+	p->error = OUTCOME_OTHER; /* the message is the cause */
 	return OUTCOME_OTHER;
 }
 

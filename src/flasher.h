@@ -104,6 +104,9 @@ struct flash_progress {
 	bool unverifiable;        /* the tool said it cannot verify (encrypted writes) */
 	bool base_mac;            /* facts.mac came from "BASE MAC:" (wins over "MAC:") */
 	bool error_detail;        /* the error line may be refined by the next line */
+	bool lost_port;           /* the tool lost the serial port mid-write ("Lost connection") */
+	char last_line[256];      /* the tool's last line that was not progress, facts or a
+				   * marker: its last words when no error line was recognised */
 	enum job_stream error_stream;
 	enum phase phase_before_reset;
 };

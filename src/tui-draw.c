@@ -591,6 +591,9 @@ static struct tui_estimate *estimate_for(struct tui *t, const struct app_board *
 	return &t->est[i];
 }
 
+/* The least overall percent an ETA is worked out from. */
+#define ETA_MIN_PCT 5.0
+
 /* ETA and kbit/s of b, worked out again only when the elapsed clock moves on
  * to the next second (once both are known): estimates that wobble with every
  * progress line would cost bytes and help nobody. */
@@ -606,7 +609,10 @@ static const struct tui_estimate *estimates(struct tui *t, const struct app_boar
 	e->run_start = b->run_start_ms;
 	e->sec = el / 1000 + 1;
 	e->eta[0] = e->rate[0] = '\0';
-	if (p->overall_pct >= 1 && p->overall_pct < 100)
+	/* not from the first percent or two: now that progress arrives as the
+	 * tool prints it, such an ETA (elapsed includes connecting) would be
+	 * far off and kept for a whole second */
+	if (p->overall_pct >= ETA_MIN_PCT && p->overall_pct < 100)
 		clock_text((uint64_t)((double)el * (100 - p->overall_pct) / p->overall_pct), e->eta);
 	if (kbps <= 0 && done && el > 0)
 		kbps = (double)done * 8.0 / (double)el; /* bytes per ms * 8 = kbit/s */

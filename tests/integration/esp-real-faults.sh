@@ -115,9 +115,8 @@ for v in $ESPTOOLS; do
 	is "$(field "$T/a.json" "${v}panic" outcome)" stopped_responding "$v: panic: stopped_responding"
 	like "$(field "$T/a.json" "${v}panic" message)" "$stopped" "$v: panic: esptool's words"
 
-	# the adapter gone mid-flash (the pty vanishes). Expected to FAIL until the fix of
-	# engineer (2) (issue 11: classification of a vanished adapter) is merged: today the
-	# outcome is "other" with the message "failed".
+	# the adapter gone mid-flash (the pty vanishes): unplugged, in esptool's words (it
+	# once came out as "other" with the message "failed")
 	is "$(field "$T/a.json" "${v}close" outcome)" unplugged "$v: adapter gone mid-flash: outcome unplugged"
 	like "$(field "$T/a.json" "${v}close" message)" \
 		"(serial exception error occurred|Could not configure port|port that is not open)" \

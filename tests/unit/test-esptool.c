@@ -261,6 +261,27 @@ static void fail_at_40(const char *name)
 	ok(r.monotonic, "%s: percent monotonic", name);
 }
 
+/* unplug_at_40: the adapter vanishes at 40 % of image 2 (our own capture,
+ * see tests/fixtures/SOURCE): unplugged, with pySerial's line as message. */
+static void unplug_at_40(const char *name, size_t chunk, bool stderr_first)
+{
+	struct replay r;
+	const char *want = name[1] == '5'
+		? "A serial exception error occurred: Attempting to use a port that is not open"
+		: "A serial exception error occurred: Could not configure port: (5, 'Input/output error')";
+
+	replay(&r, name, 2, chunk, stderr_first);
+	diag("%s (chunks of %zu bytes%s)", name, chunk, stderr_first ? ", stderr first" : "");
+	is_int(r.rc, 1, "%s: esptool exited 1", name);
+	is_str(outcome_name(r.outcome), "unplugged", "%s: outcome unplugged", name);
+	is_str(r.p.message, want, "%s: the message is esptool's line", name);
+	ok(r.p.lost_port, "%s: 'Lost connection' seen", name);
+	is_str(phase_name(r.p.phase), "Flash", "%s: failed in phase Flash", name);
+	is_int(r.p.image, 2, "%s: in image 2", name);
+	is_str(r.p.facts.mac, "24:0a:c4:12:34:56", "%s: the MAC learned before stays", name);
+	is_str(r.p.facts.chip, "ESP32-D0WD-V3", "%s: the chip learned before stays", name);
+}
+
 /* pipe-xterm (ANSI colour and cursor codes in a pipe) parses like the pipe. */
 static void xterm_same_as_pipe(const char *base)
 {
@@ -375,7 +396,54 @@ static void finish_rules(void)
 	flash_progress_init(&p, 1, NULL);
 	is_int(lines_outcome(&flasher_esptool_v5, &p, JOB_STDOUT, no_lines, 2), OUTCOME_OTHER,
 	       "exit 2 with no error line: other");
-	is_str(p.message, "esptool exited with status 2", "message names the exit status");
+	is_str(p.message, "esptool exited with status 2 without an error message",
+	       "message names the exit status, and that nothing was said");
+	is_int(p.error, OUTCOME_OTHER, "the error is recorded as other");
+}
+
+/* other: never an empty message, never just "failed": the tool's words. */
+static void other_last_words(void)
+{
+	static const char *const unknown[] = {
+		"Serial port /dev/ttyUSB0", "Connecting....", "Chip is ESP32-D0WD-V3 (revision v3.0)",
+		"Compressed 4096 bytes to 100...", "Writing at 0x00010000... (100 %)",
+		"Something went sideways in a new way", "",
+		"Note: This error originates from pySerial. It is likely not a problem with esptool, but with the hardware connection or drivers.",
+		"For troubleshooting steps visit: https://docs.espressif.com/projects/esptool/en/latest/troubleshooting.html",
+		"Traceback (most recent call last):", "  File \"esptool/loader.py\", line 1, in x",
+		NULL
+	};
+	static const char *const serial_other[] = {
+		"A serial exception error occurred: write failed: [Errno 42] Something odd", NULL
+	};
+	static const char *const serial_lost[] = {
+		"Writing at 0x00010000... (40 %)", "", "Lost connection, retrying...",
+		"Waiting for the chip to reconnect.......",
+		"A serial exception error occurred: write failed: [Errno 42] Something odd", NULL
+	};
+	struct job_status killed = { .exited = true, .code = 128 + 9, .signo = 9 };
+	struct flash_progress p;
+
+	flash_progress_init(&p, 1, NULL);
+	is_int(lines_outcome(&flasher_esptool_v4, &p, JOB_STDOUT, unknown, 1), OUTCOME_OTHER,
+	       "an unknown failure: other");
+	is_str(p.message, "esptool exited with status 1: Something went sideways in a new way",
+	       "other: the exit status and the tool's last words (advice and traceback skipped)");
+	flash_progress_init(&p, 1, NULL);
+	for (const char *const *l = unknown; *l; l++)
+		flasher_esptool_v4.parse(&p, JOB_STDOUT, *l, strlen(*l), false);
+	is_int(flasher_esptool_v4.finish(&p, &killed), OUTCOME_OTHER, "esptool killed: other");
+	is_str(p.message,
+	       "esptool was killed by signal 9; its last line: Something went sideways in a new way",
+	       "killed: the signal and the last line");
+	flash_progress_init(&p, 1, NULL);
+	is_int(lines_outcome(&flasher_esptool_v5, &p, JOB_STDERR, serial_other, 1), OUTCOME_OTHER,
+	       "a serial exception without a lost port: other");
+	is_str(p.message, serial_other[0], "... with pySerial's line");
+	flash_progress_init(&p, 1, NULL);
+	is_int(lines_outcome(&flasher_esptool_v4, &p, JOB_STDOUT, serial_lost, 1),
+	       OUTCOME_UNPLUGGED, "a serial exception after 'Lost connection': unplugged");
+	is_str(p.message, serial_lost[4], "... with pySerial's line");
 }
 
 /* MAC lines: BASE MAC wins over an EUI-64 "MAC:". */
@@ -644,10 +712,16 @@ int main(void)
 	fail_at_40("v5-fail_at_40.pipe-xterm");
 	failure("v5-fail_at_40", OUTCOME_STOPPED_RESPONDING, "No more data", PHASE_FLASH, 4096,
 		true);
+	unplug_at_40("v4-unplug_at_40", 4096, false);
+	unplug_at_40("v4-unplug_at_40", 1, false);
+	unplug_at_40("v5-unplug_at_40", 4096, false);
+	unplug_at_40("v5-unplug_at_40", 4096, true);
+	unplug_at_40("v5-unplug_at_40", 7, false);
 	xterm_same_as_pipe("v5-write_flash");
 	xterm_same_as_pipe("v5-fail_at_40");
 	synthetic_errors();
 	finish_rules();
+	other_last_words();
 	mac_lines();
 	argv_building(dir);
 	version_detection();
