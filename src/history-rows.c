@@ -126,7 +126,8 @@ void history_port_names(const char *given, struct strvec *names)
 {
 	size_t n;
 
-	add_name(names, given);
+	if (strvec_find(names, given) < 0)
+		strvec_push(names, given);
 	if (given[0] != '/') { /* "ttyUSB0", "pts/12", a by-id or by-path name */
 		strvec_pushf(names, "/dev/%s", given);
 		if (!strchr(given, '/')) {
