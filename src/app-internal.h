@@ -23,7 +23,7 @@ struct app_run {
 	struct app_board *b;
 	char *port;          /* what the tool is given: devnode or the path named */
 	char *lock_key;      /* the port's real path */
-	char *by_path, *usb_serial;
+	char *by_path, *usb_serial, *by_id;
 	uint16_t vid, pid;
 	unsigned slot;
 	struct portlock *lock;

@@ -129,6 +129,7 @@ static void hist_fill(struct kboard *k, struct attempt *a, struct strbuf *fw)
 	a->slot = (int)k->run->slot;
 	a->port = k->run->port;
 	a->by_path = k->run->by_path;
+	a->device = k->run->lock_key, a->by_id = k->run->by_id;
 	a->vid = k->run->vid;
 	a->pid = k->run->pid;
 	a->usb_serial = k->run->usb_serial;
@@ -189,6 +190,7 @@ static void hist_end(struct kboard *k, enum outcome o, const char *message)
 	hist_fill(k, &a, &fw);
 	a.finished_ms = wall_ms();
 	a.chip = k->pub.prog.facts.mcu[0] ? k->pub.prog.facts.mcu : k->pub.mcu;
+	a.heard = k->pub.prog.facts.mcu[0] || k->pub.prog.facts.chip[0];
 	a.outcome = o == OUTCOME_OK ? "ok" : "failed";
 	a.failure_class = o == OUTCOME_OK ? NULL : outcome_name(o);
 	a.message = message;

@@ -356,6 +356,7 @@ struct app_run *app_run_new(struct app *app, struct app_board *b)
 	run->port = xstrdup(d->devnode);
 	run->lock_key = real ? real : xstrdup(d->devnode);
 	run->by_path = xstrdup_or_null(d->by_path);
+	run->by_id = xstrdup_or_null(d->by_id);
 	run->usb_serial = xstrdup_or_null(d->serial);
 	run->vid = d->vid;
 	run->pid = d->pid;
@@ -552,6 +553,7 @@ static void fill_attempt_start(struct app_run *run, struct attempt *a)
 	a->slot = (int)run->slot;
 	a->port = run->port;
 	a->by_path = run->by_path;
+	a->device = run->lock_key, a->by_id = run->by_id;
 	a->vid = run->vid;
 	a->pid = run->pid;
 	a->usb_serial = run->usb_serial;
@@ -619,6 +621,7 @@ static void record_end(struct app_run *run, enum outcome o, const char *message,
 	a.finished_ms = wall_ms();
 	a.chip = b->prog.facts.chip[0] ? b->chip : NULL;
 	a.mac = b->prog.facts.mac[0] ? b->prog.facts.mac : NULL;
+	a.heard = b->prog.facts.chip[0] || b->prog.facts.mac[0] || b->prog.facts.mcu[0];
 	a.outcome = o == OUTCOME_OK ? "ok" : "failed";
 	a.failure_class = o == OUTCOME_OK ? NULL : outcome_name(o);
 	a.message = message;
@@ -696,6 +699,7 @@ void app_run_free(struct app_run *run)
 	free(run->port);
 	free(run->lock_key);
 	free(run->by_path);
+	free(run->by_id);
 	free(run->usb_serial);
 	free(run);
 }

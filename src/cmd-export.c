@@ -86,6 +86,8 @@ static int row(const struct history_row *r, void *data)
 			snprintf(num, sizeof num, "%lld", (long long)col[i].i), s = num;
 		else if (col[i].kind == HC_REAL)
 			snprintf(num, sizeof num, "%.6g", col[i].d), s = num;
+		else if (col[i].kind == HC_BOOL)
+			s = col[i].i ? "1" : "0";
 		csv_field(&o->buf, s, i == 0, col[i].kind == HC_TEXT);
 	}
 	csv_end_row(&o->buf);

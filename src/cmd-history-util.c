@@ -147,5 +147,11 @@ void histcol_fill(const struct history_row *r, struct histcol col[HISTCOL_COUNT]
 	col_text(c++, "firmware_sha256", a->firmware_sha256);
 	col_int(c++, "firmware_size", a->firmware_size, -1);
 	col_text(c++, "firmware", a->firmware);
+	/* schema 3: after the older columns, so their positions stay; output last */
+	col_text(c++, "device", a->device);
+	col_text(c++, "by_id", a->by_id);
+	c->name = "reached";
+	c->kind = a->outcome ? HC_BOOL : HC_NULL;
+	c++->i = r->reached;
 	col_text(c++, "output", a->output);
 }

@@ -39,7 +39,7 @@ int histcmd_since(const char *cmd, const char *s, int64_t *ms);
 void histcmd_time(int64_t ms, char out[32]);
 
 /* The exported columns of a row, in order. */
-enum histcol_kind { HC_NULL, HC_TEXT, HC_INT, HC_REAL };
+enum histcol_kind { HC_NULL, HC_TEXT, HC_INT, HC_REAL, HC_BOOL };
 
 struct histcol {
 	const char *name;
@@ -50,7 +50,7 @@ struct histcol {
 	char buf[8];
 };
 
-#define HISTCOL_COUNT 27
+#define HISTCOL_COUNT 30
 void histcol_fill(const struct history_row *r, struct histcol col[HISTCOL_COUNT]);
 
 #endif

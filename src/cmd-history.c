@@ -2,6 +2,7 @@
  * 80-column table or a JSON array of full rows. */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "cmd-history-util.h"
 #include "json.h"
+#include "strvec.h"
 #include "text.h"
 #include "util.h"
 
@@ -16,8 +18,31 @@
 
 struct history_opts {
 	struct history_filter f;
+	const char *port;
+	struct strvec ports; /* the names of port (history_port_names()) */
+	char mac[18];        /* --mac as aa:bb:cc:dd:ee:ff */
 	bool json;
 };
+
+/* A MAC address given as 6 hex pairs (':' or '-' between, or none) into out
+ * as "aa:bb:cc:dd:ee:ff"; -1 if s is no MAC. */
+static int parse_mac(const char *s, char out[18])
+{
+	size_t k = 0;
+
+	for (int i = 0; i < 6; i++) {
+		if (i && (*s == ':' || *s == '-') && s[1])
+			s++;
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]))
+			return -1;
+		if (i)
+			out[k++] = ':';
+		out[k++] = (char)tolower((unsigned char)*s++);
+		out[k++] = (char)tolower((unsigned char)*s++);
+	}
+	out[k] = '\0';
+	return *s ? -1 : 0;
+}
 
 /* Parse the options; 0, or an exit code after a usage error. */
 static int parse_opts(int argc, char **argv, struct history_opts *o)
@@ -31,7 +56,7 @@ static int parse_opts(int argc, char **argv, struct history_opts *o)
 			o->json = true;
 			continue;
 		}
-		r = histcmd_opt("history", argc, argv, &i, "--port", &o->f.port);
+		r = histcmd_opt("history", argc, argv, &i, "--port", &o->port);
 		if (!r)
 			r = histcmd_opt("history", argc, argv, &i, "--mac", &o->f.mac);
 		if (!r)
@@ -46,6 +71,18 @@ static int parse_opts(int argc, char **argv, struct history_opts *o)
 	o->f.limit = DEFAULT_LIMIT;
 	if (limit && parse_long(limit, 0, 100000000, &o->f.limit))
 		return cmd_usage_error("history", "bad --limit '%s': give a number (0: all)", limit);
+	if (o->f.mac && parse_mac(o->f.mac, o->mac))
+		return cmd_usage_error("history", "bad --mac '%s': give a MAC address "
+						  "(24:0a:c4:12:34:56)", o->f.mac);
+	if (o->f.mac)
+		o->f.mac = o->mac;
+	if (o->port && !*o->port)
+		return cmd_usage_error("history", "bad --port '': give a port (ttyUSB0, "
+						  "/dev/serial/by-id/..., pts/12)");
+	if (o->port) {
+		history_port_names(o->port, &o->ports);
+		o->f.ports = (const char *const *)o->ports.v;
+	}
 	return 0;
 }
 
@@ -96,14 +133,26 @@ static void put_line(const char *const col[7])
 	strbuf_release(&line);
 }
 
+/* A port short but unambiguous: its device (else the name used) without
+ * "/dev/": "ttyUSB0", "pts/12", "serial/by-id/usb-..."; another path whole. */
+static const char *short_port(const struct attempt *a)
+{
+	const char *p = a->device ? a->device : a->port;
+
+	if (p && str_starts_with(p, "/dev/") && p[5])
+		return p + 5;
+	return p;
+}
+
 /* One row as a table line. */
 static int print_row(const struct history_row *r, void *data)
 {
 	const struct attempt *a = &r->a;
 	char id[24], t[32], slot[12], dur[16];
 	const char *result = a->outcome;
+	long *n = data;
 
-	(void)data;
+	(*n)++;
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
 	histcmd_time(a->started_ms, t);
 	snprintf(slot, sizeof slot, "%d", a->slot);
@@ -112,7 +161,7 @@ static int print_row(const struct history_row *r, void *data)
 	if (a->failure_class && strcmp(a->outcome, "ok") && strcmp(a->outcome, "running"))
 		result = a->failure_class;
 	put_line((const char *const[7]){ id, t, a->slot ? slot : NULL,
-					 a->port ? path_basename(a->port) : NULL,
+					 short_port(a),
 					 a->mac ? a->mac : a->board ? a->board : a->chip,
 					 a->duration_ms >= 0 ? dur : NULL, result });
 	return 0;
@@ -133,6 +182,8 @@ static int json_row(const struct history_row *r, void *data)
 			jw_int(jw, col[i].name, col[i].i);
 		else if (col[i].kind == HC_REAL)
 			jw_double(jw, col[i].name, col[i].d);
+		else if (col[i].kind == HC_BOOL)
+			jw_bool(jw, col[i].name, col[i].i != 0);
 		else
 			jw_null(jw, col[i].name);
 	}
@@ -145,6 +196,7 @@ static int list(struct histcmd *c, struct history_opts *o)
 {
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
 	struct jw jw;
+	long n = 0;
 	int r;
 
 	o->f.since_ms = INT64_MIN;
@@ -160,7 +212,9 @@ static int list(struct histcmd *c, struct history_opts *o)
 	} else {
 		put_line((const char *const[7]){ "ID", "Started (UTC)", "Slot", "Port",
 						 "Board/MAC", "Time", "Result" });
-		r = history_rows(c->h, &o->f, print_row, NULL, &err);
+		r = history_rows(c->h, &o->f, print_row, &n, &err);
+		if (!r && !n)
+			printf("no attempts match\n");
 	}
 	if (r)
 		histcmd_fail(c, err.buf);
@@ -171,7 +225,7 @@ static int list(struct histcmd *c, struct history_opts *o)
 
 int cmd_history(struct globals *g, int argc, char **argv)
 {
-	struct history_opts o = { 0 };
+	struct history_opts o = { .ports = STRVEC_INIT };
 	struct histcmd c = { .name = "history" };
 	int r = parse_opts(argc, argv, &o);
 
@@ -192,5 +246,6 @@ int cmd_history(struct globals *g, int argc, char **argv)
 		r = list(&c, &o);
 	}
 	histcmd_close(&c);
+	strvec_release(&o.ports);
 	return r;
 }

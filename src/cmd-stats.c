@@ -69,6 +69,10 @@ static void json_lists(struct jw *jw, const struct history_stats *s)
 	for (size_t i = 0; i < s->n_class; i++)
 		jw_int(jw, s->by_class[i].name, s->by_class[i].count);
 	jw_object_end(jw);
+	jw_object_begin(jw, "not_started_by_class");
+	for (size_t i = 0; i < s->n_not_started_class; i++)
+		jw_int(jw, s->not_started_by_class[i].name, s->not_started_by_class[i].count);
+	jw_object_end(jw);
 	jw_object_begin(jw, "by_slot");
 	for (size_t i = 0; i < s->n_slot; i++) {
 		const struct history_slot_count *sl = &s->by_slot[i];
@@ -107,6 +111,8 @@ static void json_figures(struct jw *jw, const struct history_stats *s)
 	jw_int(jw, "failed", s->failed);
 	jw_int(jw, "running", s->running);
 	jw_int(jw, "interrupted", s->interrupted);
+	jw_int(jw, "cancelled", s->cancelled);
+	jw_int(jw, "not_started", s->not_started);
 	jw_int(jw, "boards", s->boards);
 	jw_int(jw, "boards_first_pass", s->boards_first_ok);
 	jw_int(jw, "boards_passed", s->boards_passed);
@@ -141,8 +147,9 @@ static void text_figures(const struct history_stats *s)
 {
 	char a[32], b[32], p[16];
 
-	printf("Attempts:          %ld (ok %ld, failed %ld, running %ld)\n", s->attempts, s->ok,
-	       s->failed, s->running);
+	printf("Attempts:          %ld (ok %ld, failed %ld, cancelled %ld, not started %ld, "
+	       "running %ld)\n", s->attempts, s->ok, s->failed, s->cancelled, s->not_started,
+	       s->running);
 	pct(p, s->boards_first_ok, s->boards);
 	printf("First-pass yield:  %s (%ld of %ld boards passed on their first attempt)\n", p,
 	       s->boards_first_ok, s->boards);
@@ -168,6 +175,14 @@ static void text_classes_slots(const struct history_stats *s)
 		strbuf_reset(&sb);
 		text_sanitize(&sb, s->by_class[i].name, strlen(s->by_class[i].name), true);
 		printf("  %-24.24s %8ld\n", sb.buf, s->by_class[i].count);
+	}
+	if (s->n_not_started_class)
+		printf("\nNot started (never reached a board), by class:\n");
+	for (size_t i = 0; i < s->n_not_started_class; i++) {
+		strbuf_reset(&sb);
+		text_sanitize(&sb, s->not_started_by_class[i].name,
+			      strlen(s->not_started_by_class[i].name), true);
+		printf("  %-24.24s %8ld\n", sb.buf, s->not_started_by_class[i].count);
 	}
 	if (s->n_slot)
 		printf("\n  Slot  Attempts    Failed  Failure rate\n");

@@ -118,6 +118,10 @@ int history_write_record(struct history *h, const struct attempt *a, int64_t *id
  * row id; SQLite codes (SQLITE_NOTFOUND: no row id). */
 int history_insert_row(struct history *h, const struct attempt *a, bool finished, int64_t *id);
 int history_finish_row(struct history *h, int64_t id, const struct attempt *a);
+/* The failure classes of the station (history_station_class()), NULL-ended. */
+extern const char *const history_station_classes[];
+/* Did finished attempt a reach its board (see history_counters())? 1 or 0. */
+int history_reached(const struct attempt *a);
 /* 0 if outcome is "ok" or "failed", else -EINVAL with the message in err. */
 int history_check_outcome(struct history *h, const char *outcome, struct strbuf *err);
 

@@ -49,6 +49,8 @@ struct history_stats {
 	int64_t period;           /* HISTORY_SCOPE_CURRENT/PERIOD: its number, else 0 */
 	int64_t period_start_ms;  /* its start, else 0 */
 	long attempts, ok, failed, running, interrupted;
+	long cancelled;           /* cancelled by the operator (never failures) */
+	long not_started;         /* ended without reaching a board (port_busy, ...) */
 	long boards;              /* boards whose first attempt has ended */
 	long boards_first_ok;     /* ... and passed */
 	long boards_passed;       /* boards with a passing attempt */
@@ -57,8 +59,10 @@ struct history_stats {
 	int64_t first_ms, last_ms; /* first start, last end (or start); 0 when no attempts */
 	int64_t duration_p50, duration_p95; /* nearest-rank percentiles of the attempts
 					       with a duration (ended ones); -1: none */
-	struct history_class_count *by_class; /* by count, then name */
+	struct history_class_count *by_class; /* failures: by count, then name */
 	size_t n_class;
+	struct history_class_count *not_started_by_class; /* likewise */
+	size_t n_not_started_class;
 	struct history_slot_count *by_slot; /* by slot number */
 	size_t n_slot;
 	struct history_fw_count *by_fw; /* by attempts, then sha256 */
@@ -89,12 +93,14 @@ struct history_row {
 	int64_t id, period;
 	const char *started_at;  /* "2026-11-21T10:00:00.123Z" */
 	const char *finished_at; /* NULL until it ends */
+	bool reached;            /* it reached its board (see history_counters()) */
 	struct attempt a;
 };
 
 /* Which rows history_rows() visits. */
 struct history_filter {
-	const char *port;  /* port or by-path equal to it */
+	const char *const *ports; /* NULL-ended names of one port (history_port_names()):
+				     port, device, by-path or by-id equal to one of them */
 	const char *mac;   /* case-insensitive */
 	const char *board; /* Klipper board key */
 	int64_t since_ms;  /* started at or after; INT64_MIN: no limit */
@@ -102,6 +108,13 @@ struct history_filter {
 	bool newest_first; /* else oldest first */
 	bool with_output;  /* also read the tool output (a.output) */
 };
+
+/* The names a port given as `history --port` may be stored under: the
+ * name itself; for a relative name also /dev/NAME, and for a bare one its
+ * /dev/serial/by-id/ and by-path/ links; and what each of them resolves to
+ * now (realpath). Pushed onto names (NULL-ended: use names->v as ports). */
+struct strvec;
+void history_port_names(const char *given, struct strvec *names);
 
 /* Call fn for each row of f in order; a nonzero return from fn stops the walk
  * and is returned. */

@@ -1,11 +1,15 @@
 /* history-rows.c - walking the attempts for `flashbay history` and `export`. */
 #include "autoconf.h"
 
+#include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "history-internal.h"
 #include "history-query.h"
+#include "json.h"
+#include "strvec.h"
 
 /* Columns in the order row_read() expects. */
 static const char row_columns[] =
@@ -13,7 +17,7 @@ static const char row_columns[] =
 	" a.station, a.slot, a.port, a.by_path, a.vid, a.pid, a.usb_serial, a.unit, a.board,"
 	" a.method, a.firmware, a.firmware_sha256, a.firmware_size, a.chip, a.mac, a.outcome,"
 	" a.failure_class, a.message, a.exit_code, a.duration_ms, a.bytes_written, a.kbps,"
-	" a.owner";
+	" a.owner, a.device, a.by_id, a.reached";
 
 /* Text of column i, or NULL. */
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -63,7 +67,10 @@ static void row_read(const struct history *h, sqlite3_stmt *st, struct history_r
 	a->duration_ms = col_int(st, 25, -1);
 	a->bytes_written = col_int(st, 26, -1);
 	a->kbps = sqlite3_column_type(st, 27) == SQLITE_NULL ? 0 : sqlite3_column_double(st, 27);
-	a->output = with_output ? col_text(st, 29) : NULL;
+	a->device = col_text(st, 29);
+	a->by_id = col_text(st, 30);
+	r->reached = sqlite3_column_int(st, 31) != 0;
+	a->output = with_output ? col_text(st, 32) : NULL;
 	if (history_row_orphaned(h, a->outcome, col_text(st, 28))) {
 		a->outcome = "interrupted";
 		a->failure_class = "interrupted";
@@ -74,13 +81,16 @@ static void row_read(const struct history *h, sqlite3_stmt *st, struct history_r
 /* The query for filter f: only fixed SQL text, every value bound. */
 static void build_query(struct strbuf *sql, const struct history_filter *f)
 {
+	if (f->ports) /* the names of the port, bound as one JSON array */
+		strbuf_addstr(sql, "WITH names(n) AS (SELECT value FROM json_each(?2)) ");
 	strbuf_addstr(sql, row_columns);
 	strbuf_addstr(sql, f->with_output ? ", o.output FROM attempts a LEFT JOIN attempt_output o"
 					    " ON o.attempt_id = a.id"
 					  : " FROM attempts a");
 	strbuf_addstr(sql, " WHERE a.started_ms >= ?1");
-	if (f->port)
-		strbuf_addstr(sql, " AND (a.port = ?2 OR a.by_path = ?2)");
+	if (f->ports)
+		strbuf_addstr(sql, " AND (a.port IN names OR a.device IN names OR a.by_path IN names"
+				   " OR a.by_id IN names)");
 	if (f->mac)
 		strbuf_addstr(sql, " AND a.mac = ?3 COLLATE NOCASE");
 	if (f->board)
@@ -88,6 +98,50 @@ static void build_query(struct strbuf *sql, const struct history_filter *f)
 	strbuf_addstr(sql, f->newest_first ? " ORDER BY a.started_ms DESC, a.id DESC"
 					   : " ORDER BY a.started_ms, a.id");
 	strbuf_addstr(sql, " LIMIT ?5");
+}
+
+/* Bind a NULL-ended list of strings as a JSON array. */
+static void bind_names(sqlite3_stmt *st, int i, const char *const *names)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct jw jw;
+
+	jw_init(&jw, &out);
+	jw_array_begin(&jw, NULL);
+	for (size_t k = 0; names[k]; k++)
+		jw_str(&jw, NULL, names[k]);
+	jw_array_end(&jw);
+	sqlite3_bind_text(st, i, out.buf, (int)out.len, SQLITE_TRANSIENT);
+	strbuf_release(&out);
+}
+
+/* Add s to names unless it is there. */
+static void add_name(struct strvec *names, const char *s)
+{
+	if (s && *s && strvec_find(names, s) < 0)
+		strvec_push(names, s);
+}
+
+void history_port_names(const char *given, struct strvec *names)
+{
+	size_t n;
+
+	if (strvec_find(names, given) < 0)
+		strvec_push(names, given);
+	if (given[0] != '/') { /* "ttyUSB0", "pts/12", a by-id or by-path name */
+		strvec_pushf(names, "/dev/%s", given);
+		if (!strchr(given, '/')) {
+			strvec_pushf(names, "/dev/serial/by-id/%s", given);
+			strvec_pushf(names, "/dev/serial/by-path/%s", given);
+		}
+	}
+	n = names->n;
+	for (size_t i = 0; i < n; i++) {
+		char *real = realpath(names->v[i], NULL);
+
+		add_name(names, real);
+		free(real);
+	}
 }
 
 int history_rows(struct history *h, const struct history_filter *f, history_row_fn fn,
@@ -104,8 +158,8 @@ int history_rows(struct history *h, const struct history_filter *f, history_row_
 	if (!st)
 		return history_fail(h, "read", err);
 	sqlite3_bind_int64(st, 1, f->since_ms);
-	if (f->port)
-		sqlite3_bind_text(st, 2, f->port, -1, SQLITE_STATIC);
+	if (f->ports)
+		bind_names(st, 2, f->ports);
 	if (f->mac)
 		sqlite3_bind_text(st, 3, f->mac, -1, SQLITE_STATIC);
 	if (f->board)

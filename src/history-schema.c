@@ -7,7 +7,10 @@
  * passing attempt, of its board - so a --since window is counted in one pass),
  * statistics periods, tally tables kept by triggers (so statistics of a
  * period cost the same at any size) and moves the tool output to its own
- * table. A database that is not ours (application_id, or tables without a
+ * table. Version 3 tells attempts that reached their board from those that
+ * never did (reached: a cancelled or station-side attempt is no board's
+ * first attempt), keys the tallies by it, and stores the port's canonical
+ * device and by-id name. A database that is not ours (application_id, or tables without a
  * version) or newer than this program is refused and left untouched.
  */
 #include "autoconf.h"
@@ -219,6 +222,94 @@ static const char v2_finish[] =
 	"	firmware_sha256, first_in_period, first_ok_in_period, started_ms, finished_ms,\n"
 	"	duration_ms ON attempts BEGIN\n" TALLY_SUB("old") TALLY_ADD("new") "END;\n";
 
+/* v3: is row r one that counts for its board (reached it, not cancelled)? */
+#define COUNTED(r) "(" r "reached AND coalesce(" r "failure_class, '') != 'cancelled')"
+
+/* v3 columns; the v2 triggers go (the tallies get a new key). */
+static const char v3_alter[] =
+	"ALTER TABLE attempts ADD COLUMN reached INTEGER NOT NULL DEFAULT 1;\n"
+	"ALTER TABLE attempts ADD COLUMN device TEXT;\n"
+	"ALTER TABLE attempts ADD COLUMN by_id TEXT;\n"
+	"DROP TRIGGER attempts_ai;\n"
+	"DROP TRIGGER attempts_ad;\n"
+	"DROP TRIGGER attempts_au;\n"
+	"DROP TABLE tally;\n"
+	"UPDATE attempts SET reached = 0 WHERE failure_class = 'cancelled'\n"
+	"	AND chip IS NULL AND mac IS NULL;\n";
+
+/* Flags and links again, over the attempts that count; the tallies by reached. */
+static const char v3_derive[] =
+	"UPDATE attempts SET first_in_period = 0, first_ok_in_period = 0, prev_ms = NULL,\n"
+	"	prev_ok_ms = NULL;\n"
+	"UPDATE attempts SET prev_ms = p.pm, prev_ok_ms = p.pok FROM (SELECT id,\n"
+	"	max(CASE WHEN " COUNTED("") " THEN started_ms END) OVER w AS pm,\n"
+	"	max(CASE WHEN outcome = 'ok' THEN started_ms END) OVER w AS pok\n"
+	"	FROM attempts WINDOW w AS (PARTITION BY board_id ORDER BY started_ms, id\n"
+	"		ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS p\n"
+	"	WHERE attempts.id = p.id;\n"
+	"UPDATE attempts SET first_in_period = 1 WHERE id IN (SELECT id FROM (SELECT id,\n"
+	"	row_number() OVER (PARTITION BY board_id, period_id ORDER BY started_ms, id) AS n\n"
+	"	FROM attempts WHERE " COUNTED("") ") WHERE n = 1);\n"
+	"UPDATE attempts SET first_ok_in_period = 1 WHERE id IN (SELECT id FROM (SELECT id,\n"
+	"	row_number() OVER (PARTITION BY board_id, period_id ORDER BY started_ms, id) AS n\n"
+	"	FROM attempts WHERE outcome = 'ok') WHERE n = 1);\n"
+	"CREATE TABLE tally (\n"
+	"	period_id INTEGER NOT NULL REFERENCES periods(id),\n"
+	"	slot INTEGER NOT NULL,\n"
+	"	outcome TEXT NOT NULL,\n"
+	"	failure_class TEXT NOT NULL,\n"
+	"	firmware_sha256 TEXT NOT NULL,\n"
+	"	reached INTEGER NOT NULL,\n"
+	"	attempts INTEGER NOT NULL,\n"
+	"	boards INTEGER NOT NULL,\n"
+	"	boards_passed INTEGER NOT NULL,\n"
+	"	first_ms INTEGER NOT NULL,\n"
+	"	last_ms INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (period_id, slot, outcome, failure_class, firmware_sha256, reached)\n"
+	") WITHOUT ROWID;\n"
+	"INSERT INTO tally SELECT period_id, coalesce(slot, 0), outcome,\n"
+	"	coalesce(failure_class, ''), coalesce(firmware_sha256, ''), reached != 0, count(*),\n"
+	"	sum(first_in_period), sum(first_ok_in_period), min(started_ms),\n"
+	"	max(coalesce(finished_ms, started_ms))\n"
+	"	FROM attempts GROUP BY 1, 2, 3, 4, 5, 6;\n";
+
+/* The key of a row's v3 tally group (prefix o or n: old/new). */
+#define TALLY3_KEY(r) TALLY_KEY(r) " AND reached = (" r ".reached != 0)"
+
+#define TALLY3_SUB(r)                                                                      \
+	"UPDATE tally SET attempts = attempts - 1, boards = boards - " r ".first_in_period,\n" \
+	"	boards_passed = boards_passed - " r ".first_ok_in_period\n"                     \
+	"	WHERE " TALLY3_KEY(r) ";\n"                                                       \
+	"UPDATE durations SET n = n - 1 WHERE period_id = " r ".period_id\n"                   \
+	"	AND duration_ms = " r ".duration_ms;\n"
+
+#define TALLY3_ADD(r)                                                                         \
+	"INSERT INTO tally VALUES (" r ".period_id, coalesce(" r ".slot, 0), " r ".outcome,\n"      \
+	"	coalesce(" r ".failure_class, ''), coalesce(" r ".firmware_sha256, ''),\n"           \
+	"	" r ".reached != 0, 1, " r ".first_in_period, " r ".first_ok_in_period,\n"            \
+	"	" r ".started_ms, coalesce(" r ".finished_ms, " r ".started_ms))\n"                   \
+	"	ON CONFLICT (period_id, slot, outcome, failure_class, firmware_sha256, reached)\n"    \
+	"	DO UPDATE SET attempts = attempts + 1, boards = boards + excluded.boards,\n"          \
+	"	boards_passed = boards_passed + excluded.boards_passed,\n"                             \
+	"	first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms);\n" \
+	"INSERT INTO durations SELECT " r ".period_id, " r ".duration_ms, 1\n"                     \
+	"	WHERE " r ".duration_ms IS NOT NULL\n"                                                 \
+	"	ON CONFLICT (period_id, duration_ms) DO UPDATE SET n = n + 1;\n"
+
+/* v3 indexes and triggers. */
+static const char v3_finish[] =
+	"CREATE INDEX attempts_device ON attempts(device, started_ms) WHERE device IS NOT NULL;\n"
+	"CREATE INDEX attempts_by_id ON attempts(by_id, started_ms) WHERE by_id IS NOT NULL;\n"
+	"CREATE TRIGGER attempts_ai AFTER INSERT ON attempts BEGIN\n" TALLY3_ADD("new")
+	"INSERT OR IGNORE INTO firmwares SELECT new.firmware_sha256, new.firmware,\n"
+	"	new.firmware_size WHERE new.firmware_sha256 IS NOT NULL;\n"
+	"END;\n"
+	"CREATE TRIGGER attempts_ad AFTER DELETE ON attempts BEGIN\n" TALLY3_SUB("old") "END;\n"
+	"CREATE TRIGGER attempts_au AFTER UPDATE OF period_id, slot, outcome, failure_class,\n"
+	"	firmware_sha256, reached, first_in_period, first_ok_in_period, started_ms,\n"
+	"	finished_ms, duration_ms ON attempts BEGIN\n" TALLY3_SUB("old") TALLY3_ADD("new")
+	"END;\n";
+
 /* Run one step of SQL; on error say which file could not be upgraded. */
 static int run(struct history *h, const char *sql, struct strbuf *err)
 {
@@ -240,6 +331,41 @@ static int migrate_v2(struct history *h, struct strbuf *err)
 		r = run(h, v2_derive, err);
 	if (!r)
 		r = run(h, v2_finish, err);
+	return r;
+}
+
+/* v3: the attempts that failed for a reason of the station never reached a
+ * board (one bound statement per class of history_station_class()). */
+static int v3_station_rows(struct history *h, struct strbuf *err)
+{
+	sqlite3_stmt *st = history_prepare(h, "UPDATE attempts SET reached = 0"
+					      " WHERE failure_class = ?1");
+	int rc = SQLITE_DONE, r = 0;
+
+	if (!st)
+		return history_fail(h, "upgrade", err);
+	for (size_t i = 0; history_station_classes[i] && rc == SQLITE_DONE; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, history_station_classes[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		r = history_fail(h, "upgrade", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Version 2 -> 3. */
+static int migrate_v3(struct history *h, struct strbuf *err)
+{
+	int r = run(h, v3_alter, err);
+
+	if (!r)
+		r = v3_station_rows(h, err);
+	if (!r)
+		r = run(h, v3_derive, err);
+	if (!r)
+		r = run(h, v3_finish, err);
 	return r;
 }
 
@@ -289,6 +415,8 @@ static int migrate_from(struct history *h, int64_t v, struct strbuf *err)
 		r = run(h, schema_v1, err);
 	if (!r && v < 2)
 		r = migrate_v2(h, err);
+	if (!r && v < 3)
+		r = migrate_v3(h, err);
 	if (!r) {
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", HISTORY_SCHEMA_VERSION);
 		r = run(h, sql, err);

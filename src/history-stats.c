@@ -21,7 +21,7 @@
 #include "xalloc.h"
 
 #define ROW_COLUMNS "slot, outcome, failure_class, firmware_sha256, attempts, boards, " \
-		    "boards_passed, first_ms, last_ms"
+		    "boards_passed, first_ms, last_ms, reached"
 
 static const char tally_period_sql[] =
 	"SELECT " ROW_COLUMNS " FROM tally WHERE period_id = ?1 AND attempts > 0";
@@ -31,8 +31,8 @@ static const char tally_all_sql[] = "SELECT " ROW_COLUMNS " FROM tally WHERE att
 static const char window_sql[] =
 	"SELECT coalesce(slot, 0), outcome, coalesce(failure_class, ''),"
 	" coalesce(firmware_sha256, ''), started_ms, coalesce(finished_ms, started_ms),"
-	" coalesce(duration_ms, -1), coalesce(prev_ms, -1), coalesce(prev_ok_ms, -1), owner"
-	" FROM attempts WHERE started_ms >= ?1";
+	" coalesce(duration_ms, -1), coalesce(prev_ms, -1), coalesce(prev_ok_ms, -1), owner,"
+	" reached != 0 FROM attempts WHERE started_ms >= ?1";
 
 /* The rows still running (of period ?1, or of every period), with what their
  * tally group needs: a dead owner's rows are counted as interrupted. */
@@ -66,22 +66,22 @@ int64_t history_current_period(struct history *h)
 	return id;
 }
 
-/* Count one failure class. */
-static void add_class(struct history_stats *s, const char *name, long n)
+/* Count one class in a list of classes (*v of *nv). */
+static void add_class(struct history_class_count **v, size_t *nv, const char *name, long n)
 {
 	size_t i;
 
 	if (!*name)
 		name = "unknown";
-	for (i = 0; i < s->n_class; i++)
-		if (!strcmp(s->by_class[i].name, name))
+	for (i = 0; i < *nv; i++)
+		if (!strcmp((*v)[i].name, name))
 			break;
-	if (i == s->n_class) {
-		s->by_class = xrealloc(s->by_class, (i + 1) * sizeof(*s->by_class));
-		s->by_class[i] = (struct history_class_count){ xstrdup(name), 0 };
-		s->n_class++;
+	if (i == *nv) {
+		*v = xrealloc(*v, (i + 1) * sizeof(**v));
+		(*v)[i] = (struct history_class_count){ xstrdup(name), 0 };
+		(*nv)++;
 	}
-	s->by_class[i].count += n;
+	(*v)[i].count += n;
 }
 
 /* The counters of one slot (added if new). */
@@ -112,13 +112,29 @@ static struct history_fw_count *fw_entry(struct history_stats *s, const char *sh
 	return &s->by_fw[i];
 }
 
-/* Counts of attempts sharing slot, outcome, class and firmware. */
+/* Counts of attempts sharing slot, outcome, class, firmware and reached. */
 struct counts {
 	int slot;
 	const char *outcome, *cls, *fw;
 	long n, boards, passed;
 	int64_t first_ms, last_ms;
+	bool reached;
 };
+
+/* Attempts that ended without a verdict on a board: cancelled, or never
+ * reached one; true when c is such a group (counted into s). */
+static bool add_apart(struct history_stats *s, const struct counts *c)
+{
+	if (c->cls && !strcmp(c->cls, "cancelled")) {
+		s->cancelled += c->n;
+		return true;
+	}
+	if (c->reached)
+		return false;
+	s->not_started += c->n;
+	add_class(&s->not_started_by_class, &s->n_not_started_class, c->cls ? c->cls : "", c->n);
+	return true;
+}
 
 /* Add a group of attempts to s. */
 static void add_counts(struct history_stats *s, const struct counts *c)
@@ -136,12 +152,12 @@ static void add_counts(struct history_stats *s, const struct counts *c)
 		s->boards_first_ok += c->boards;
 	} else if (running) {
 		s->running += c->n;
-	} else {
+	} else if (!add_apart(s, c)) {
 		s->failed += c->n;
 		slot->failed += c->n;
 		f->failed += c->n;
 		s->interrupted += !strcmp(c->outcome, "interrupted") ? c->n : 0;
-		add_class(s, c->cls ? c->cls : "", c->n);
+		add_class(&s->by_class, &s->n_class, c->cls ? c->cls : "", c->n);
 	}
 	if (!running)
 		s->boards += c->boards;
@@ -165,6 +181,7 @@ static void add_row(struct history_stats *s, sqlite3_stmt *st)
 		.passed = (long)sqlite3_column_int64(st, 6),
 		.first_ms = sqlite3_column_int64(st, 7),
 		.last_ms = sqlite3_column_int64(st, 8),
+		.reached = sqlite3_column_int(st, 9) != 0,
 	};
 
 	add_counts(s, &c);
@@ -262,10 +279,11 @@ static void add_window_row(const struct history *h, struct history_stats *s, sql
 		.n = 1,
 		.first_ms = sqlite3_column_int64(st, 4),
 		.last_ms = sqlite3_column_int64(st, 5),
+		.reached = sqlite3_column_int(st, 10) != 0,
 	};
 
-	/* the board's first attempt in the window, its first pass */
-	c.boards = prev < since;
+	/* the board's first counted attempt in the window, its first pass */
+	c.boards = c.reached && strcmp(c.cls, "cancelled") && prev < since;
 	c.passed = !strcmp(c.outcome, "ok") && prev_ok < since;
 	if (history_row_orphaned(h, c.outcome, (const char *)sqlite3_column_text(st, 9)))
 		c.outcome = c.cls = "interrupted";
@@ -313,6 +331,7 @@ static int orphans(struct history *h, sqlite3_stmt *st, struct history_stats *s)
 			.n = -1,
 			.first_ms = sqlite3_column_int64(st, 4),
 			.last_ms = sqlite3_column_int64(st, 4),
+			.reached = true,
 		};
 
 		if (!history_row_orphaned(h, "running", (const char *)sqlite3_column_text(st, 0)))
@@ -489,6 +508,9 @@ static int stats_run(struct history *h, const struct history_scope *sc, struct h
 	derive(s);
 	if (s->n_class) /* qsort() wants an array even for no elements */
 		qsort(s->by_class, s->n_class, sizeof(*s->by_class), cmp_class);
+	if (s->n_not_started_class)
+		qsort(s->not_started_by_class, s->n_not_started_class,
+		      sizeof(*s->not_started_by_class), cmp_class);
 	if (s->n_slot)
 		qsort(s->by_slot, s->n_slot, sizeof(*s->by_slot), cmp_slot);
 	if (s->n_fw)
@@ -516,6 +538,9 @@ void history_stats_release(struct history_stats *s)
 {
 	for (size_t i = 0; i < s->n_class; i++)
 		free(s->by_class[i].name);
+	for (size_t i = 0; i < s->n_not_started_class; i++)
+		free(s->not_started_by_class[i].name);
+	free(s->not_started_by_class);
 	for (size_t i = 0; i < s->n_fw; i++) {
 		free(s->by_fw[i].sha256);
 		free(s->by_fw[i].summary);
@@ -537,9 +562,13 @@ int history_counters(struct history *h, struct history_counters *c)
 		c->attempts = s.attempts;
 		c->passed = s.ok;
 		c->failed = s.failed;
+		c->cancelled = s.cancelled;
+		c->not_started = s.not_started;
+		c->boards = s.boards;
 		c->first_pass_yield = s.first_pass_yield;
 		c->units_per_hour = s.units_per_hour;
 	}
+	c->pending = history_pending(h);
 	history_stats_release(&s);
 	return rc == SQLITE_OK ? 0 : history_rc_errno(h->db, rc);
 }

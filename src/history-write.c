@@ -20,7 +20,32 @@
 
 #include "history-internal.h"
 #include "util.h"
+
+/* An attempt that counts for its board: it reached it and was not cancelled. */
+#define COUNTED "reached AND coalesce(failure_class, '') != 'cancelled'"
 #include "xalloc.h"
+
+const char *const history_station_classes[] = {
+	"port_busy",	  "permission",	    "no_port",	    "tool_missing", "config_missing",
+	"build_failed", "service_failed", "printer_busy", "mcu_mismatch", NULL,
+};
+
+bool history_station_class(const char *cls)
+{
+	for (size_t i = 0; cls && history_station_classes[i]; i++)
+		if (!strcmp(cls, history_station_classes[i]))
+			return true;
+	return false;
+}
+
+int history_reached(const struct attempt *a)
+{
+	if (!strcmp(a->outcome, "ok") || a->heard)
+		return 1;
+	if (!a->failure_class)
+		return 1; /* "other" */
+	return strcmp(a->failure_class, "cancelled") && !history_station_class(a->failure_class);
+}
 
 /* Lower-case copy of a MAC address (NULL/empty: NULL). */
 static char *mac_lower(const char *mac)
@@ -91,7 +116,7 @@ static int group_first(struct history *h, const char *board_id, int64_t period, 
 			       " AND outcome = 'ok' ORDER BY started_ms, id LIMIT 1")
 		: history_stmt(h, HS_GROUP_FIRST,
 			       "SELECT id FROM attempts WHERE board_id = ?1 AND period_id = ?2"
-			       " ORDER BY started_ms, id LIMIT 1");
+			       " AND " COUNTED " ORDER BY started_ms, id LIMIT 1");
 	int rc;
 
 	if (!st)
@@ -192,7 +217,8 @@ static int last_before(struct history *h, const char *board_id, int64_t before_m
 			       " ORDER BY started_ms DESC LIMIT 1")
 		: history_stmt(h, HS_PREV_BEFORE,
 			       "SELECT started_ms FROM attempts WHERE board_id = ?1"
-			       " AND started_ms < ?2 ORDER BY started_ms DESC LIMIT 1");
+			       " AND started_ms < ?2 AND " COUNTED
+			       " ORDER BY started_ms DESC LIMIT 1");
 	int rc;
 
 	if (!st)
@@ -208,7 +234,7 @@ static int last_before(struct history *h, const char *board_id, int64_t before_m
 /* One attempt of a board in time order, for relink(). */
 struct link_row {
 	int64_t id, started_ms, prev, prev_ok; /* -1: NULL */
-	bool ok;
+	bool ok, counted;
 };
 
 /* The attempts of board_id started at or after from_ms, in order. */
@@ -217,8 +243,9 @@ static int link_rows(struct history *h, const char *board_id, int64_t from_ms,
 {
 	sqlite3_stmt *st = history_stmt(
 		h, HS_LINK_ROWS,
-		"SELECT id, started_ms, outcome = 'ok', coalesce(prev_ms, -1), coalesce(prev_ok_ms, -1)"
-		" FROM attempts WHERE board_id = ?1 AND started_ms >= ?2 ORDER BY started_ms, id");
+		"SELECT id, started_ms, outcome = 'ok', coalesce(prev_ms, -1), coalesce(prev_ok_ms, -1),"
+		" " COUNTED " FROM attempts WHERE board_id = ?1 AND started_ms >= ?2"
+		" ORDER BY started_ms, id");
 	size_t alloc = 0;
 	int rc;
 
@@ -232,7 +259,7 @@ static int link_rows(struct history *h, const char *board_id, int64_t from_ms,
 		(*rows)[(*n)++] = (struct link_row){
 			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
 			sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
-			sqlite3_column_int(st, 2) != 0 };
+			sqlite3_column_int(st, 2) != 0, sqlite3_column_int(st, 5) != 0 };
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -272,7 +299,8 @@ static int relink(struct history *h, const char *board_id, int64_t from_ms)
 	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
 		if (rows[i].prev != prev || rows[i].prev_ok != prev_ok)
 			rc = set_links(h, &rows[i], prev, prev_ok);
-		prev = rows[i].started_ms;
+		if (rows[i].counted)
+			prev = rows[i].started_ms;
 		if (rows[i].ok)
 			prev_ok = rows[i].started_ms;
 	}
@@ -326,14 +354,16 @@ static const char insert_sql[] =
 	"INSERT INTO attempts (period_id, started_ms, started_at, station, slot, port, by_path,"
 	" vid, pid, usb_serial, unit, board, method, firmware, firmware_sha256, firmware_size,"
 	" owner, board_id, finished_ms, finished_at, chip, mac, outcome, failure_class, message,"
-	" exit_code, duration_ms, bytes_written, kbps, first_in_period)"
+	" exit_code, duration_ms, bytes_written, kbps, device, by_id, reached, first_in_period)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29,"
-	" NOT EXISTS (SELECT 1 FROM attempts WHERE board_id = ?18 AND period_id = ?1))";
+	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
+	" ?32 AND coalesce(?24, '') != 'cancelled' AND NOT EXISTS (SELECT 1 FROM attempts"
+	" WHERE board_id = ?18 AND period_id = ?1 AND reached AND"
+	" coalesce(failure_class, '') != 'cancelled'))";
 
 /* Bind the finish fields of a from parameter 19 on: finished_ms, finished_at,
  * chip, mac, outcome, failure_class, message, exit_code, duration_ms,
- * bytes_written, kbps. */
+ * bytes_written, kbps; and 32, reached. */
 static void bind_finish(sqlite3_stmt *st, const struct attempt *a, const char *mac,
 			int64_t finished_ms, char finished_at[32])
 {
@@ -356,9 +386,10 @@ static void bind_finish(sqlite3_stmt *st, const struct attempt *a, const char *m
 		sqlite3_bind_int64(st, 28, a->bytes_written);
 	if (a->kbps > 0)
 		sqlite3_bind_double(st, 29, a->kbps);
+	sqlite3_bind_int(st, 32, history_reached(a));
 }
 
-/* Bind the period and the start fields of a (parameters 1..18). */
+/* Bind the period and the start fields of a (parameters 1..18, 30, 31). */
 static void bind_start(struct history *h, sqlite3_stmt *st, const struct attempt *a,
 		       int64_t period, int64_t started_ms, const char *board_id, char started_at[32])
 {
@@ -382,6 +413,8 @@ static void bind_start(struct history *h, sqlite3_stmt *st, const struct attempt
 		sqlite3_bind_int64(st, 16, a->firmware_size);
 	history_bind_text(st, 17, h->owner);
 	sqlite3_bind_text(st, 18, *board_id ? board_id : "attempt:", -1, SQLITE_STATIC);
+	history_bind_text(st, 30, a->device);
+	history_bind_text(st, 31, a->by_id);
 }
 
 /* Store the tool output of row id (nothing if empty). */
@@ -437,6 +470,8 @@ static int insert_step(struct history *h, const struct attempt *a, bool finished
 		bind_finish(st, a, mac, a->finished_ms ? a->finished_ms : wall_ms(), finished_at);
 	else
 		sqlite3_bind_text(st, 23, "running", -1, SQLITE_STATIC);
+	if (!finished) /* until it ends it may be its board's first */
+		sqlite3_bind_int(st, 32, 1);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(mac);
@@ -550,7 +585,7 @@ static int update_row(struct history *h, int64_t id, const struct attempt *a, co
 		"UPDATE attempts SET finished_ms = ?19, finished_at = ?20,"
 		" chip = coalesce(?21, chip), mac = coalesce(?22, mac), outcome = ?23,"
 		" failure_class = ?24, message = ?25, exit_code = ?26, duration_ms = ?27,"
-		" bytes_written = ?28, kbps = ?29 WHERE id = ?1");
+		" bytes_written = ?28, kbps = ?29, reached = ?32 WHERE id = ?1");
 	char finished_at[32];
 	int rc;
 

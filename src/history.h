@@ -27,7 +27,9 @@ struct attempt {
 	const char *station;
 	int slot;                 /* 0: none */
 	const char *port;         /* device node or the path given */
+	const char *device;       /* the port's canonical device (realpath), e.g. "/dev/pts/12" */
 	const char *by_path;
+	const char *by_id;        /* its /dev/serial/by-id/ link, if any */
 	uint16_t vid, pid;        /* 0: unknown */
 	const char *usb_serial;
 	const char *unit;         /* the physical board: one id per plug-in, set by the engine
@@ -43,6 +45,7 @@ struct attempt {
 	int64_t finished_ms;
 	const char *chip;         /* "ESP32-D0WD-V3 (revision v3.0)", or the MCU */
 	const char *mac;
+	int heard;                /* 1: the tool reported the board's chip, MCU or MAC */
 	const char *outcome;      /* "ok" or "failed" ("running"/"interrupted" are set by history) */
 	const char *failure_class;/* outcome_name() of the failure, NULL when ok */
 	const char *message;
@@ -54,7 +57,7 @@ struct attempt {
 };
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define HISTORY_SCHEMA_VERSION 2
+#define HISTORY_SCHEMA_VERSION 3
 
 /* Open (creating if needed) the database at path. On error returns -errno
  * (or -EIO etc.) with one line in err naming the file and the problem:
@@ -121,23 +124,39 @@ int history_batch_end(struct history *h, bool commit, struct strbuf *err);
 
 /* The dashboard header: counters of the current statistics period.
  *
- * A board is the set of attempts sharing a MAC - an attempt's own, or one
+ * An attempt reached its board when it passed, when the tool reported the
+ * board's chip, MCU or MAC (heard), or when it failed for a reason of the
+ * board (no_sync, timeout, verify_failed, ...). It did not when it ended
+ * before the tool could talk to a board, for a reason of the station
+ * (history_station_class(): port_busy, tool_missing, ...), or when it was
+ * cancelled before the board answered. Cancelled attempts are counted
+ * apart, never as failures; attempts that never reached a board are "not
+ * started" and count for no board. A board is the set of attempts sharing a MAC - an attempt's own, or one
  * learned by another attempt of the same unit (plug-in) - else the Klipper
  * board key, else the unit; an attempt with none of them is a board of its
- * own. failed counts "failed" and "interrupted" attempts (attempts = passed
- * + failed + running). first_pass_yield = boards whose first attempt in the
- * period passed / boards whose first attempt in the period has ended.
+ * own. failed counts "failed" and "interrupted" attempts that reached their
+ * board and were not cancelled (attempts = passed + failed + cancelled +
+ * not_started + running). A board's first attempt is its first one that
+ * reached it and was not cancelled. first_pass_yield = boards whose first
+ * attempt in the period passed / boards (those whose first attempt in the
+ * period has ended); with no boards there is no yield (boards == 0).
  * units_per_hour = boards that passed in the period / hours from the first
  * attempt's start to the last attempt's end (0 if that span is 0). Reads
  * small tally tables kept by triggers: the cost does not grow with rows. */
 struct history_counters {
-	long attempts, passed, failed;
-	double first_pass_yield; /* 0..1; boards that passed on their first attempt */
+	long attempts, passed, failed, cancelled, not_started;
+	long boards;             /* boards whose first attempt has ended */
+	double first_pass_yield; /* 0..1 (0 when boards == 0): passed on their first attempt */
 	double units_per_hour;   /* passed boards per hour over the period */
+	size_t pending;          /* results kept, not written yet (history_pending()) */
 };
 int history_counters(struct history *h, struct history_counters *c);
 /* Start a new statistics period now (nothing is deleted); attempts begun
  * after it belong to the new period. */
 int history_reset_period(struct history *h, struct strbuf *err);
+/* Is failure class cls one of the station's (the tool never talked to a
+ * board: port_busy, permission, no_port, tool_missing, config_missing,
+ * build_failed, service_failed, printer_busy, mcu_mismatch)? */
+bool history_station_class(const char *cls);
 
 #endif

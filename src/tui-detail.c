@@ -175,17 +175,19 @@ static void add_history(struct tui_detail *d, struct tui *t, const struct app_bo
 	struct history_filter f = { .since_ms = INT64_MIN, .limit = DETAIL_ATTEMPTS,
 				    .newest_first = true, .with_output = true };
 	struct strbuf err = STRBUF_INIT;
-	struct strvec out = STRVEC_INIT;
+	struct strvec out = STRVEC_INIT, ports = STRVEC_INIT;
 
 	add_line(d, 0, ROLE_TITLE, "%s", "");
 	add_line(d, 0, ROLE_TITLE, "Attempts (the last %d, newest first)", DETAIL_ATTEMPTS);
 	if (b->mac[0])
 		f.mac = b->mac;
 	else if (b->dev)
-		f.port = b->dev->devnode;
+		history_port_names(b->dev->devnode, &ports);
+	if (ports.n)
+		f.ports = (const char *const *)ports.v;
 	if (!h)
 		add_line(d, 2, ROLE_DIM, "  no history (--no-history)");
-	else if (!f.mac && !f.port)
+	else if (!f.mac && !f.ports)
 		add_line(d, 2, ROLE_DIM, "  none known");
 	else if (history_rows(h, &f, add_attempt, d, &err) < 0)
 		add_line(d, 2, ROLE_FAIL, "  %s", err.buf);
@@ -199,6 +201,7 @@ static void add_history(struct tui_detail *d, struct tui *t, const struct app_bo
 			add_line(d, 4, ROLE_NORMAL, "  %s", out.v[i]);
 	}
 	strvec_release(&out);
+	strvec_release(&ports);
 	strbuf_release(&err);
 }
 

@@ -155,15 +155,24 @@ static void human(uint64_t n, char out[16])
 		snprintf(out, 16, "%llu", (unsigned long long)n);
 }
 
-/* The header's counters, long or short; returns the width. */
+/* The header's counters, long or short; returns the width. A yield over no
+ * boards is "-"; results waiting to be written are said. */
 static int counters_text(const struct history_counters *c, bool shortform, char *out, size_t n)
 {
-	if (shortform)
-		snprintf(out, n, "ok %ld fail %ld %.0f%% %.0f/h ", c->passed, c->failed,
-			 c->first_pass_yield * 100.0, c->units_per_hour);
+	char y[16], wait[48] = "";
+
+	if (!c->boards)
+		snprintf(y, sizeof y, "-");
 	else
-		snprintf(out, n, "ok %ld  fail %ld  1st-pass %.1f%%  %.1f/h ", c->passed, c->failed,
-			 c->first_pass_yield * 100.0, c->units_per_hour);
+		snprintf(y, sizeof y, shortform ? "%.0f%%" : "%.1f%%", c->first_pass_yield * 100.0);
+	if (c->pending)
+		snprintf(wait, sizeof wait, shortform ? "%zu unwritten " : "%zu to write  ", c->pending);
+	if (shortform)
+		snprintf(out, n, "%sok %ld fail %ld %s %.0f/h ", wait, c->passed, c->failed, y,
+			 c->units_per_hour);
+	else
+		snprintf(out, n, "%sok %ld  fail %ld  1st-pass %s  %.1f/h ", wait, c->passed,
+			 c->failed, y, c->units_per_hour);
 	return (int)strlen(out);
 }
 

@@ -16,7 +16,8 @@
  *   pairs N [GAP_MS]      N begin+finish pairs (GAP_MS apart), each in its own
  *                         transactions; prints the time each write takes
  *
- * FIELDs are KEY=VALUE: start, end (ISO 8601 or ms), station, slot, port, by_path,
+ * FIELDs are KEY=VALUE: start, end (ISO 8601 or ms), station, slot, port, device,
+ * by_path, by_id, heard (0/1),
  * vid, pid (hex), serial, unit, board, method, firmware, sha, size, chip, mac,
  * outcome, class, message, exit, dur, bytes, kbps, output ("\n" and "\t" in a
  * value are a newline and a TAB). --max-pages sets PRAGMA max_page_count to provoke a full disk.
@@ -91,6 +92,8 @@ static bool set_str(struct attempt *a, const char *key, char *v)
 		{ "station", offsetof(struct attempt, station) },
 		{ "port", offsetof(struct attempt, port) },
 		{ "by_path", offsetof(struct attempt, by_path) },
+		{ "device", offsetof(struct attempt, device) },
+		{ "by_id", offsetof(struct attempt, by_id) },
 		{ "serial", offsetof(struct attempt, usb_serial) },
 		{ "unit", offsetof(struct attempt, unit) },
 		{ "board", offsetof(struct attempt, board) },
@@ -139,6 +142,8 @@ static bool set_num(struct attempt *a, const char *key, const char *v)
 		a->bytes_written = atoll(v);
 	else if (!strcmp(key, "kbps"))
 		a->kbps = atof(v);
+	else if (!strcmp(key, "heard"))
+		a->heard = atoi(v);
 	else
 		return false;
 	return true;
@@ -358,8 +363,10 @@ static int cmd_counters(void)
 		fprintf(stderr, "counters: %s\n", strerror(-r));
 		return 1;
 	}
-	printf("attempts=%ld\npassed=%ld\nfailed=%ld\nfirst_pass_yield=%.6f\nunits_per_hour=%.6f\n",
-	       c.attempts, c.passed, c.failed, c.first_pass_yield, c.units_per_hour);
+	printf("attempts=%ld\npassed=%ld\nfailed=%ld\nfirst_pass_yield=%.6f\nunits_per_hour=%.6f\n"
+	       "cancelled=%ld\nnot_started=%ld\nboards=%ld\n",
+	       c.attempts, c.passed, c.failed, c.first_pass_yield, c.units_per_hour, c.cancelled,
+	       c.not_started, c.boards);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Schema versions: a database made by the previous schema (version 1) is
+# Schema versions: a database made by an older schema (version 1 or 2) is
 # upgraded at open with its data intact; a newer or foreign one is refused
 # and left untouched.
 . "$srcdir/tests/lib.sh"
@@ -65,7 +65,7 @@ is "$(sql 'PRAGMA user_version')" "1" "... and it is still version 1"
 
 j=$(fb history --json --limit 0)
 is "$?" 0 "a reading command opens the version 1 database"
-is "$(sql 'PRAGMA user_version')" "2" "it was upgraded to version 2"
+is "$(sql 'PRAGMA user_version')" "3" "it was upgraded to version 3"
 is "$(printf '%s\n' "$j" | py 'len(d)')" "4" "every attempt is there"
 
 # every version 1 column has the same value in version 2
@@ -102,13 +102,42 @@ is "$("$TH" "$DB" open)" "recovered 1" "the first station to open it recovers th
 	end=2025-05-01T09:00:20Z >/dev/null
 is "$(fb stats --json | py 'd["attempts"], d["boards"]')" "(5, 3)" "new attempts join the old boards"
 
+# A version 2 history (tests/fixtures/history-v2.sql, as schema 2 wrote it):
+# the upgrade tells the attempts that never reached a board (port_busy,
+# tool_missing) and the cancelled ones apart, and counts boards again
+V2="$T/v2/h.db"
+mkdir -p "$T/v2"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read())' \
+	"$V2" "$srcdir/tests/fixtures/history-v2.sql"
+is "$(DB=$V2 sql 'PRAGMA user_version')" "2" "a version 2 database with eight attempts"
+j=$("$FLASHBAY" --db "$V2" stats --json)
+is "$(DB=$V2 sql 'PRAGMA user_version')" "3" "... upgraded to version 3 by a reader"
+is "$(printf '%s\n' "$j" | py 'd["attempts"], d["ok"], d["failed"], d["cancelled"], d["not_started"]')" \
+	"(8, 3, 1, 2, 2)" "cancelled and never-started attempts are no longer failures"
+is "$(printf '%s\n' "$j" | py 'd["boards"], d["boards_first_pass"], round(d["first_pass_yield"], 4)')" \
+	"(3, 2, 0.6667)" "a board's first attempt is its first that reached it (schema 2 said 0 of 4)"
+is "$(printf '%s\n' "$j" | py 'd["by_class"], d["not_started_by_class"]')" \
+	"({'no_sync': 1}, {'port_busy': 1, 'tool_missing': 1})" "failures and never-started attempts by class"
+s=$("$FLASHBAY" --db "$V2" stats --since 2000-01-01 --json)
+is "$(printf '%s\n' "$s" | py '{k: v for k, v in d.items() if k not in ("scope", "since")}')" \
+	"$(printf '%s\n' "$j" | py '{k: v for k, v in d.items() if k not in ("scope", "period", "period_started_at")}')" \
+	"counting the upgraded rows (--since) agrees with the rebuilt tallies"
+is "$(DB=$V2 sql "SELECT group_concat(reached, '') FROM (SELECT reached FROM attempts ORDER BY id)")" \
+	"01010111" "reached: 0 for port_busy, tool_missing and a cancel before the board answered"
+"$TH" "$V2" add unit=a5 slot=2 start=2025-07-01T09:10:00Z end=2025-07-01T09:10:01Z \
+	outcome=failed class=cancelled >/dev/null
+"$TH" "$V2" add unit=a5 slot=2 start=2025-07-01T09:10:05Z end=2025-07-01T09:10:25Z \
+	outcome=ok >/dev/null
+is "$("$FLASHBAY" --db "$V2" stats --json | py 'd["boards"], d["boards_first_pass"], d["cancelled"]')" \
+	"(4, 3, 3)" "the triggers of version 3 keep the tallies after the upgrade"
+
 # newer than this program: refused, untouched
 mkdir -p "$T/newer"
-"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript("PRAGMA application_id = 1178747225; CREATE TABLE attempts (id INTEGER PRIMARY KEY, future TEXT); PRAGMA user_version = 3;")' "$T/newer/h.db"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript("PRAGMA application_id = 1178747225; CREATE TABLE attempts (id INTEGER PRIMARY KEY, future TEXT); PRAGMA user_version = 4;")' "$T/newer/h.db"
 sum=$(cksum < "$T/newer/h.db")
 err=$("$FLASHBAY" --db "$T/newer/h.db" stats 2>&1)
 is "$?" 2 "a newer schema: exit 2 (nothing was done)"
-like "$err" "^flashbay stats: cannot open history database '$T/newer/h.db': its schema version 3 is newer than this flashbay knows \(2\)" \
+like "$err" "^flashbay stats: cannot open history database '$T/newer/h.db': its schema version 4 is newer than this flashbay knows \(3\)" \
 	"... saying so, with the file"
 err=$("$TH" "$T/newer/h.db" add unit=x 2>&1)
 is "$?" 1 "a station refuses it too"

@@ -30,7 +30,7 @@ make_ro
 
 out=$(fb stats)
 is "$?" 0 "stats on a read-only history: exit 0"
-like "$out" "^Attempts: +9 \(ok 4, failed 5, running 0\)" "... counts its rows"
+like "$out" "^Attempts: +9 \(ok 4, failed 5, cancelled 0, not started 0, running 0\)" "... counts its rows"
 unlike "$out" "no history yet" "... never says there is no history"
 is "$(fb stats --json | py 'd["attempts"], d["boards"]')" "(9, 7)" "stats --json: the same figures"
 is "$(fb history --json --limit 0 | py 'len(d)')" 9 "history --json lists every row"

@@ -186,7 +186,7 @@ static void klipper_board_key(void)
 	a = att(0, "k1");
 	a.board = "printer-main";
 	history_record(h, &(struct attempt){ .started_ms = T0, .unit = "k1", .board = "printer-main",
-					     .outcome = "failed", .failure_class = "build_failed",
+					     .outcome = "failed", .failure_class = "did_not_return",
 					     .exit_code = 2, .duration_ms = 5, .bytes_written = -1,
 					     .finished_ms = T0 + 5 },
 		       &id, &err);
@@ -196,6 +196,66 @@ static void klipper_board_key(void)
 	a.finished_ms = T0 + 200000;
 	is_int(history_record(h, &a, &id, &err), 0, "record a whole attempt");
 	ok(counters(h).first_pass_yield == 0.0, "a Klipper board is its board key");
+	history_close(h);
+}
+
+/* Finish row id as failed with class cls; heard: the tool reported the chip. */
+static int fin_heard(struct history *h, int64_t id, int64_t end_s, const char *cls, int heard)
+{
+	struct attempt a = att(0, NULL);
+
+	a.finished_ms = T0 + end_s * 1000;
+	a.outcome = "failed";
+	a.failure_class = cls;
+	a.heard = heard;
+	return history_finish(h, id, &a, &err);
+}
+
+static void apart_from_failures(void)
+{
+	const char *p = db_path("apart");
+	struct history *h;
+	struct attempt a;
+	int64_t id;
+
+	history_open(p, &h, &err);
+	a = att(0, "u1"); /* the port was busy: it never reached the board */
+	history_begin(h, &a, &id, &err);
+	fin_heard(h, id, 1, "port_busy", 0);
+	is_int(counters(h).boards, 0, "an attempt that never reached a board counts no board");
+	is_int(counters(h).not_started, 1, "... it is not started");
+	is_int(counters(h).failed, 0, "... and no failure");
+	a = att(10, "u1");
+	history_begin(h, &a, &id, &err);
+	fin(h, id, 20, "ok", NULL, "24:0a:c4:00:00:01");
+	ok(counters(h).first_pass_yield == 1.0, "the board's first attempt is the one that reached it");
+	a = att(30, "u2"); /* stopped by the operator mid-flash, then passes */
+	history_begin(h, &a, &id, &err);
+	fin_heard(h, id, 35, "cancelled", 1);
+	is_int(counters(h).cancelled, 1, "a cancelled attempt is counted apart");
+	is_int(counters(h).failed, 0, "... not as a failure");
+	is_int(counters(h).boards, 1, "... and is no board's first attempt");
+	a = att(40, "u2");
+	history_begin(h, &a, &id, &err);
+	fin(h, id, 50, "ok", NULL, "24:0a:c4:00:00:02");
+	ok(counters(h).first_pass_yield == 1.0, "... so its board passed first time");
+	a = att(60, "u3"); /* tool_missing, then a real failure, then a pass */
+	a.outcome = "failed";
+	a.failure_class = "tool_missing";
+	a.finished_ms = T0 + 61000;
+	history_record(h, &a, &id, &err);
+	a = att(62, "u3");
+	history_begin(h, &a, &id, &err);
+	fin_heard(h, id, 70, "mcu_mismatch", 1);
+	a = att(80, "u3");
+	history_begin(h, &a, &id, &err);
+	fin(h, id, 90, "ok", NULL, NULL);
+	is_int(counters(h).boards, 3, "three boards");
+	is_int(counters(h).failed, 1, "a station's class the tool heard the board in is a failure");
+	ok(counters(h).first_pass_yield * 3 > 1.999 && counters(h).first_pass_yield * 3 < 2.001,
+	   "first-pass yield 2 of 3");
+	is_int(sql_int(p, "SELECT group_concat(reached, '') = '0111011' FROM (SELECT reached"
+			  " FROM attempts ORDER BY id)"), 1, "reached as stored, row by row");
 	history_close(h);
 }
 
@@ -327,7 +387,8 @@ static void recovery_in_process(void)
 /* Random attempts with merges, retries, re-plugs and records out of order. */
 static void random_history(struct history *h, unsigned seed)
 {
-	static const char *const cls[] = { "no_sync", "timeout", "unplugged" };
+	static const char *const cls[] = { "no_sync", "timeout", "unplugged", "cancelled",
+					   "port_busy" };
 	char unit[32], mac[32];
 	int64_t open_ids[8] = { 0 };
 
@@ -344,7 +405,7 @@ static void random_history(struct history *h, unsigned seed)
 		if (open_ids[slot]) {
 			bool ok_ = rand() % 3;
 
-			fin(h, open_ids[slot], i * 10, ok_ ? "ok" : "failed", ok_ ? NULL : cls[b % 3],
+			fin(h, open_ids[slot], i * 10, ok_ ? "ok" : "failed", ok_ ? NULL : cls[b % 5],
 			    rand() % 2 && b < 35 ? mac : NULL);
 			open_ids[slot] = 0;
 		}
@@ -353,6 +414,7 @@ static void random_history(struct history *h, unsigned seed)
 		} else {
 			a.started_ms -= rand() % 2 ? 0 : 3000 * 1000; /* sometimes long ago */
 			a.outcome = rand() % 4 ? "ok" : "failed";
+			a.failure_class = strcmp(a.outcome, "ok") ? cls[rand() % 5] : NULL;
 			a.mac = rand() % 2 && b < 35 ? mac : NULL;
 			a.finished_ms = a.started_ms + 1000 + rand() % 100;
 			a.duration_ms = seed % 2 ? rand() % 50 : rand() % 100000;
@@ -378,6 +440,8 @@ static void tally_matches_rows(unsigned seed, const char *name)
 	is_int(t.ok, w.ok, "... ok");
 	is_int(t.failed, w.failed, "... failed");
 	is_int(t.running, w.running, "... running");
+	is_int(t.cancelled, w.cancelled, "... cancelled");
+	is_int(t.not_started, w.not_started, "... not started");
 	is_int(t.boards, w.boards, "... boards");
 	is_int(t.boards_first_ok, w.boards_first_ok, "... boards passed first time");
 	is_int(t.boards_passed, w.boards_passed, "... boards passed");
@@ -408,6 +472,7 @@ int main(void)
 	begin_finish();
 	boards_by_unit_and_mac();
 	klipper_board_key();
+	apart_from_failures();
 	out_of_order();
 	running_and_periods();
 	batch_rollback();
