@@ -157,7 +157,7 @@ int klipper_tree_check(const struct klipper_paths *kp, struct strbuf *err);
 int klipper_menuconfig_terminal_check(struct strbuf *err);
 
 /* ------------------------------------------------------------ after a build
- * (klipper-build.c; these use sha256_file() from firmware.h) */
+ * (klipper-build.c; these use sha256_file() from sha256.h) */
 
 struct klipper_artifact {
 	char path[4096];
