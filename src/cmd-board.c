@@ -29,7 +29,7 @@
 #include "util.h"
 #include "xalloc.h"
 
-void print_lines(FILE *f, const char *prefix, const char *text)
+void board_print_lines(FILE *f, const char *prefix, const char *text)
 {
 	const char *l = text;
 
@@ -45,7 +45,7 @@ void print_lines(FILE *f, const char *prefix, const char *text)
 	}
 }
 
-int fail(const char *sub, int code, const char *msg)
+int board_fail(const char *sub, int code, const char *msg)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -55,13 +55,13 @@ int fail(const char *sub, int code, const char *msg)
 	return code;
 }
 
-int registry_load(struct boards *b, const char *path, const char *sub)
+int board_registry_load(struct boards *b, const char *path, const char *sub)
 {
 	struct strbuf err = STRBUF_INIT;
 
 	boards_init(b, path);
 	if (boards_load(b, &err)) {
-		print_lines(stderr, "", err.buf);
+		board_print_lines(stderr, "", err.buf);
 		fprintf(stderr, "flashbay board %s: the board registry has errors; nothing was changed\n",
 			sub);
 		strbuf_release(&err);
@@ -78,7 +78,7 @@ int bctx_load(struct bctx *c, const char *sub)
 	if (r)
 		return r;
 	c->cfg_loaded = true;
-	return registry_load(&c->boards, c->cfg.boards_file, sub);
+	return board_registry_load(&c->boards, c->cfg.boards_file, sub);
 }
 
 /* Free what bctx_load() loaded. */
@@ -98,13 +98,13 @@ static struct board *find_board(struct bctx *c, const char *sub, const char *key
 
 	if (!b) {
 		strbuf_addf(&sb, "no board named '%s' in %s", key, c->boards.path);
-		fail(sub, EXIT_USAGE, sb.buf);
+		board_fail(sub, EXIT_USAGE, sb.buf);
 		strbuf_release(&sb);
 	}
 	return b;
 }
 
-const char *effective_method(const struct config *cfg, const struct board *b)
+const char *board_effective_method(const struct config *cfg, const struct board *b)
 {
 	if (b->method != BOARD_METHOD_DEFAULT)
 		return board_method_name(b->method);
@@ -166,7 +166,7 @@ static int add_check_seed(const struct add_opts *o, struct strbuf *text, struct 
 	if (!err.len && read_file(o->config, text))
 		strbuf_addf(&err, "cannot read '%s'", o->config);
 	if (err.len) {
-		fail("add", EXIT_USAGE, err.buf);
+		board_fail("add", EXIT_USAGE, err.buf);
 		strbuf_release(&err);
 		return EXIT_USAGE;
 	}
@@ -194,7 +194,7 @@ static void add_report(struct bctx *c, const struct board *b, const struct klipp
 	char *path = klipper_config_path(&c->cfg, b->key), *mcu = text_sanitize_dup(kc->mcu, false);
 
 	printf("Registered board '%s': mcu %s, serial pattern %s, method %s\n", b->key, b->mcu,
-	       b->serial_pattern, effective_method(&c->cfg, b));
+	       b->serial_pattern, board_effective_method(&c->cfg, b));
 	if (kc->mcu[0])
 		printf("Configuration: %s (CONFIG_MCU %s)\n", path, mcu);
 	else if (access(path, R_OK) == 0)
@@ -218,7 +218,7 @@ static bool add_check_mcu(const struct klipper_paths *kp, const char *mcu, struc
 		if (!why.len)
 			strbuf_addf(&why, "no src/*/Kconfig in '%s' lists the MCUs", kp->tree);
 		strbuf_addf(&msg, "warning: MCU '%s' not checked: %s", mcu, why.buf);
-		fail("add", 0, msg.buf);
+		board_fail("add", 0, msg.buf);
 		ok = true;
 	}
 	for (size_t i = 0; i < known.n && !ok; i++)
@@ -260,7 +260,7 @@ int board_register(struct bctx *c, struct add_opts *o)
 	if (err.len) {
 		if (added)
 			boards_remove(&c->boards, o->b.key);
-		r = fail("add", EXIT_USAGE, err.buf);
+		r = board_fail("add", EXIT_USAGE, err.buf);
 		goto out;
 	}
 	if (o->config && (r = add_check_seed(o, &seed, &kc)))
@@ -268,7 +268,7 @@ int board_register(struct bctx *c, struct add_opts *o)
 	if (o->config && (r = write_board_config(c, o->b.key, &seed)))
 		goto out;
 	if (boards_save(&c->boards, &err)) {
-		r = fail("add", EXIT_FAIL, err.buf);
+		r = board_fail("add", EXIT_FAIL, err.buf);
 		goto out;
 	}
 	add_report(c, boards_find(&c->boards, o->b.key), &kc);
@@ -322,7 +322,7 @@ static int board_remove(struct bctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	boards_remove(&c->boards, key);
 	if (boards_save(&c->boards, &err)) {
-		r = fail("remove", EXIT_FAIL, err.buf);
+		r = board_fail("remove", EXIT_FAIL, err.buf);
 		strbuf_release(&err);
 		return r;
 	}
@@ -358,7 +358,7 @@ static enum outcome show_config(const struct board *b, const struct klipper_path
 		printf("config mcu:      %s (matches), builds %s%s\n", mcu, kc.artifact,
 		       kc.has_bootloader ? " with a bootloader offset" : ", no bootloader");
 	else
-		print_lines(stdout, "config problem:  ", err.buf);
+		board_print_lines(stdout, "config problem:  ", err.buf);
 	free(mcu);
 	strbuf_release(&err);
 	return o;
@@ -406,12 +406,13 @@ static int board_show(struct bctx *c, int argc, char **argv)
 	printf("board:           %s\nname:            %s\nmcu:             %s\n", b->key, name,
 	       b->mcu);
 	printf("serial pattern:  %s\nmethod:          %s%s\n", b->serial_pattern,
-	       effective_method(&c->cfg, b), b->method == BOARD_METHOD_DEFAULT ? " (default)" : "");
+	       board_effective_method(&c->cfg, b),
+	       b->method == BOARD_METHOD_DEFAULT ? " (default)" : "");
 	free(name);
 	r = klipper_paths_init(&kp, &c->cfg, b, &err);
 	printf("klipper tree:    %s\n", kp.tree);
 	if (r)
-		print_lines(stdout, "path problem:    ", err.buf);
+		board_print_lines(stdout, "path problem:    ", err.buf);
 	show_config(b, &kp);
 	show_build(&kp);
 	klipper_paths_release(&kp);
@@ -450,7 +451,7 @@ static int run_menuconfig(struct loop *loop, const struct klipper_paths *kp, str
 	r = job_start(m.loop, &spec, &ops, &m, &job);
 	if (r) {
 		job_spawn_error(&err, spec.argv.v[0], r);
-		fail("menuconfig", 0, err.buf);
+		board_fail("menuconfig", 0, err.buf);
 	} else {
 		loop_run(m.loop);
 		*st = m.st;
@@ -484,7 +485,7 @@ static int menuconfig_report(const struct board *b, const struct klipper_paths *
 	if (o == OUTCOME_OK) {
 		printf("MCU check: the configuration matches board '%s' (mcu %s)\n", b->key, b->mcu);
 	} else {
-		print_lines(stderr, "flashbay board menuconfig: ", err.buf);
+		board_print_lines(stderr, "flashbay board menuconfig: ", err.buf);
 	}
 	strbuf_release(&err);
 	return o == OUTCOME_OK ? EXIT_OK : EXIT_FAIL;
@@ -531,7 +532,7 @@ static int board_menuconfig(struct bctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (klipper_paths_init(&kp, &c->cfg, b, &err) || klipper_tree_check(&kp, &err) ||
 	    klipper_menuconfig_terminal_check(&err)) {
-		r = fail("menuconfig", EXIT_USAGE, err.buf);
+		r = board_fail("menuconfig", EXIT_USAGE, err.buf);
 	} else {
 		loop = loop_new();
 		r = board_menuconfig_on(loop, b, &kp);
