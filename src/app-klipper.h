@@ -1,8 +1,8 @@
 /* app-klipper.h - what the files of the Klipper plan share (app-klipper.c:
  * the batch, builds, flashes and the reappear check; app-klipper-service.c:
  * Moonraker, the guard, systemctl stop/start; app-klipper-rows.c: the
- * registry as the rows see it, and menuconfig for the dashboard). Not for
- * views: they use app.h. */
+ * registry as the rows see it; app-klipper-menuconfig.c: menuconfig for the
+ * dashboard). Not for views: they use app.h. */
 #ifndef FLASHBAY_APP_KLIPPER_H
 #define FLASHBAY_APP_KLIPPER_H
 

@@ -378,7 +378,7 @@ static int review_configs(struct krun *r)
 					      !klipper_menuconfig_terminal_check(&err))) {
 				out(r, PHASE_CONFIG, NULL, "%s: make menuconfig%s", b->key,
 				    missing ? " (no configuration yet)" : "");
-				board_menuconfig_on(r->s.loop, b, &kp);
+				board_menuconfig_on(r->s.loop, &r->s.cfg, b);
 			}
 		}
 		strbuf_reset(&err);

@@ -20,9 +20,7 @@
 #include "cmd-board.h"
 #include "cmd.h"
 #include "config.h"
-#include "job.h"
 #include "klipper.h"
-#include "loop.h"
 #include "moonraker.h"
 #include "service.h"
 #include "text.h"
@@ -422,96 +420,44 @@ static int board_show(struct bctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ menuconfig */
 
-struct mc_run {
-	struct loop *loop;
-	struct job_status st;
-};
-
-/* The menuconfig job ended: keep its status, leave the loop. */
-static void mc_done(struct job *job, void *data)
+/* Print what a menuconfig came to (klipper-menuconfig.c did the work);
+ * EXIT_OK or EXIT_FAIL. */
+static int menuconfig_report(const struct klipper_menuconfig_result *res)
 {
-	struct mc_run *m = data;
-
-	m->st = *job_status(job);
-	job_free(job);
-	loop_quit(m->loop, 0);
-}
-
-/* Run the interactive menuconfig job on loop until it ends; 0 or -errno. */
-static int run_menuconfig(struct loop *loop, const struct klipper_paths *kp, struct job_status *st)
-{
-	static const struct job_ops ops = { .done = mc_done };
-	struct job_spec spec = JOB_SPEC_INIT;
-	struct mc_run m = { .loop = loop };
-	struct job *job;
-	struct strbuf err = STRBUF_INIT;
-	int r;
-
-	klipper_menuconfig_spec(kp, &spec);
-	r = job_start(m.loop, &spec, &ops, &m, &job);
-	if (r) {
-		job_spawn_error(&err, spec.argv.v[0], r);
-		board_fail("menuconfig", 0, err.buf);
-	} else {
-		loop_run(m.loop);
-		*st = m.st;
-	}
-	strbuf_release(&err);
-	job_spec_release(&spec);
-	return r;
-}
-
-/* A board without a config gets a seed for its MCU first (so make does not
- * create Klipper's AVR default); true if one was written. */
-static bool seed_config(const struct klipper_paths *kp, const struct board *b)
-{
-	return klipper_config_seed(kp, b->mcu) > 0;
-}
-
-/* After menuconfig: saved or not, and the MCU check. */
-static int menuconfig_report(const struct board *b, const struct klipper_paths *kp, bool saved,
-			     bool seeded)
-{
-	struct strbuf err = STRBUF_INIT;
-	enum outcome o;
-
-	if (seeded && !saved) {
-		unlink(kp->config);
-		printf("Configuration not saved; board '%s' still has no configuration\n", b->key);
+	if (res->status < 0) {
+		board_fail("menuconfig", 0, res->error.buf);
 		return EXIT_FAIL;
 	}
-	printf(saved ? "Configuration saved: %s\n" : "Configuration not changed: %s\n", kp->config);
-	o = klipper_config_check(b, kp->config, NULL, &err);
-	if (o == OUTCOME_OK) {
-		printf("MCU check: the configuration matches board '%s' (mcu %s)\n", b->key, b->mcu);
-	} else {
-		board_print_lines(stderr, "flashbay board menuconfig: ", err.buf);
+	if (res->status)
+		fprintf(stderr, "flashbay board menuconfig: make menuconfig failed (exit %d)\n",
+			res->status);
+	if (res->discarded) {
+		printf("Configuration not saved; board '%s' still has no configuration\n", res->key);
+		return EXIT_FAIL;
 	}
-	strbuf_release(&err);
-	return o == OUTCOME_OK ? EXIT_OK : EXIT_FAIL;
+	printf(res->saved ? "Configuration saved: %s\n" : "Configuration not changed: %s\n",
+	       res->config);
+	if (res->mcu_ok)
+		printf("MCU check: the configuration matches board '%s' (mcu %s)\n", res->key,
+		       res->mcu);
+	else
+		board_print_lines(stderr, "flashbay board menuconfig: ", res->check.buf);
+	return res->mcu_ok && !res->status ? EXIT_OK : EXIT_FAIL;
 }
 
-int board_menuconfig_on(struct loop *loop, const struct board *b, const struct klipper_paths *kp)
+int board_menuconfig_on(struct loop *loop, const struct config *cfg, const struct board *b)
 {
-	struct klipper_snapshot snap;
-	struct job_status st = { 0 };
-	bool seeded = seed_config(kp, b);
+	struct klipper_menuconfig_result res;
+	struct strbuf why = STRBUF_INIT;
 	int r;
 
-	klipper_snapshot_take(&snap, kp->config);
-	if (run_menuconfig(loop, kp, &st)) {
-		r = EXIT_FAIL;
+	if (klipper_menuconfig_run(loop, cfg, b, &res, &why)) {
+		r = board_fail("menuconfig", EXIT_FAIL, why.buf);
 	} else {
-		if (st.code)
-			fprintf(stderr, "flashbay board menuconfig: make menuconfig failed (exit %d)\n",
-				st.code);
-		r = menuconfig_report(b, kp, klipper_snapshot_changed(&snap, kp->config), seeded);
-		if (st.code)
-			r = EXIT_FAIL;
+		r = menuconfig_report(&res);
+		klipper_menuconfig_result_release(&res);
 	}
-	if (r && seeded && !klipper_snapshot_changed(&snap, kp->config))
-		unlink(kp->config);
-	klipper_snapshot_release(&snap);
+	strbuf_release(&why);
 	return r;
 }
 
@@ -521,7 +467,6 @@ static int board_menuconfig(struct bctx *c, int argc, char **argv)
 	struct klipper_paths kp;
 	struct strbuf err = STRBUF_INIT;
 	const struct board *b;
-	struct loop *loop;
 	int r;
 
 	if (argc != 2 || argv[1][0] == '-')
@@ -534,9 +479,7 @@ static int board_menuconfig(struct bctx *c, int argc, char **argv)
 	    klipper_menuconfig_terminal_check(&err)) {
 		r = board_fail("menuconfig", EXIT_USAGE, err.buf);
 	} else {
-		loop = loop_new();
-		r = board_menuconfig_on(loop, b, &kp);
-		loop_free(loop);
+		r = board_menuconfig_on(NULL, &c->cfg, b);
 	}
 	klipper_paths_release(&kp);
 	strbuf_release(&err);

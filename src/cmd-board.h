@@ -12,7 +12,6 @@
 
 struct globals;
 struct loop;
-struct klipper_paths;
 
 /* Everything a board subcommand works with. */
 struct bctx {
@@ -42,10 +41,10 @@ const char *board_effective_method(const struct config *cfg, const struct board 
 /* Register o->b (bctx loaded): validate, seed the config, save, report.
  * 0, EXIT_USAGE or EXIT_FAIL (printed). */
 int board_register(struct bctx *c, struct add_opts *o);
-/* menuconfig for b on loop (a terminal is needed: check first): seeds a
- * missing config, runs make menuconfig, prints saved or not and the MCU
- * check. EXIT_OK or EXIT_FAIL. */
-int board_menuconfig_on(struct loop *loop, const struct board *b, const struct klipper_paths *kp);
+/* menuconfig for b (a terminal is needed: check first) through
+ * klipper_menuconfig_run() on loop (NULL: a loop of its own); prints whether
+ * the configuration was saved and the MCU check. EXIT_OK or EXIT_FAIL. */
+int board_menuconfig_on(struct loop *loop, const struct config *cfg, const struct board *b);
 
 /* cmd-board-list.c */
 int board_list(struct bctx *c, int argc, char **argv);
