@@ -1,6 +1,6 @@
 /* app-klipper.h - what the files of the Klipper plan share (app-klipper.c:
  * the batch, builds, flashes and the reappear check; app-klipper-service.c:
- * Moonraker, the guard, systemctl stop/start; app-klipper-rows.c: the
+ * Moonraker, the guard, systemctl stop/start; app-klipper-match.c: the
  * registry as the rows see it; app-klipper-menuconfig.c: menuconfig for the
  * dashboard). Not for views: they use app.h. */
 #ifndef FLASHBAY_APP_KLIPPER_H
@@ -132,7 +132,7 @@ void svc_abandon(struct kbatch *bt);
 void svc_release(struct kbatch *bt);
 void svc_answer(struct kbatch *bt, bool yes);
 
-/* app-klipper-rows.c */
+/* app-klipper-match.c */
 /* The registry for the rows, read again when the file changed. */
 const struct boards *klipper_registry(struct app *app);
 /* The by-id serial of a device (from its by-id name, else its USB serial). */

@@ -1,6 +1,7 @@
-/* app-klipper-rows.c - Klipper boards as the device rows see them: the
- * registry (read again when the file changes), the MCU and key shown on a
- * row, which registered boards are connected. */
+/* app-klipper-match.c - which device is which registered Klipper board: the
+ * registry as the rows see it (read again when the file changes), a device's
+ * serial and mode, the MCU and key shown on a row, which registered boards
+ * are connected. */
 #include "autoconf.h"
 
 #include "app-klipper.h"
