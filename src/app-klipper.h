@@ -1,8 +1,12 @@
-/* app-klipper.h - what the files of the Klipper plan share (app-klipper.c:
- * the batch, builds, flashes and the reappear check; app-klipper-service.c:
- * Moonraker, the guard, systemctl stop/start; app-klipper-rows.c: the
- * registry as the rows see it, and menuconfig for the dashboard). Not for
- * views: they use app.h. */
+/* app-klipper.h - what the files of the Klipper plan share. Not for views:
+ * they use app.h. The files, one job each:
+ *   app-klipper.c            the batch: its steps, a board's end, cancel
+ *   app-klipper-match.c      which device is which registered board; discovery
+ *   app-klipper-build.c      config check and builds, the build cache
+ *   app-klipper-service.c    Moonraker, the guard, systemctl stop/start
+ *   app-klipper-flash.c      flashes (Katapult, make flash) and the reappear check
+ *   app-klipper-attempt.c    the attempt's record: history row, output, log file
+ *   app-klipper-menuconfig.c the dashboard's menuconfig (klipper-menuconfig.c) */
 #ifndef FLASHBAY_APP_KLIPPER_H
 #define FLASHBAY_APP_KLIPPER_H
 
@@ -99,15 +103,15 @@ struct app_klipper {
 	struct stat reg_stat;
 };
 
-/* app-klipper.c */
+/* app-klipper.c: the batch */
 struct app_klipper *klipper_state(struct app *app);
 /* A line for the views (APP_KEV_NOTE) and the log, "KEY: text" (k may be NULL). */
 void kb_note(struct kbatch *bt, struct kboard *k, enum phase ph, enum log_level lvl,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Show k in phase ph: its row (if it has one) and the views. */
+void kb_phase(struct kboard *k, enum phase ph);
 /* End k with an outcome (history, row, views). job may be NULL. */
 void kb_finish(struct kboard *k, enum outcome o, const char *message, const struct job *job);
-/* Flash every board that is built (after the service stopped). */
-void batch_flash_all(struct kbatch *bt);
 /* The batch is over: the guard is told done (or left to act), the views too. */
 void batch_end(struct kbatch *bt);
 /* Move the batch on after anything happened. */
@@ -118,10 +122,40 @@ size_t batch_count(const struct kbatch *bt, enum kstep step);
 void batch_phase_ready(struct kbatch *bt, enum phase ph);
 /* End every built board (not flashed) with o and message. */
 void batch_fail_ready(struct kbatch *bt, enum outcome o, const char *message);
+/* Tell the views about k (NULL: the batch). */
 void batch_emit(struct kbatch *bt, struct kboard *k, enum app_kevent ev, enum phase ph,
 		const char *text);
 
-/* app-klipper-service.c */
+/* app-klipper-attempt.c: the attempt's record (history row, output, log file) */
+/* The method k's next (or last) flash uses: "katapult" or "make_flash". */
+const char *kb_method(const struct kboard *k);
+/* Open k's history row (its flash job started, or a failure to record);
+ * nothing without a history or a row, or when one is open. */
+void kb_hist_begin(struct kboard *k);
+/* Complete k's history row with o and message, opening it first if needed;
+ * a board cancelled before it was touched records nothing. */
+void kb_hist_end(struct kboard *k, enum outcome o, const char *message);
+/* Keep the tail of a finished job's output in k->out (job may be NULL). */
+void kb_keep_output(struct kboard *k, const struct job *job);
+/* Open k's log file in log_dir (k->log; quietly none without log_dir). */
+void kb_open_log(struct kboard *k);
+/* Write a job's command line to k's log file. */
+void kb_log_spec(struct kboard *k, const struct job_spec *spec);
+
+/* app-klipper-build.c: config and builds */
+/* [Config] paths, tree and cached config; false if k ended (cannot be built). */
+bool kb_config(struct kboard *k);
+/* Queue the job of k's current build step (k->step, KS_DESCRIBE first);
+ * each step's end queues the next, until k is built or ends. */
+void kb_build_submit(struct kboard *k);
+
+/* app-klipper-flash.c: flashes and the reappear check */
+/* Flash every board that is built (after the service stopped). */
+void batch_flash_all(struct kbatch *bt);
+/* The reappear timer of k (data) fired: k did not come back in time. */
+void kb_reappear_timeout(struct loop_timer *t, void *data);
+
+/* app-klipper-service.c: the service around the flashes */
 /* Ask Moonraker (if configured), then start the guard and stop the service. */
 void svc_begin(struct kbatch *bt);
 /* Start the service again (after the flashes). */
@@ -132,7 +166,7 @@ void svc_abandon(struct kbatch *bt);
 void svc_release(struct kbatch *bt);
 void svc_answer(struct kbatch *bt, bool yes);
 
-/* app-klipper-rows.c */
+/* app-klipper-match.c: devices and registered boards */
 /* The registry for the rows, read again when the file changed. */
 const struct boards *klipper_registry(struct app *app);
 /* The by-id serial of a device (from its by-id name, else its USB serial). */
@@ -141,5 +175,8 @@ bool klipper_device_serial(const struct device *d, char *out, size_t size);
 bool klipper_device_running(const struct device *d);
 /* The CHIP/MCU text of a Klipper/Katapult row. */
 void klipper_row_facts(struct app *app, struct device *d);
+/* [Discovery] match k to its one connected device and take its row; false
+ * if k ended (not connected, ambiguous, its slot busy). */
+bool kb_discover(struct kboard *k);
 
 #endif

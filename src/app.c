@@ -553,7 +553,8 @@ static void fill_attempt_start(struct app_run *run, struct attempt *a)
 	a->slot = (int)run->slot;
 	a->port = run->port;
 	a->by_path = run->by_path;
-	a->device = run->lock_key, a->by_id = run->by_id;
+	a->device = run->lock_key;
+	a->by_id = run->by_id;
 	a->vid = run->vid;
 	a->pid = run->pid;
 	a->usb_serial = run->usb_serial;

@@ -39,7 +39,7 @@ static int devview_open(struct bctx *c, struct devview *v, const char *sub)
 	v->loop = loop_new();
 	r = devices_open(v->loop, &c->cfg, &dopts, NULL, NULL, &v->devs, &err);
 	if (r < 0)
-		r = fail(sub, EXIT_FAIL, err.buf);
+		r = board_fail(sub, EXIT_FAIL, err.buf);
 	strbuf_release(&err);
 	return r;
 }
@@ -171,7 +171,7 @@ static void json_registered(const struct bctx *c, const struct devview *v, const
 	jw_str(jw, "name", b->name);
 	jw_str(jw, "mcu", b->mcu);
 	jw_str(jw, "serial_pattern", b->serial_pattern);
-	jw_str(jw, "method", effective_method(&c->cfg, b));
+	jw_str(jw, "method", board_effective_method(&c->cfg, b));
 	json_device_fields(jw, d);
 	jw_str(jw, "config", o == OUTCOME_OK ? "ok" : outcome_name(o));
 	jw_str(jw, "config_path", path);
@@ -303,7 +303,7 @@ static bool ask_valid(const char *q, const char *def, char *out, size_t size,
 			strbuf_release(&err);
 			return true;
 		}
-		print_lines(stdout, "  ", err.buf);
+		board_print_lines(stdout, "  ", err.buf);
 		strbuf_release(&err);
 	}
 }

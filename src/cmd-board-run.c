@@ -318,9 +318,9 @@ static int pick_boards(struct krun *r)
 		return ret;
 	}
 	if (app_klipper_connected(r->s.app, &conn, &why))
-		ret = fail(r->sub, EXIT_USAGE, why.buf);
+		ret = board_fail(r->sub, EXIT_USAGE, why.buf);
 	else if (!conn.n)
-		ret = fail(r->sub, EXIT_FAIL,
+		ret = board_fail(r->sub, EXIT_FAIL,
 		           "no registered board is connected (see 'flashbay board list')");
 	else if (conn.n == 1)
 		ret = pick_one(r, conn.v[0]);
@@ -348,7 +348,7 @@ static int check_trees(struct krun *r)
 			continue;
 		/* a path make cannot use is the engine's to report, with its board */
 		if (!klipper_paths_init(&kp, &r->s.cfg, b, &err) && klipper_tree_check(&kp, &err))
-			ret = fail(r->sub, EXIT_USAGE, err.buf);
+			ret = board_fail(r->sub, EXIT_USAGE, err.buf);
 		klipper_paths_release(&kp);
 		strbuf_release(&err);
 	}
@@ -364,7 +364,7 @@ static int review_configs(struct krun *r)
 	int ret = 0;
 
 	if (r->menuconfig && klipper_menuconfig_terminal_check(&err))
-		ret = fail(r->sub, EXIT_USAGE, err.buf);
+		ret = board_fail(r->sub, EXIT_USAGE, err.buf);
 	for (size_t i = 0; !ret && i < (r->all ? r->reg.n : r->keys.n); i++) {
 		const struct board *b = r->all ? &r->reg.v[i] : boards_find(&r->reg, r->keys.v[i]);
 		struct klipper_paths kp;
@@ -379,7 +379,7 @@ static int review_configs(struct krun *r)
 					      !klipper_menuconfig_terminal_check(&err))) {
 				out(r, PHASE_CONFIG, NULL, "%s: make menuconfig%s", b->key,
 				    missing ? " (no configuration yet)" : "");
-				board_menuconfig_on(r->s.loop, b, &kp);
+				board_menuconfig_on(r->s.loop, &r->s.cfg, b);
 			}
 		}
 		strbuf_reset(&err);
@@ -459,7 +459,7 @@ static int setup(struct krun *r, int argc, char **argv)
 	r->reg_loaded = true;
 	if ((ret = session_config(&r->s, r->c->g, r->cmd)))
 		return ret;
-	if ((ret = registry_load(&r->reg, r->s.cfg.boards_file, r->sub)) ||
+	if ((ret = board_registry_load(&r->reg, r->s.cfg.boards_file, r->sub)) ||
 	    (ret = session_start(&r->s, false, SESSION_FW_NONE)))
 		return ret;
 	app_set_view(r->s.app, &view, r);
@@ -483,7 +483,7 @@ static int run_batch(struct krun *r)
 	ret = app_klipper_start(r->s.app, keys, r->all ? 0 : r->keys.n, &r->o, &why);
 	free(keys);
 	if (ret) {
-		ret = fail(r->sub, ret == -EBUSY ? EXIT_FAIL : EXIT_USAGE, why.buf);
+		ret = board_fail(r->sub, ret == -EBUSY ? EXIT_FAIL : EXIT_USAGE, why.buf);
 	} else {
 		loop_run(r->s.loop);
 		summary(r);

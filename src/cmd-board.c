@@ -20,16 +20,14 @@
 #include "cmd-board.h"
 #include "cmd.h"
 #include "config.h"
-#include "job.h"
 #include "klipper.h"
-#include "loop.h"
 #include "moonraker.h"
 #include "service.h"
 #include "text.h"
 #include "util.h"
 #include "xalloc.h"
 
-void print_lines(FILE *f, const char *prefix, const char *text)
+void board_print_lines(FILE *f, const char *prefix, const char *text)
 {
 	const char *l = text;
 
@@ -45,7 +43,7 @@ void print_lines(FILE *f, const char *prefix, const char *text)
 	}
 }
 
-int fail(const char *sub, int code, const char *msg)
+int board_fail(const char *sub, int code, const char *msg)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -55,13 +53,13 @@ int fail(const char *sub, int code, const char *msg)
 	return code;
 }
 
-int registry_load(struct boards *b, const char *path, const char *sub)
+int board_registry_load(struct boards *b, const char *path, const char *sub)
 {
 	struct strbuf err = STRBUF_INIT;
 
 	boards_init(b, path);
 	if (boards_load(b, &err)) {
-		print_lines(stderr, "", err.buf);
+		board_print_lines(stderr, "", err.buf);
 		fprintf(stderr, "flashbay board %s: the board registry has errors; nothing was changed\n",
 			sub);
 		strbuf_release(&err);
@@ -78,7 +76,7 @@ int bctx_load(struct bctx *c, const char *sub)
 	if (r)
 		return r;
 	c->cfg_loaded = true;
-	return registry_load(&c->boards, c->cfg.boards_file, sub);
+	return board_registry_load(&c->boards, c->cfg.boards_file, sub);
 }
 
 /* Free what bctx_load() loaded. */
@@ -98,13 +96,13 @@ static struct board *find_board(struct bctx *c, const char *sub, const char *key
 
 	if (!b) {
 		strbuf_addf(&sb, "no board named '%s' in %s", key, c->boards.path);
-		fail(sub, EXIT_USAGE, sb.buf);
+		board_fail(sub, EXIT_USAGE, sb.buf);
 		strbuf_release(&sb);
 	}
 	return b;
 }
 
-const char *effective_method(const struct config *cfg, const struct board *b)
+const char *board_effective_method(const struct config *cfg, const struct board *b)
 {
 	if (b->method != BOARD_METHOD_DEFAULT)
 		return board_method_name(b->method);
@@ -166,7 +164,7 @@ static int add_check_seed(const struct add_opts *o, struct strbuf *text, struct 
 	if (!err.len && read_file(o->config, text))
 		strbuf_addf(&err, "cannot read '%s'", o->config);
 	if (err.len) {
-		fail("add", EXIT_USAGE, err.buf);
+		board_fail("add", EXIT_USAGE, err.buf);
 		strbuf_release(&err);
 		return EXIT_USAGE;
 	}
@@ -194,7 +192,7 @@ static void add_report(struct bctx *c, const struct board *b, const struct klipp
 	char *path = klipper_config_path(&c->cfg, b->key), *mcu = text_sanitize_dup(kc->mcu, false);
 
 	printf("Registered board '%s': mcu %s, serial pattern %s, method %s\n", b->key, b->mcu,
-	       b->serial_pattern, effective_method(&c->cfg, b));
+	       b->serial_pattern, board_effective_method(&c->cfg, b));
 	if (kc->mcu[0])
 		printf("Configuration: %s (CONFIG_MCU %s)\n", path, mcu);
 	else if (access(path, R_OK) == 0)
@@ -218,7 +216,7 @@ static bool add_check_mcu(const struct klipper_paths *kp, const char *mcu, struc
 		if (!why.len)
 			strbuf_addf(&why, "no src/*/Kconfig in '%s' lists the MCUs", kp->tree);
 		strbuf_addf(&msg, "warning: MCU '%s' not checked: %s", mcu, why.buf);
-		fail("add", 0, msg.buf);
+		board_fail("add", 0, msg.buf);
 		ok = true;
 	}
 	for (size_t i = 0; i < known.n && !ok; i++)
@@ -260,7 +258,7 @@ int board_register(struct bctx *c, struct add_opts *o)
 	if (err.len) {
 		if (added)
 			boards_remove(&c->boards, o->b.key);
-		r = fail("add", EXIT_USAGE, err.buf);
+		r = board_fail("add", EXIT_USAGE, err.buf);
 		goto out;
 	}
 	if (o->config && (r = add_check_seed(o, &seed, &kc)))
@@ -268,7 +266,7 @@ int board_register(struct bctx *c, struct add_opts *o)
 	if (o->config && (r = write_board_config(c, o->b.key, &seed)))
 		goto out;
 	if (boards_save(&c->boards, &err)) {
-		r = fail("add", EXIT_FAIL, err.buf);
+		r = board_fail("add", EXIT_FAIL, err.buf);
 		goto out;
 	}
 	add_report(c, boards_find(&c->boards, o->b.key), &kc);
@@ -322,7 +320,7 @@ static int board_remove(struct bctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	boards_remove(&c->boards, key);
 	if (boards_save(&c->boards, &err)) {
-		r = fail("remove", EXIT_FAIL, err.buf);
+		r = board_fail("remove", EXIT_FAIL, err.buf);
 		strbuf_release(&err);
 		return r;
 	}
@@ -358,7 +356,7 @@ static enum outcome show_config(const struct board *b, const struct klipper_path
 		printf("config mcu:      %s (matches), builds %s%s\n", mcu, kc.artifact,
 		       kc.has_bootloader ? " with a bootloader offset" : ", no bootloader");
 	else
-		print_lines(stdout, "config problem:  ", err.buf);
+		board_print_lines(stdout, "config problem:  ", err.buf);
 	free(mcu);
 	strbuf_release(&err);
 	return o;
@@ -406,12 +404,13 @@ static int board_show(struct bctx *c, int argc, char **argv)
 	printf("board:           %s\nname:            %s\nmcu:             %s\n", b->key, name,
 	       b->mcu);
 	printf("serial pattern:  %s\nmethod:          %s%s\n", b->serial_pattern,
-	       effective_method(&c->cfg, b), b->method == BOARD_METHOD_DEFAULT ? " (default)" : "");
+	       board_effective_method(&c->cfg, b),
+	       b->method == BOARD_METHOD_DEFAULT ? " (default)" : "");
 	free(name);
 	r = klipper_paths_init(&kp, &c->cfg, b, &err);
 	printf("klipper tree:    %s\n", kp.tree);
 	if (r)
-		print_lines(stdout, "path problem:    ", err.buf);
+		board_print_lines(stdout, "path problem:    ", err.buf);
 	show_config(b, &kp);
 	show_build(&kp);
 	klipper_paths_release(&kp);
@@ -421,96 +420,44 @@ static int board_show(struct bctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ menuconfig */
 
-struct mc_run {
-	struct loop *loop;
-	struct job_status st;
-};
-
-/* The menuconfig job ended: keep its status, leave the loop. */
-static void mc_done(struct job *job, void *data)
+/* Print what a menuconfig came to (klipper-menuconfig.c did the work);
+ * EXIT_OK or EXIT_FAIL. */
+static int menuconfig_report(const struct klipper_menuconfig_result *res)
 {
-	struct mc_run *m = data;
-
-	m->st = *job_status(job);
-	job_free(job);
-	loop_quit(m->loop, 0);
-}
-
-/* Run the interactive menuconfig job on loop until it ends; 0 or -errno. */
-static int run_menuconfig(struct loop *loop, const struct klipper_paths *kp, struct job_status *st)
-{
-	static const struct job_ops ops = { .done = mc_done };
-	struct job_spec spec = JOB_SPEC_INIT;
-	struct mc_run m = { .loop = loop };
-	struct job *job;
-	struct strbuf err = STRBUF_INIT;
-	int r;
-
-	klipper_menuconfig_spec(kp, &spec);
-	r = job_start(m.loop, &spec, &ops, &m, &job);
-	if (r) {
-		job_spawn_error(&err, spec.argv.v[0], r);
-		fail("menuconfig", 0, err.buf);
-	} else {
-		loop_run(m.loop);
-		*st = m.st;
-	}
-	strbuf_release(&err);
-	job_spec_release(&spec);
-	return r;
-}
-
-/* A board without a config gets a seed for its MCU first (so make does not
- * create Klipper's AVR default); true if one was written. */
-static bool seed_config(const struct klipper_paths *kp, const struct board *b)
-{
-	return klipper_config_seed(kp, b->mcu) > 0;
-}
-
-/* After menuconfig: saved or not, and the MCU check. */
-static int menuconfig_report(const struct board *b, const struct klipper_paths *kp, bool saved,
-			     bool seeded)
-{
-	struct strbuf err = STRBUF_INIT;
-	enum outcome o;
-
-	if (seeded && !saved) {
-		unlink(kp->config);
-		printf("Configuration not saved; board '%s' still has no configuration\n", b->key);
+	if (res->status < 0) {
+		board_fail("menuconfig", 0, res->error.buf);
 		return EXIT_FAIL;
 	}
-	printf(saved ? "Configuration saved: %s\n" : "Configuration not changed: %s\n", kp->config);
-	o = klipper_config_check(b, kp->config, NULL, &err);
-	if (o == OUTCOME_OK) {
-		printf("MCU check: the configuration matches board '%s' (mcu %s)\n", b->key, b->mcu);
-	} else {
-		print_lines(stderr, "flashbay board menuconfig: ", err.buf);
+	if (res->status)
+		fprintf(stderr, "flashbay board menuconfig: make menuconfig failed (exit %d)\n",
+			res->status);
+	if (res->discarded) {
+		printf("Configuration not saved; board '%s' still has no configuration\n", res->key);
+		return EXIT_FAIL;
 	}
-	strbuf_release(&err);
-	return o == OUTCOME_OK ? EXIT_OK : EXIT_FAIL;
+	printf(res->saved ? "Configuration saved: %s\n" : "Configuration not changed: %s\n",
+	       res->config);
+	if (res->mcu_ok)
+		printf("MCU check: the configuration matches board '%s' (mcu %s)\n", res->key,
+		       res->mcu);
+	else
+		board_print_lines(stderr, "flashbay board menuconfig: ", res->check.buf);
+	return res->mcu_ok && !res->status ? EXIT_OK : EXIT_FAIL;
 }
 
-int board_menuconfig_on(struct loop *loop, const struct board *b, const struct klipper_paths *kp)
+int board_menuconfig_on(struct loop *loop, const struct config *cfg, const struct board *b)
 {
-	struct klipper_snapshot snap;
-	struct job_status st = { 0 };
-	bool seeded = seed_config(kp, b);
+	struct klipper_menuconfig_result res;
+	struct strbuf why = STRBUF_INIT;
 	int r;
 
-	klipper_snapshot_take(&snap, kp->config);
-	if (run_menuconfig(loop, kp, &st)) {
-		r = EXIT_FAIL;
+	if (klipper_menuconfig_run(loop, cfg, b, &res, &why)) {
+		r = board_fail("menuconfig", EXIT_FAIL, why.buf);
 	} else {
-		if (st.code)
-			fprintf(stderr, "flashbay board menuconfig: make menuconfig failed (exit %d)\n",
-				st.code);
-		r = menuconfig_report(b, kp, klipper_snapshot_changed(&snap, kp->config), seeded);
-		if (st.code)
-			r = EXIT_FAIL;
+		r = menuconfig_report(&res);
+		klipper_menuconfig_result_release(&res);
 	}
-	if (r && seeded && !klipper_snapshot_changed(&snap, kp->config))
-		unlink(kp->config);
-	klipper_snapshot_release(&snap);
+	strbuf_release(&why);
 	return r;
 }
 
@@ -520,7 +467,6 @@ static int board_menuconfig(struct bctx *c, int argc, char **argv)
 	struct klipper_paths kp;
 	struct strbuf err = STRBUF_INIT;
 	const struct board *b;
-	struct loop *loop;
 	int r;
 
 	if (argc != 2 || argv[1][0] == '-')
@@ -531,11 +477,9 @@ static int board_menuconfig(struct bctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (klipper_paths_init(&kp, &c->cfg, b, &err) || klipper_tree_check(&kp, &err) ||
 	    klipper_menuconfig_terminal_check(&err)) {
-		r = fail("menuconfig", EXIT_USAGE, err.buf);
+		r = board_fail("menuconfig", EXIT_USAGE, err.buf);
 	} else {
-		loop = loop_new();
-		r = board_menuconfig_on(loop, b, &kp);
-		loop_free(loop);
+		r = board_menuconfig_on(NULL, &c->cfg, b);
 	}
 	klipper_paths_release(&kp);
 	strbuf_release(&err);

@@ -12,7 +12,6 @@
 
 struct globals;
 struct loop;
-struct klipper_paths;
 
 /* Everything a board subcommand works with. */
 struct bctx {
@@ -29,23 +28,23 @@ struct add_opts {
 };
 
 /* Print untrusted text (may hold several lines) to f, sanitised per line. */
-void print_lines(FILE *f, const char *prefix, const char *text);
+void board_print_lines(FILE *f, const char *prefix, const char *text);
 /* "flashbay board SUB: message" on stderr, sanitised; returns code. */
-int fail(const char *sub, int code, const char *msg);
+int board_fail(const char *sub, int code, const char *msg);
 /* Load the configuration and the registry; on error print it and return EXIT_USAGE. */
 int bctx_load(struct bctx *c, const char *sub);
 /* Load the registry at path into b (initialised here; release it in every
  * case); on errors print them and return EXIT_USAGE. */
-int registry_load(struct boards *b, const char *path, const char *sub);
+int board_registry_load(struct boards *b, const char *path, const char *sub);
 /* The method the engine will use for b. */
-const char *effective_method(const struct config *cfg, const struct board *b);
+const char *board_effective_method(const struct config *cfg, const struct board *b);
 /* Register o->b (bctx loaded): validate, seed the config, save, report.
  * 0, EXIT_USAGE or EXIT_FAIL (printed). */
 int board_register(struct bctx *c, struct add_opts *o);
-/* menuconfig for b on loop (a terminal is needed: check first): seeds a
- * missing config, runs make menuconfig, prints saved or not and the MCU
- * check. EXIT_OK or EXIT_FAIL. */
-int board_menuconfig_on(struct loop *loop, const struct board *b, const struct klipper_paths *kp);
+/* menuconfig for b (a terminal is needed: check first) through
+ * klipper_menuconfig_run() on loop (NULL: a loop of its own); prints whether
+ * the configuration was saved and the MCU check. EXIT_OK or EXIT_FAIL. */
+int board_menuconfig_on(struct loop *loop, const struct config *cfg, const struct board *b);
 
 /* cmd-board-list.c */
 int board_list(struct bctx *c, int argc, char **argv);

@@ -68,9 +68,4 @@ void firmware_json(const struct firmware *fw, struct strbuf *out);
 /* "bootloader.bin@0x1000 app.bin@0x10000" (file names only). */
 void firmware_summary(const struct firmware *fw, struct strbuf *out);
 
-/* SHA-256 of a file as 64 hex digits. */
-int sha256_file(const char *path, char hex[65], uint64_t *size);
-/* SHA-256 of a buffer as 64 hex digits. */
-void sha256_hex(const void *data, size_t len, char hex[65]);
-
 #endif

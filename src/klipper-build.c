@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "firmware.h"
+#include "sha256.h"
 #include "util.h"
 #include "xalloc.h"
 

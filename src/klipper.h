@@ -156,8 +156,49 @@ int klipper_tree_check(const struct klipper_paths *kp, struct strbuf *err);
  * (and not "dumb"); else -ENOTTY with a message. */
 int klipper_menuconfig_terminal_check(struct strbuf *err);
 
+/* ------------------------------------------------------------ menuconfig
+ * (klipper-menuconfig.c) The one menuconfig workflow of every view: seed a
+ * missing configuration for the board's MCU, snapshot it, run the job,
+ * remove a seed that was not saved, check the MCU. */
+
+struct loop;
+struct klipper_menuconfig;
+
+/* What a menuconfig came to: views print or log it. Strings are owned. */
+struct klipper_menuconfig_result {
+	char *key, *mcu;      /* the board's */
+	char *config;         /* the configuration file */
+	int status;           /* the job's exit code, or -errno: it did not start */
+	bool saved;           /* the file changed (menuconfig always exits 0) */
+	bool discarded;       /* a seed written for this run was not saved: removed */
+	bool mcu_ok;          /* the MCU check passed; not checked when discarded */
+	struct strbuf check;  /* the MCU check's message when it failed */
+	struct strbuf error;  /* why the job did not start (klipper_menuconfig_run()) */
+};
+
+/* Prepare menuconfig for registered board b: paths and tree from cfg, a
+ * seed configuration if there is none, a snapshot; fills the initialised
+ * spec with the interactive job, which the caller runs (a view that hands
+ * the terminal over). Returns the context, or NULL with why. */
+struct klipper_menuconfig *klipper_menuconfig_begin(const struct config *cfg,
+						    const struct board *b,
+						    struct job_spec *spec, struct strbuf *why);
+/* The configuration file being edited (owned by mc). */
+const char *klipper_menuconfig_path(const struct klipper_menuconfig *mc);
+/* After the job ended with status (exit code, or -errno if it did not
+ * start): fills res (release it with klipper_menuconfig_result_release())
+ * and frees mc. */
+void klipper_menuconfig_end(struct klipper_menuconfig *mc, int status,
+			    struct klipper_menuconfig_result *res);
+/* begin, the job in this terminal on loop until it ends (NULL: a loop of its
+ * own; the terminal must have been checked), end. 0 with res filled, or
+ * -EINVAL if it could not begin (why says; res untouched). */
+int klipper_menuconfig_run(struct loop *loop, const struct config *cfg, const struct board *b,
+			   struct klipper_menuconfig_result *res, struct strbuf *why);
+void klipper_menuconfig_result_release(struct klipper_menuconfig_result *res);
+
 /* ------------------------------------------------------------ after a build
- * (klipper-build.c; these use sha256_file() from firmware.h) */
+ * (klipper-build.c; these use sha256_file() from sha256.h) */
 
 struct klipper_artifact {
 	char path[4096];

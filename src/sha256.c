@@ -1,11 +1,10 @@
-/* sha256.c - SHA-256 per FIPS 180-4, and the file/buffer helpers of firmware.h. */
+/* sha256.c - SHA-256 per FIPS 180-4, and its one-shot buffer and file helpers. */
 #include "autoconf.h"
 
 #include "sha256.h"
 
 #include <string.h>
 
-#include "firmware.h"
 #include "util.h"
 
 static const uint32_t K[64] = {

@@ -12,8 +12,8 @@
 #include "../tap.h"
 #include "boards.h"
 #include "config.h"
-#include "firmware.h"
 #include "klipper.h"
+#include "sha256.h"
 #include "util.h"
 #include "xalloc.h"
 
