@@ -7,13 +7,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <stdbool.h>
 
 #include "util.h"
 #include "xalloc.h"
@@ -23,12 +23,17 @@ struct portlock {
 	char *path;
 };
 
-/* "flashbay-ttyUSB0.lock" from the port's real path (links resolved). */
+/* "flashbay-ttyUSB0.lock" from the port's real path (links resolved); a
+ * device in a folder of /dev keeps the folder: /dev/pts/3 is "pts_3". */
 static char *lock_name(const char *lock_dir, const char *port)
 {
 	char real[PATH_MAX];
-	const char *base = realpath(port, real) ? path_basename(real) : path_basename(port);
+	bool resolved = realpath(port, real) != NULL;
+	const char *base = resolved ? path_basename(real) : path_basename(port);
 	struct strbuf sb = STRBUF_INIT;
+
+	if (resolved && !strncmp(real, "/dev/", 5) && real[5])
+		base = real + 5;
 
 	strbuf_addf(&sb, "%s/flashbay-", lock_dir);
 	/* keep the name a single safe path component */

@@ -22,7 +22,8 @@ EOF
 	chmod +x "$T/$w/esptool"
 done
 PORT="$T/ports/ttyUSB0"
-LOCK="$T/locks/flashbay-ttyUSB0.lock"
+# the lock is named for the device the port resolves to (/dev/pts/3: pts_3)
+LOCK="$T/locks/flashbay-$(readlink -f "$PORT" | sed 's|^/dev/||; s|/|_|g').lock"
 
 # the fake esptool of this test on PORT (its python process), by pid
 esptool_pid() { pgrep -f -- "$T/bin/esptool --port $PORT" | head -n 1; }
