@@ -86,34 +86,6 @@ static int parse_opts(int argc, char **argv, struct history_opts *o)
 	return 0;
 }
 
-/* Append s sanitised, cut to width columns ('~' marks a cut), padded. */
-static void add_col(struct strbuf *line, const char *s, size_t width, bool right)
-{
-	struct strbuf t = STRBUF_INIT;
-	size_t w;
-
-	text_sanitize(&t, s ? s : "-", strlen(s ? s : "-"), false);
-	while ((w = text_width(t.buf)) > width) {
-		size_t n = t.len;
-
-		/* drop the last code point, then mark the cut */
-		while (n > 0 && ((unsigned char)t.buf[n - 1] & 0xc0) == 0x80)
-			n--;
-		strbuf_setlen(&t, n ? n - 1 : 0);
-		if (text_width(t.buf) < width) {
-			strbuf_addch(&t, '~');
-			break;
-		}
-	}
-	w = text_width(t.buf);
-	for (size_t i = 0; right && i < width - w; i++)
-		strbuf_addch(line, ' ');
-	strbuf_addstr(line, t.buf);
-	for (size_t i = 0; !right && i < width - w; i++)
-		strbuf_addch(line, ' ');
-	strbuf_release(&t);
-}
-
 /* A table line of the seven columns: ID STARTED SLOT PORT BOARD TIME RESULT
  * (at most 79 terminal columns). */
 static void put_line(const char *const col[7])
@@ -125,7 +97,7 @@ static void put_line(const char *const col[7])
 	for (size_t i = 0; i < 7; i++) {
 		if (i)
 			strbuf_addch(&line, ' ');
-		add_col(&line, col[i], width[i], right[i]);
+		text_cell_align(&line, col[i], width[i], right[i], false);
 	}
 	while (line.len && line.buf[line.len - 1] == ' ')
 		strbuf_setlen(&line, line.len - 1);

@@ -157,7 +157,8 @@ size_t text_width(const char *s)
 	return w;
 }
 
-void text_cell(struct strbuf *line, const char *s, size_t width, bool ascii_only)
+void text_cell_align(struct strbuf *line, const char *s, size_t width, bool right,
+		     bool ascii_only)
 {
 	struct strbuf t = STRBUF_INIT;
 	size_t w;
@@ -175,8 +176,16 @@ void text_cell(struct strbuf *line, const char *s, size_t width, bool ascii_only
 			break;
 		}
 	}
+	w = text_width(t.buf);
+	for (size_t i = w; right && i < width; i++)
+		strbuf_addch(line, ' ');
 	strbuf_addstr(line, t.buf);
-	for (w = text_width(t.buf); w < width; w++)
+	for (size_t i = w; !right && i < width; i++)
 		strbuf_addch(line, ' ');
 	strbuf_release(&t);
+}
+
+void text_cell(struct strbuf *line, const char *s, size_t width, bool ascii_only)
+{
+	text_cell_align(line, s, width, false, ascii_only);
 }

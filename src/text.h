@@ -39,5 +39,8 @@ size_t text_width(const char *s);
 /* Append s (NULL: "-") sanitised, cut to width columns ('~' marks a cut)
  * and padded with spaces to width: a table cell. */
 void text_cell(struct strbuf *line, const char *s, size_t width, bool ascii_only);
+/* The same, padded on the left instead when right is set (numbers). */
+void text_cell_align(struct strbuf *line, const char *s, size_t width, bool right,
+		     bool ascii_only);
 
 #endif
