@@ -17,13 +17,13 @@
 
 #include "app.h"
 #include "cli.h"
+#include "clock.h"
 #include "cmd-board.h"
 #include "cmd.h"
 #include "log.h"
 #include "loop.h"
 #include "service.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* What was printed about one board's progress. */

@@ -11,7 +11,8 @@
 
 #include "cmd-history-util.h"
 #include "csv.h"
-#include "util.h"
+#include "fd.h"
+#include "files.h"
 
 #define FLUSH_AT 65536
 

@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
+#include "str.h"
 #include "text.h"
-#include "util.h"
 
 int histcmd_fail(const struct histcmd *c, const char *msg)
 {
