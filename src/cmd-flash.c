@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "cli.h"
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
@@ -21,6 +20,7 @@
 #include "loop.h"
 #include "parse.h"
 #include "path.h"
+#include "session.h"
 #include "str.h"
 #include "text.h"
 #include "xalloc.h"
