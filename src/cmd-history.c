@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
-#include "cmd-history-util.h"
+#include "histcmd.h"
 #include "json.h"
 #include "parse.h"
 #include "str.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
-#include "cmd-history-util.h"
+#include "histcmd.h"
 #include "json.h"
 #include "text.h"
 #include "xalloc.h"

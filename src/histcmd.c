@@ -1,7 +1,7 @@
-/* cmd-history-util.c - shared parts of the history commands. */
+/* histcmd.c - shared parts of the history commands. */
 #include "autoconf.h"
 
-#include "cmd-history-util.h"
+#include "histcmd.h"
 
 #include <errno.h>
 #include <stdio.h>
