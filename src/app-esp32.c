@@ -9,11 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
 #include "portlock.h"
-#include "util.h"
+#include "str.h"
 #include "xalloc.h"
 
 static void submit(struct app *app, struct app_run *run);

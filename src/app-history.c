@@ -9,7 +9,7 @@
 
 #include "log.h"
 #include "loop.h"
-#include "util.h"
+#include "str.h"
 
 #define RETRY_MS 1000
 

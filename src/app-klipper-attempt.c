@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "json.h"
-#include "util.h"
+#include "path.h"
 #include "xalloc.h"
 
 /* ------------------------------------------------------------ history */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "util.h"
+#include "str.h"
 
 /* ------------------------------------------------------------ config */
 

@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
+#include "path.h"
 #include "portlock.h"
-#include "util.h"
 #include "xalloc.h"
 
 static void kb_flash(struct kboard *k);

@@ -12,9 +12,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "config.h"
+#include "path.h"
 #include "portlock.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* Did the file change since st was taken (or appear, or vanish)? */

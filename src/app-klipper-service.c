@@ -13,7 +13,6 @@
 
 #include "config.h"
 #include "service.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* How long the guard may take to say ready, and Moonraker to answer (the

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "portlock.h"
-#include "util.h"
 #include "xalloc.h"
 
 struct app_klipper *klipper_state(struct app *app)

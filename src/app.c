@@ -10,11 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "path.h"
 #include "portlock.h"
-#include "util.h"
+#include "str.h"
 #include "xalloc.h"
 
 void app_emit(struct app *app, struct app_board *b, enum app_event ev)

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "array.h"
+#include "files.h"
+#include "path.h"
+#include "str.h"
 #include "xalloc.h"
 
 #define KEY_MAX 64

@@ -16,8 +16,9 @@
 #include "json.h"
 #include "klipper.h"
 #include "loop.h"
+#include "parse.h"
+#include "path.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* The device table, read once. */

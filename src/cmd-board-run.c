@@ -16,14 +16,14 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "cli.h"
+#include "clock.h"
 #include "cmd-board.h"
 #include "cmd.h"
 #include "log.h"
 #include "loop.h"
 #include "service.h"
+#include "session.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* What was printed about one board's progress. */

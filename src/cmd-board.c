@@ -16,15 +16,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "boards.h"
 #include "cmd-board.h"
 #include "cmd.h"
 #include "config.h"
+#include "files.h"
 #include "klipper.h"
 #include "moonraker.h"
+#include "path.h"
 #include "service.h"
+#include "str.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 void board_print_lines(FILE *f, const char *prefix, const char *text)

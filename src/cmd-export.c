@@ -9,9 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd-history-util.h"
 #include "csv.h"
-#include "util.h"
+#include "fd.h"
+#include "files.h"
+#include "histcmd.h"
 
 #define FLUSH_AT 65536
 

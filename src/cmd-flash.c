@@ -12,14 +12,17 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "clock.h"
 #include "cmd.h"
-#include "cli.h"
 #include "config.h"
 #include "json.h"
 #include "log.h"
 #include "loop.h"
+#include "parse.h"
+#include "path.h"
+#include "session.h"
+#include "str.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* What has been printed about one board. */

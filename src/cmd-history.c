@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd-history-util.h"
+#include "clock.h"
+#include "histcmd.h"
 #include "json.h"
+#include "parse.h"
+#include "str.h"
 #include "strvec.h"
 #include "text.h"
-#include "util.h"
 
 #define DEFAULT_LIMIT 20
 

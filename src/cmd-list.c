@@ -12,14 +12,17 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cmd.h"
 #include "config.h"
 #include "demo.h"
 #include "devices.h"
 #include "json.h"
 #include "loop.h"
+#include "parse.h"
+#include "path.h"
+#include "str.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 struct list_opts {

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd-history-util.h"
+#include "clock.h"
+#include "histcmd.h"
 #include "json.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 struct stats_opts {

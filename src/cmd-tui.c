@@ -6,10 +6,10 @@
 #include <stdlib.h>
 
 #include "app.h"
-#include "cli.h"
 #include "cmd.h"
 #include "devices.h"
 #include "loop.h"
+#include "session.h"
 #include "strvec.h"
 #include "tui.h"
 

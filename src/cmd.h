@@ -31,18 +31,18 @@ int cmd_flash(struct globals *g, int argc, char **argv);
 int cmd_tui(struct globals *g, int argc, char **argv);
 int cmd_monitor(struct globals *g, int argc, char **argv);
 
-/* Print "flashbay CMD: message" and a hint to stderr; returns EXIT_USAGE (cli.c). */
+/* Print "flashbay CMD: message" and a hint to stderr; returns EXIT_USAGE (cmd.c). */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct option;
 /* getopt_long() for a command's own options (set optind = 1 first), with the
  * same messages in every command: returns the next option, -1 at the end, or
  * '?' after printing "option '--port' needs a value" (also when the value
  * would be the next option, as in `--port --slot 1`) or "unknown option"
- * (cli.c). */
+ * (cmd.c). */
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 /* Load the configuration with the global overrides applied; on error print
- * every problem and return EXIT_USAGE, else 0. Warnings go to stderr (cli.c).
+ * every problem and return EXIT_USAGE, else 0. Warnings go to stderr (cmd.c).
  * cfg must be released by the caller either way. */
 int cmd_load_config(struct globals *g, struct config *cfg);
 /* The help text of a subcommand (for --help), or NULL. */

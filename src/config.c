@@ -13,7 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "array.h"
+#include "files.h"
+#include "parse.h"
+#include "path.h"
+#include "str.h"
 #include "xalloc.h"
 
 enum key_type {

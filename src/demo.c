@@ -11,11 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "config.h"
 #include "devices.h"
+#include "files.h"
 #include "firmware.h"
 #include "loop.h"
-#include "util.h"
+#include "path.h"
 #include "xalloc.h"
 
 /* What the simulated boards look like: real bridges and their strings. */

@@ -15,9 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "devices-backend.h"
+#include "files.h"
 #include "loop.h"
-#include "util.h"
+#include "parse.h"
+#include "path.h"
+#include "str.h"
 #include "xalloc.h"
 
 /* How long a burst of inotify events may take before we rescan. */

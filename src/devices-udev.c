@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "devices-backend.h"
+#include "fd.h"
 #include "loop.h"
-#include "util.h"
+#include "parse.h"
+#include "str.h"
 #include "xalloc.h"
 
 struct udev_state {

@@ -17,11 +17,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "devices-backend.h"
 #include "log.h"
 #include "loop.h"
-#include "util.h"
+#include "parse.h"
+#include "path.h"
+#include "str.h"
 #include "xalloc.h"
 
 /* A struct device plus the table's bookkeeping. */

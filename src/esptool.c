@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "firmware.h"
-#include "util.h"
+#include "path.h"
 #include "xalloc.h"
 
 void esptool_init(struct esptool *t)

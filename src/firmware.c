@@ -13,12 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "config.h"
+#include "files.h"
 #include "json.h"
+#include "parse.h"
+#include "path.h"
 #include "sha256.h"
 #include "strvec.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 #define SECTOR 0x1000u

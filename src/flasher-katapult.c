@@ -27,9 +27,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array.h"
 #include "klipper.h"
+#include "str.h"
 #include "strbuf.h"
-#include "util.h"
 
 /* p->pass: the bar (0 none, 1 flash, 2 verify) in the low byte, flags above. */
 #define KP_BAR_MASK     0xff

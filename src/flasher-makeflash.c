@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "klipper.h"
-#include "util.h"
+#include "str.h"
 
 /* "Download	[=====     ]  45%        20480 bytes": the percent, or -1. */
 static int dfu_percent(const char *line)

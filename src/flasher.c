@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
-
 static const char *const phase_names[PHASE__COUNT] = {
 	[PHASE_IDLE] = "Idle",       [PHASE_QUEUED] = "Queued",   [PHASE_DETECT] = "Detect",
 	[PHASE_CONNECT] = "Connect", [PHASE_ERASE] = "Erase",     [PHASE_FLASH] = "Flash",

@@ -17,9 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
+#include "fd.h"
+#include "files.h"
 #include "history-internal.h"
 #include "json.h"
-#include "util.h"
 #include "xalloc.h"
 
 enum jtype { J_STR, J_I64, J_INT, J_U16, J_DBL };

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "history-internal.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* More than this many kept results: the database has been gone for long;

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "history-internal.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* Start time (clock ticks after boot, field 22 of /proc/PID/stat), or 0. */

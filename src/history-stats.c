@@ -16,8 +16,8 @@
 
 #include "history-internal.h"
 #include "history-query.h"
+#include "path.h"
 #include "strvec.h"
-#include "util.h"
 #include "xalloc.h"
 
 #define ROW_COLUMNS "slot, outcome, failure_class, firmware_sha256, attempts, boards, " \

@@ -18,8 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "history-internal.h"
-#include "util.h"
+#include "str.h"
 
 /* An attempt that counts for its board: it reached it and was not cancelled. */
 #define COUNTED "reached AND coalesce(failure_class, '') != 'cancelled'"

@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "history-internal.h"
-#include "util.h"
+#include "parse.h"
+#include "path.h"
 #include "xalloc.h"
 
 #define BUSY_TIMEOUT_MS 5000

@@ -17,8 +17,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "fd.h"
 #include "loop.h"
-#include "util.h"
 #include "xalloc.h"
 
 extern char **environ;

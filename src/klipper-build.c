@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "files.h"
+#include "path.h"
 #include "sha256.h"
-#include "util.h"
+#include "str.h"
 #include "xalloc.h"
 
 

@@ -11,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "boards.h"
-#include "util.h"
+#include "files.h"
+#include "str.h"
 #include "xalloc.h"
 
 /* The text of s after leading blanks. */

@@ -13,7 +13,11 @@
 
 #include "boards.h"
 #include "config.h"
-#include "util.h"
+#include "files.h"
+#include "host.h"
+#include "parse.h"
+#include "path.h"
+#include "str.h"
 #include "xalloc.h"
 
 /* ------------------------------------------------------------ paths */

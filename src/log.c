@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 static struct log_entry *ring;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "clock.h"
 #include "xalloc.h"
 
 struct fd_entry {

@@ -14,8 +14,9 @@
 #include "config.h"
 #include "demo.h"
 #include "log.h"
+#include "parse.h"
+#include "str.h"
 #include "strvec.h"
-#include "util.h"
 
 /* Commands whose name starts with '_' are internal (run by flashbay itself)
  * and not listed in --help. */

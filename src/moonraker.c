@@ -14,7 +14,9 @@
 #include <dlfcn.h>
 #endif
 
-#include "util.h"
+#include "array.h"
+#include "parse.h"
+#include "str.h"
 #include "xalloc.h"
 
 #define BODY_MAX (1024 * 1024)

@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "parse.h"
+#include "path.h"
 #include "xalloc.h"
 
 struct portlock {

@@ -13,8 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
+#include "clock.h"
 #include "config.h"
-#include "util.h"
+#include "fd.h"
+#include "parse.h"
+#include "path.h"
 #include "xalloc.h"
 
 #define GUARD_FD 3

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "demo.h"
-#include "util.h"
 
 struct sim {
 	const char *port;

@@ -15,8 +15,8 @@
 
 #include "app.h"
 #include "history-query.h"
+#include "str.h"
 #include "strvec.h"
-#include "util.h"
 #include "xalloc.h"
 
 /* Attempts read from the history. */

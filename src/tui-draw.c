@@ -10,11 +10,13 @@
 #include <time.h>
 
 #include "app.h"
+#include "array.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "path.h"
 #include "strvec.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 char *tui_safe(struct tui *t, const char *raw)

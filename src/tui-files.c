@@ -17,8 +17,9 @@
 #include "config.h"
 #include "firmware.h"
 #include "log.h"
+#include "parse.h"
+#include "path.h"
 #include "strvec.h"
-#include "util.h"
 #include "xalloc.h"
 
 struct files {

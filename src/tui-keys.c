@@ -11,7 +11,7 @@
 #include "cmd.h"
 #include "job.h"
 #include "log.h"
-#include "util.h"
+#include "str.h"
 #include "xalloc.h"
 
 void tui_toggle_select(struct tui *t, unsigned slot)

@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "array.h"
+#include "clock.h"
 #include "cmd.h"
 #include "config.h"
 #include "job.h"
 #include "log.h"
-#include "util.h"
+#include "str.h"
 #include "xalloc.h"
 
 static const char *const eighths[] = { " ", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a",

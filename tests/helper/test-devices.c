@@ -22,8 +22,9 @@
 #include "config.h"
 #include "devices.h"
 #include "loop.h"
+#include "parse.h"
+#include "path.h"
 #include "text.h"
-#include "util.h"
 #include "xalloc.h"
 
 static int next_user;

@@ -21,11 +21,11 @@
 #include <string.h>
 
 #include "esptool.h"
+#include "files.h"
 #include "firmware.h"
 #include "flasher.h"
 #include "lines.h"
 #include "loop.h"
-#include "util.h"
 #include "xalloc.h"
 
 struct run {

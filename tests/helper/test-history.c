@@ -34,10 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
+#include "clock.h"
 #include "history-internal.h"
+#include "parse.h"
 #include "strbuf.h"
 #include "strvec.h"
-#include "util.h"
 #include "xalloc.h"
 
 static struct history *H;

@@ -23,7 +23,6 @@
 #include "klipper.h"
 #include "loop.h"
 #include "runner.h"
-#include "util.h"
 #include "xalloc.h"
 
 static struct loop *L;

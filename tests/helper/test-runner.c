@@ -19,7 +19,6 @@
 
 #include "loop.h"
 #include "runner.h"
-#include "util.h"
 #include "xalloc.h"
 
 struct item {

@@ -21,7 +21,6 @@
 #include "job.h"
 #include "loop.h"
 #include "service.h"
-#include "util.h"
 
 static struct loop *L;
 static struct config cfg;

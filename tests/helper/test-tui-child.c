@@ -22,12 +22,12 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "cli.h"
 #include "cmd.h"
 #include "config.h"
 #include "job.h"
 #include "log.h"
 #include "loop.h"
+#include "session.h"
 #include "tui.h"
 
 /* The child: a full-screen curses program that reads the keyboard. */

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "array.h"
+#include "path.h"
 #include "xalloc.h"
 
 bool testbed_ensure_preload(int argc, char **argv)

@@ -32,7 +32,6 @@
 #include "testbed.h"
 #endif
 
-#include "util.h"
 #include "xalloc.h"
 
 #ifdef HAVE_UMOCKDEV

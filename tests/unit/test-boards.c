@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "array.h"
 #include "boards.h"
-#include "util.h"
+#include "files.h"
+#include "path.h"
 
 static char dir[] = "/tmp/fb-boards-XXXXXX";
 

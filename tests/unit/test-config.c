@@ -9,7 +9,8 @@
 
 #include "../tap.h"
 #include "config.h"
-#include "util.h"
+#include "files.h"
+#include "path.h"
 
 static char dir[] = "/tmp/fb-config-XXXXXX";
 

@@ -26,11 +26,13 @@ int main(void)
 
 #include "../helper/testbed.h"
 
+#include "array.h"
+#include "clock.h"
 #include "config.h"
 #include "devices.h"
 #include "log.h"
 #include "loop.h"
-#include "util.h"
+#include "str.h"
 #include "xalloc.h"
 
 #define USB "/sys/devices/pci0000:00/0000:00:14.0/usb1"

@@ -11,12 +11,16 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "array.h"
+#include "clock.h"
 #include "config.h"
 #include "devices-backend.h"
 #include "devices.h"
+#include "fd.h"
+#include "files.h"
 #include "log.h"
 #include "loop.h"
-#include "util.h"
+#include "str.h"
 #include "xalloc.h"
 
 /* --- a scripted backend --------------------------------------------------- */

@@ -14,11 +14,12 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "array.h"
 #include "esptool.h"
+#include "files.h"
 #include "firmware.h"
 #include "flasher.h"
 #include "lines.h"
-#include "util.h"
 
 /* The two images of the transcripts: bootloader.bin and app.bin. */
 static const uint64_t fixture_sizes[2] = { 26627, 1048576 };

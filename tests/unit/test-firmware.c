@@ -14,10 +14,13 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "array.h"
 #include "config.h"
+#include "files.h"
 #include "firmware.h"
+#include "path.h"
 #include "sha256.h"
-#include "util.h"
+#include "str.h"
 
 static char dir[] = "/tmp/fb-firmware-XXXXXX";
 

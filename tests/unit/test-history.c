@@ -14,7 +14,6 @@
 #include "../tap.h"
 #include "history-internal.h"
 #include "history-query.h"
-#include "util.h"
 #include "xalloc.h"
 
 static char dir[] = "/tmp/fb-history-XXXXXX";

@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "../tap.h"
+#include "array.h"
+#include "files.h"
 #include "flasher.h"
 #include "klipper.h"
 #include "lines.h"
-#include "util.h"
+#include "str.h"
 
 /* A transcript split into what the tool wrote on each stream, and its exit code. */
 struct transcript {

@@ -11,7 +11,6 @@
 #include "config.h"
 #include "moonraker.h"
 #include "service.h"
-#include "util.h"
 
 static char *joined(const struct strvec *sv)
 {

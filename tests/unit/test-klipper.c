@@ -10,11 +10,14 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "array.h"
 #include "boards.h"
 #include "config.h"
+#include "files.h"
 #include "klipper.h"
+#include "path.h"
 #include "sha256.h"
-#include "util.h"
+#include "str.h"
 #include "xalloc.h"
 
 static char dir[] = "/tmp/fb-klipper-XXXXXX";

@@ -6,9 +6,10 @@
 #include <string.h>
 
 #include "../tap.h"
+#include "files.h"
 #include "lines.h"
+#include "str.h"
 #include "strvec.h"
-#include "util.h"
 
 struct collect {
 	struct strvec lines;

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "clock.h"
 #include "loop.h"
-#include "util.h"
 
 static char order[16];
 static size_t norder;

@@ -1,8 +1,8 @@
-/* cmd-history-util.h - what `flashbay stats`, `history` and `export` share:
+/* histcmd.h - what `flashbay stats`, `history` and `export` share:
  * opening the history named by the configuration (or --db), options with a
  * value, error lines, and the columns of a row. */
-#ifndef FLASHBAY_CMD_HISTORY_UTIL_H
-#define FLASHBAY_CMD_HISTORY_UTIL_H
+#ifndef FLASHBAY_HISTCMD_H
+#define FLASHBAY_HISTCMD_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
-/* cli.h - what the commands that drive the engine share: firmware options,
- * and a session (configuration, demo, loop, engine) to run them in. */
-#ifndef FLASHBAY_CLI_H
-#define FLASHBAY_CLI_H
+/* session.h - what the commands that drive the engine share: firmware
+ * options, and a session (configuration, demo, loop, engine) to run them in. */
+#ifndef FLASHBAY_SESSION_H
+#define FLASHBAY_SESSION_H
 
 #include <stdbool.h>
 

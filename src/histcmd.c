@@ -1,14 +1,15 @@
-/* cmd-history-util.c - shared parts of the history commands. */
+/* histcmd.c - shared parts of the history commands. */
 #include "autoconf.h"
 
-#include "cmd-history-util.h"
+#include "histcmd.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
+#include "str.h"
 #include "text.h"
-#include "util.h"
 
 int histcmd_fail(const struct histcmd *c, const char *msg)
 {
