@@ -242,8 +242,8 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 	run->line_pct = b->prog.image_pct;
 	if (!progress || b->prog.error != before.error)
 		app_run_output(run, s, line, b->prog.error != before.error);
-	else if (run->log)
-		fprintf(run->log, "%s\n", line);
+	else
+		attempt_log(&run->at, "", line);
 }
 
 /* "<what it means>: <what the tool said>" (the tool's words alone for other). */

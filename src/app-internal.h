@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "app.h"
+#include "attempt.h"
 #include "esptool.h"
 #include "loop.h"
 #include "runner.h"
@@ -37,10 +38,7 @@ struct app_run {
 	bool started;        /* the job started (history row begun or attempted) */
 	bool port_seen;      /* the port existed when the job started */
 	double line_pct;     /* image_pct after the last complete line of output */
-	int64_t hist_id;     /* 0: no row */
-	int64_t start_wall;
-	uint64_t start_mono;
-	FILE *log;           /* full tool output, in log_dir */
+	struct attempt_rec at; /* its record: history row, timings, log (attempt.h) */
 	struct app_run *next; /* waiting list */
 	struct kboard *klipper; /* set when the Klipper plan owns this run (app-klipper.c) */
 };
@@ -74,6 +72,11 @@ struct app {
 	struct app_klipper *klipper; /* the Klipper plan's state (app-klipper.c), or NULL */
 	struct loop_timer hist_retry; /* retries results the history kept (app-history.c) */
 	bool hist_kept_said;
+	struct {
+		attempt_sub_fn *fn;
+		void *data;
+	} subs[ATTEMPT_SUBS_MAX];    /* attempt_subscribe() */
+	size_t nsubs;
 };
 
 /* Tell the view. */
@@ -96,8 +99,6 @@ void app_run_rearm(struct app_run *run, enum outcome o, const char *message, con
 
 /* Re-read the header counters from the history. */
 void app_refresh_counters(struct app *app);
-/* Count a failed history write and log it as an error. */
-void app_history_failed(struct app *app, const char *what, struct strbuf *err);
 /* Results the history kept (app-history.c): say so once and retry them on
  * a timer; at the end (idle while shutting down, or app_free) write the rest
  * to the journal, loudly. */

@@ -46,8 +46,8 @@ void kb_note(struct kbatch *bt, struct kboard *k, enum phase ph, enum log_level 
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	log_msg(lvl, NULL, "%s%s%s", k ? k->pub.key : "", k ? ": " : "", text);
-	if (k && k->log)
-		fprintf(k->log, "# %s\n", text);
+	if (k)
+		attempt_log(&k->at, "# ", text);
 	batch_emit(bt, k, APP_KEV_NOTE, ph, text);
 	free(text);
 }
@@ -132,10 +132,9 @@ void kb_finish(struct kboard *k, enum outcome o, const char *message, const stru
 	else
 		log_msg(LOG_INFO, NULL, "%s: FAIL %s: %s", k->pub.key, outcome_name(o),
 		        k->pub.message);
-	if (k->log) {
-		fprintf(k->log, "# result: %s %s\n", outcome_name(o), k->pub.message);
-		fclose(k->log);
-		k->log = NULL;
+	if (k->at.log) {
+		fprintf(k->at.log, "# result: %s %s\n", outcome_name(o), k->pub.message);
+		attempt_close_log(&k->at);
 	}
 	if (k->run)
 		row_finish(k);
@@ -298,8 +297,7 @@ static void kb_free(struct kboard *k)
 		portlock_release(k->run->lock);
 		app_run_free(k->run);
 	}
-	if (k->log)
-		fclose(k->log);
+	attempt_close_log(&k->at);
 	loop_timer_disarm(k->batch->app->loop, &k->reappear);
 	klipper_paths_release(&k->kp);
 	strbuf_release(&k->out);

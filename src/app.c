@@ -210,8 +210,7 @@ void app_free(struct app *app)
 
 		if (run) {
 			portlock_release(run->lock);
-			if (run->log)
-				fclose(run->log);
+			attempt_close_log(&run->at);
 			app_run_free(run);
 		}
 		free(app->boards[i]);
@@ -515,40 +514,12 @@ void app_board_name(const struct app_board *b, struct strbuf *out)
 		strbuf_addf(out, " %s", path_basename(b->dev->devnode));
 }
 
-/* Open the per-attempt log file in log_dir (warn once if impossible). */
-static void open_run_log(struct app_run *run)
-{
-	struct app *app = run->app;
-	char when[32], day[16];
-	char *dir, *path;
-
-	if (!app->cfg->log_dir)
-		return;
-	format_iso8601(run->start_wall, when);
-	snprintf(day, sizeof day, "%.10s", when);
-	dir = xasprintf("%s/%s", app->cfg->log_dir, day);
-	path = xasprintf("%s/%.8s.%.3s-slot%u-%s.log", dir, when + 11, when + 20, run->slot,
-			 path_basename(run->port));
-	for (char *p = path + strlen(dir) + 1; *p; p++)
-		if (*p == ':')
-			*p = '-';
-	if (mkdir_p(dir, 0700) == 0)
-		run->log = fopen(path, "we");
-	if (!run->log && !app->log_dir_warned) {
-		app->log_dir_warned = true;
-		log_msg(LOG_WARN, NULL, "cannot write tool logs to '%s' (continuing without)", dir);
-	}
-	free(dir);
-	free(path);
-}
-
 /* The fields of run's history row known at its start. */
 static void fill_attempt_start(struct app_run *run, struct attempt *a)
 {
 	struct app *app = run->app;
 
 	memset(a, 0, sizeof *a);
-	a->started_ms = run->start_wall;
 	a->station = app->cfg->station_name;
 	a->slot = (int)run->slot;
 	a->port = run->port;
@@ -566,38 +537,23 @@ static void fill_attempt_start(struct app_run *run, struct attempt *a)
 	a->exit_code = -1;
 }
 
-void app_history_failed(struct app *app, const char *what, struct strbuf *err)
-{
-	app->history_errors++;
-	log_msg(LOG_ERROR, NULL, "cannot %s the flash history: %s", what, err->buf);
-	app_emit(app, NULL, APP_EV_HEADER);
-}
-
 void app_run_started(struct app_run *run)
 {
 	struct app *app = run->app;
 	struct attempt a;
-	struct strbuf err = STRBUF_INIT;
+	char what[64];
 
 	run->started = true;
-	run->start_wall = wall_ms();
-	run->start_mono = now_ms();
-	open_run_log(run);
-	if (app->hist) {
-		fill_attempt_start(run, &a);
-		if (history_begin(app->hist, &a, &run->hist_id, &err) < 0) {
-			run->hist_id = 0;
-			app_history_failed(app, "record an attempt in", &err);
-		}
-		app_history_watch(app);
-	}
-	strbuf_release(&err);
+	attempt_clock(&run->at);
+	snprintf(what, sizeof what, "slot%u-%s", run->slot, path_basename(run->port));
+	attempt_open_log(app, &run->at, what);
+	fill_attempt_start(run, &a);
+	attempt_begin(app, &run->at, &a);
 }
 
 void app_run_output(struct app_run *run, enum job_stream s, const char *line, bool important)
 {
-	if (run->log)
-		fprintf(run->log, "%s%s\n", s == JOB_STDERR ? "! " : "", line);
+	attempt_output(&run->at, s, line);
 	if (important || log_verbosity() > 0)
 		log_msg(s == JOB_STDERR || important ? LOG_WARN : LOG_INFO, NULL, "[slot %u] %s",
 			run->slot, line);
@@ -609,34 +565,24 @@ static void record_end(struct app_run *run, enum outcome o, const char *message,
 {
 	struct app *app = run->app;
 	struct app_board *b = run->b;
-	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT;
 	struct attempt a;
 
 	if (!app->hist || (!run->started && o == OUTCOME_CANCELLED))
 		return; /* never touched the board: not an attempt */
 	if (!run->started)
 		app_run_started(run);
-	if (!run->hist_id)
-		return;
 	fill_attempt_start(run, &a);
-	a.finished_ms = wall_ms();
 	a.chip = b->prog.facts.chip[0] ? b->chip : NULL;
 	a.mac = b->prog.facts.mac[0] ? b->prog.facts.mac : NULL;
 	a.heard = b->prog.facts.chip[0] || b->prog.facts.mac[0] || b->prog.facts.mcu[0];
-	a.outcome = o == OUTCOME_OK ? "ok" : "failed";
-	a.failure_class = o == OUTCOME_OK ? NULL : outcome_name(o);
-	a.message = message;
 	a.exit_code = job && job_status(job)->exited ? job_status(job)->code : -1;
-	a.duration_ms = (int64_t)(now_ms() - run->start_mono);
 	a.bytes_written = (int64_t)b->prog.bytes_written;
 	a.kbps = b->prog.kbps;
 	if (job)
 		tail_join(job_tail(job), &out);
 	a.output = job ? out.buf : NULL;
-	if (history_finish(app->hist, run->hist_id, &a, &err) < 0)
-		app_history_failed(app, "complete an attempt in", &err);
-	run->hist_id = 0;
-	strbuf_release(&err);
+	attempt_end(app, &run->at, &a, o, message);
 	strbuf_release(&out);
 }
 
@@ -657,10 +603,7 @@ void app_run_rearm(struct app_run *run, enum outcome o, const char *message, con
 {
 	app_board_keep_facts(run->b);
 	record_end(run, o, message, job);
-	if (run->log) {
-		fclose(run->log);
-		run->log = NULL;
-	}
+	attempt_close_log(&run->at);
 	run->started = false;
 	run->task = NULL;
 	run->detached = false;
@@ -675,8 +618,7 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 	app_board_keep_facts(b);
 	record_end(run, o, message, job);
 	portlock_release(run->lock);
-	if (run->log)
-		fclose(run->log);
+	attempt_close_log(&run->at);
 	b->run = NULL;
 	b->outcome = o;
 	b->state = o == OUTCOME_OK ? BOARD_PASS : BOARD_FAIL;
@@ -684,7 +626,7 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 	snprintf(b->message, sizeof b->message, "%s", message ? message : outcome_message(o));
 	b->result_wall_ms = wall_ms();
 	b->exit_code = job && job_status(job)->exited ? job_status(job)->code : -1;
-	b->duration_ms = run->started ? now_ms() - run->start_mono : 0;
+	b->duration_ms = run->started ? now_ms() - run->at.start_mono : 0;
 	b->done_this_plug = true;
 	if (!b->dev && b->state == BOARD_IDLE)
 		b->state = BOARD_EMPTY;
