@@ -15,6 +15,7 @@ struct config;
 struct portlock;
 struct app_klipper;
 struct kboard;
+struct plan_ops;
 
 enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
 
@@ -40,6 +41,7 @@ struct app_run {
 	double line_pct;     /* image_pct after the last complete line of output */
 	struct attempt_rec at; /* its record: history row, timings, log (attempt.h) */
 	struct app_run *next; /* waiting list */
+	const struct plan_ops *plan; /* the plan of its board's kind (plan.h) */
 	struct kboard *klipper; /* set when the Klipper plan owns this run (app-klipper.c) */
 };
 
@@ -109,22 +111,9 @@ void app_busy_done(struct app *app);
 /* Free a run's own fields and the run (not its board's state). */
 void app_run_free(struct app_run *run);
 
-/* ESP32 plan (app-esp32.c). */
+/* ESP32 plan (app-esp32.c; its table entry: plan_esp32, plan.h). */
 /* Find esptool and ask its version now, before the first board needs it
  * (monitor mode: the first plug-in need not wait; a missing tool shows early). */
 void esp32_prepare(struct app *app);
-void esp32_queue(struct app *app, struct app_run *run);
-void esp32_cancel_waiting(struct app *app, struct app_run *run);
-void esp32_release(struct app *app);
-
-/* Klipper plan (app-klipper.c). */
-/* A device event (ev: ATTACHED for attached and changed, DETACHED, EXPIRED
- * before d is freed): row facts, and boards waiting to come back. */
-void klipper_device_event(struct app *app, struct device *d, enum app_event ev);
-/* app_stop() of a row the Klipper plan owns. */
-void klipper_stop(struct app *app, struct app_run *run);
-void klipper_shutdown(struct app *app, bool cancel);
-/* Free the plan's state (runs it owns included); app_free() calls it first. */
-void klipper_release(struct app *app);
 
 #endif

@@ -469,7 +469,8 @@ void app_klipper_answer(struct app *app, bool yes)
 		svc_answer(bt, yes);
 }
 
-void klipper_stop(struct app *app, struct app_run *run)
+/* app_stop() of a row the Klipper plan owns. */
+static void klipper_stop(struct app *app, struct app_run *run)
 {
 	struct kboard *k = run->klipper;
 
@@ -478,7 +479,8 @@ void klipper_stop(struct app *app, struct app_run *run)
 	batch_advance(k->batch);
 }
 
-void klipper_shutdown(struct app *app, bool cancel)
+/* app_shutdown(): cancel the batch's boards (cancel) and start nothing new. */
+static void klipper_shutdown(struct app *app, bool cancel)
 {
 	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
 
@@ -500,7 +502,8 @@ void klipper_shutdown(struct app *app, bool cancel)
 		batch_advance(bt);
 }
 
-void klipper_release(struct app *app)
+/* Free the plan's state (runs it owns included). */
+static void klipper_release(struct app *app)
 {
 	struct app_klipper *ak = app->klipper;
 
@@ -511,3 +514,22 @@ void klipper_release(struct app *app)
 	free(ak);
 	app->klipper = NULL;
 }
+
+/* The dashboard's f on Klipper rows: one batch (one service stop) for all. */
+static int klipper_flash(struct app *app, struct app_board *const *rows, size_t n,
+			 struct strbuf *why)
+{
+	const struct app_klipper_opts opts = { .flash = true, .ask_unreachable = true };
+
+	return app_klipper_flash_rows(app, rows, n, &opts, why) < 0 ? 0 : (int)n;
+}
+
+const struct plan_ops plan_klipper = {
+	.name = "klipper",
+	.owns = kind_is_klipper,
+	.device_event = klipper_device_event,
+	.flash = klipper_flash,
+	.stop = klipper_stop,
+	.shutdown = klipper_shutdown,
+	.release = klipper_release,
+};

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "moonraker.h"
+#include "plan.h"
 
 /* Where one board is. */
 enum kstep {
@@ -163,6 +164,11 @@ void svc_abandon(struct kbatch *bt);
 /* Tell the guard done when the service runs again (or never stopped); free it. */
 void svc_release(struct kbatch *bt);
 void svc_answer(struct kbatch *bt, bool yes);
+
+/* app-klipper-flash.c: a device event (ev: ATTACHED for attached and
+ * changed, DETACHED, EXPIRED before d is freed): row facts, and boards
+ * waiting to come back (the plan's device_event, plan.h). */
+void klipper_device_event(struct app *app, struct device *d, enum app_event ev);
 
 /* app-klipper-match.c: devices and registered boards */
 /* The registry for the rows, read again when the file changed. */

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "plan.h"
 #include "portlock.h"
 #include "util.h"
 #include "xalloc.h"
@@ -66,7 +67,9 @@ static void monitor_flash(struct app *app, struct app_board *b)
 {
 	struct strbuf why = STRBUF_INIT;
 
-	if (!app->monitor || !b->dev || !kind_is_esp32(b->dev->kind) || app->shutting_down)
+	const struct plan_ops *plan = b->dev ? plan_for_kind(b->dev->kind) : NULL;
+
+	if (!app->monitor || !plan || !plan->auto_flash || app->shutting_down)
 		return;
 	if (app->monitor_limit && app->monitor_started >= app->monitor_limit) {
 		log_msg(LOG_INFO, NULL, "slot %u: not flashing: %lu %s started, the limit",
@@ -78,6 +81,22 @@ static void monitor_flash(struct app *app, struct app_board *b)
 	else
 		app->monitor_started++;
 	strbuf_release(&why);
+}
+
+/* Every plan hears of every device event. */
+static void plans_device_event(struct app *app, struct device *d, enum app_event ev)
+{
+	for (size_t i = 0; plan_table[i]; i++)
+		if (plan_table[i]->device_event)
+			plan_table[i]->device_event(app, d, ev);
+}
+
+/* Every plan gets ready (monitor mode). */
+static void plans_prepare(struct app *app)
+{
+	for (size_t i = 0; plan_table[i]; i++)
+		if (plan_table[i]->prepare)
+			plan_table[i]->prepare(app);
 }
 
 static void on_attached(struct device *d, bool fresh, void *data)
@@ -102,7 +121,7 @@ static void on_attached(struct device *d, bool fresh, void *data)
 	/* before app_begin(), which tells the view, the boards found at start */
 	if (app->begun)
 		app_emit(app, b, fresh ? APP_EV_ATTACHED : APP_EV_RETURNED);
-	klipper_device_event(app, d, APP_EV_ATTACHED);
+	plans_device_event(app, d, APP_EV_ATTACHED);
 	if (fresh && app->begun)
 		monitor_flash(app, b);
 }
@@ -113,7 +132,7 @@ static void on_changed(struct device *d, void *data)
 
 	if (b)
 		app_emit(data, b, APP_EV_CHANGED);
-	klipper_device_event(data, d, APP_EV_ATTACHED);
+	plans_device_event(data, d, APP_EV_ATTACHED);
 }
 
 static void on_detached(struct device *d, void *data)
@@ -125,7 +144,7 @@ static void on_detached(struct device *d, void *data)
 	if (b->run)
 		b->run->detached = true;
 	app_emit(data, b, APP_EV_DETACHED);
-	klipper_device_event(data, d, APP_EV_DETACHED);
+	plans_device_event(data, d, APP_EV_DETACHED);
 }
 
 static void on_expired(struct device *d, void *data)
@@ -133,17 +152,14 @@ static void on_expired(struct device *d, void *data)
 	struct app *app = data;
 	struct app_board *b = d->user;
 
-	klipper_device_event(app, d, APP_EV_EXPIRED);
+	plans_device_event(app, d, APP_EV_EXPIRED);
 	if (!b)
 		return;
 	b->dev = NULL;
 	if (b->state == BOARD_IDLE)
 		b->state = BOARD_EMPTY;
-	if (b->run && !b->run->klipper) {
-		/* the board is gone for good: do not wait for the tool to notice */
-		b->run->unplugged = true;
-		app_stop(app, b);
-	}
+	if (b->run && b->run->plan->run_expired)
+		b->run->plan->run_expired(app, b->run);
 	app_emit(app, b, APP_EV_EXPIRED);
 }
 
@@ -192,7 +208,7 @@ struct app *app_new(struct loop *loop, const struct app_opts *opts, struct strbu
 		return NULL;
 	}
 	if (app->monitor)
-		esp32_prepare(app);
+		plans_prepare(app);
 	return app;
 }
 
@@ -202,9 +218,9 @@ void app_free(struct app *app)
 		return;
 	/* last resort: normal exits have drained everything through the loop */
 	job_kill_all_sync();
-	klipper_release(app);
+	for (size_t i = 0; plan_table[i]; i++)
+		plan_table[i]->release(app);
 	runner_free(app->runner);
-	esp32_release(app);
 	for (size_t i = 0; i < app->nboards; i++) {
 		struct app_run *run = app->boards[i]->run;
 
@@ -274,7 +290,7 @@ void app_set_monitor(struct app *app, bool on)
 {
 	app->monitor = on;
 	if (on)
-		esp32_prepare(app);
+		plans_prepare(app);
 	app_emit(app, NULL, APP_EV_HEADER);
 }
 
@@ -360,11 +376,13 @@ struct app_run *app_run_new(struct app *app, struct app_board *b)
 	run->vid = d->vid;
 	run->pid = d->pid;
 	run->baud = app->cfg->baud;
+	run->plan = plan_for_kind(d->kind);
 	return run;
 }
 
-/* Why b cannot be flashed now (0 if it can). */
-static int check_flashable(struct app *app, struct app_board *b, struct strbuf *why)
+/* Why b cannot be flashed now by any plan (0 if it can); *plan gets its plan. */
+static int check_flashable(struct app *app, struct app_board *b, const struct plan_ops **plan,
+			   struct strbuf *why)
 {
 	if (app->shutting_down) {
 		strbuf_addstr(why, "shutting down");
@@ -379,39 +397,68 @@ static int check_flashable(struct app *app, struct app_board *b, struct strbuf *
 		strbuf_addf(why, "no board in slot %u", b->slot);
 		return -ENODEV;
 	}
-	if (kind_is_klipper(b->dev->kind)) {
-		strbuf_addf(why, "slot %u holds a %s board: use 'flashbay board flash'", b->slot,
+	*plan = plan_for_kind(b->dev->kind);
+	if (!*plan) {
+		strbuf_addf(why, "slot %u holds a %s board: nothing flashes it", b->slot,
 			    kind_name(b->dev->kind));
 		return -EINVAL;
-	}
-	if (!app->fw.n) {
-		strbuf_addstr(why, "no firmware chosen");
-		return -ENOENT;
-	}
-	if (app->history_errors) {
-		strbuf_addstr(why, "the history cannot be written (see the log); not starting new attempts");
-		return -EIO;
 	}
 	return 0;
 }
 
 int app_flash(struct app *app, struct app_board *b, struct strbuf *why)
 {
-	struct app_run *run;
-	int r = check_flashable(app, b, why);
+	const struct plan_ops *plan = NULL;
+	int r = check_flashable(app, b, &plan, why);
 
 	if (r < 0)
 		return r;
-	run = app_run_new(app, b);
-	b->run = run;
-	b->state = BOARD_QUEUED;
-	b->attempts++;
-	flash_progress_init(&b->prog, (int)app->fw.n, NULL);
-	b->prog.phase = PHASE_QUEUED;
-	app->busy++;
-	app_emit(app, b, APP_EV_QUEUED);
-	esp32_queue(app, run);
-	return 0;
+	if (!plan->auto_flash) {
+		strbuf_addf(why, "slot %u holds a %s board: use 'flashbay board flash'", b->slot,
+			    kind_name(b->dev->kind));
+		return -EINVAL;
+	}
+	return plan->flash(app, &b, 1, why) == 1 ? 0 : -EINVAL;
+}
+
+/* Add one line to why. */
+static void why_line(struct strbuf *why, const struct strbuf *line)
+{
+	strbuf_addf(why, "%s%s", why->len ? "\n" : "", line->buf);
+}
+
+int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, struct strbuf *why)
+{
+	const struct plan_ops **plans = xcalloc(n ? n : 1, sizeof *plans);
+	struct app_board **mine = xcalloc(n ? n : 1, sizeof *mine);
+	int queued = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf one = STRBUF_INIT;
+
+		if (check_flashable(app, rows[i], &plans[i], &one) < 0) {
+			plans[i] = NULL;
+			why_line(why, &one);
+		}
+		strbuf_release(&one);
+	}
+	/* each plan gets its rows at once (Klipper: one batch, one service stop) */
+	for (size_t p = 0; plan_table[p]; p++) {
+		struct strbuf one = STRBUF_INIT;
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (plans[i] == plan_table[p])
+				mine[k++] = rows[i];
+		if (k)
+			queued += plan_table[p]->flash(app, mine, k, &one);
+		if (one.len)
+			why_line(why, &one);
+		strbuf_release(&one);
+	}
+	free(mine);
+	free(plans);
+	return queued;
 }
 
 int app_flash_all(struct app *app)
@@ -420,9 +467,10 @@ int app_flash_all(struct app *app)
 
 	for (size_t i = 0; i < app->nboards; i++) {
 		struct app_board *b = app->boards[i];
+		const struct plan_ops *plan = b->dev ? plan_for_kind(b->dev->kind) : NULL;
 		struct strbuf why = STRBUF_INIT;
 
-		if (b->dev && b->dev->present && kind_is_esp32(b->dev->kind) && !b->run &&
+		if (b->dev && b->dev->present && plan && plan->auto_flash && !b->run &&
 		    app_flash(app, b, &why) == 0)
 			n++;
 		strbuf_release(&why);
@@ -434,17 +482,8 @@ void app_stop(struct app *app, struct app_board *b)
 {
 	struct app_run *run = b->run;
 
-	if (!run)
-		return;
-	if (run->klipper) {
-		klipper_stop(app, run);
-		return;
-	}
-	run->cancel = true;
-	if (run->task)
-		runner_cancel(app->runner, run->task);
-	else
-		esp32_cancel_waiting(app, run);
+	if (run)
+		run->plan->stop(app, run);
 }
 
 void app_stop_all(struct app *app)
@@ -475,14 +514,8 @@ int app_reset_stats(struct app *app, struct strbuf *err)
 void app_shutdown(struct app *app, bool cancel)
 {
 	app->shutting_down = true;
-	for (size_t i = 0; i < app->nboards; i++) {
-		struct app_run *run = app->boards[i]->run;
-
-		/* queued attempts never start once we are leaving */
-		if (run && !run->klipper && (cancel || !run->started))
-			app_stop(app, app->boards[i]);
-	}
-	klipper_shutdown(app, cancel);
+	for (size_t i = 0; plan_table[i]; i++)
+		plan_table[i]->shutdown(app, cancel);
 	if (!app->busy)
 		app_emit(app, NULL, APP_EV_IDLE);
 }
