@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "plan.h"
 #include "loop.h"
 #include "portlock.h"
 #include "str.h"
@@ -148,7 +149,8 @@ int app_esptool_check(struct app *app, uint64_t timeout_ms,
 	return app->tool_state == TOOL_READY ? 0 : check_failed(app, timeout_ms, err);
 }
 
-void esp32_queue(struct app *app, struct app_run *run)
+/* Submit run now, fail it, or wait for the tool's version. */
+static void esp32_queue(struct app *app, struct app_run *run)
 {
 	switch (app->tool_state) {
 	case TOOL_READY:
@@ -165,7 +167,8 @@ void esp32_queue(struct app *app, struct app_run *run)
 	}
 }
 
-void esp32_cancel_waiting(struct app *app, struct app_run *run)
+/* Take a run off the waiting list and end it (cancelled or unplugged). */
+static void esp32_cancel_waiting(struct app *app, struct app_run *run)
 {
 	for (struct app_run **pp = &app->waiting; *pp; pp = &(*pp)->next) {
 		if (*pp == run) {
@@ -177,7 +180,8 @@ void esp32_cancel_waiting(struct app *app, struct app_run *run)
 	}
 }
 
-void esp32_release(struct app *app)
+/* Forget the waiting list. */
+static void esp32_release(struct app *app)
 {
 	/* runs still waiting are freed with their boards by app_free() */
 	app->waiting = NULL;
@@ -243,8 +247,8 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 	run->line_pct = b->prog.image_pct;
 	if (!progress || b->prog.error != before.error)
 		app_run_output(run, s, line, b->prog.error != before.error);
-	else if (run->log)
-		fprintf(run->log, "%s\n", line);
+	else
+		attempt_log(&run->at, "", line);
 }
 
 /* "<what it means>: <what the tool said>" (the tool's words alone for other). */
@@ -386,3 +390,86 @@ static void submit(struct app *app, struct app_run *run)
 	run->task = runner_submit(app->runner, &spec, run->lock_key, &run_ops, run);
 	strbuf_release(&err);
 }
+
+/* Queue one board (its row checked by the engine). */
+static int esp32_flash_one(struct app *app, struct app_board *b, struct strbuf *why)
+{
+	struct app_run *run;
+
+	if (!app->fw.n) {
+		strbuf_addstr(why, "no firmware chosen");
+		return -ENOENT;
+	}
+	if (app->history_errors) {
+		strbuf_addstr(why, "the history cannot be written (see the log); not starting new attempts");
+		return -EIO;
+	}
+	run = app_run_new(app, b);
+	b->run = run;
+	b->state = BOARD_QUEUED;
+	b->attempts++;
+	flash_progress_init(&b->prog, (int)app->fw.n, NULL);
+	b->prog.phase = PHASE_QUEUED;
+	app->busy++;
+	app_emit(app, b, APP_EV_QUEUED);
+	esp32_queue(app, run);
+	return 0;
+}
+
+/* Queue each row; one line in why per refusal. */
+static int esp32_flash(struct app *app, struct app_board *const *rows, size_t n,
+		       struct strbuf *why)
+{
+	int queued = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf one = STRBUF_INIT;
+
+		if (esp32_flash_one(app, rows[i], &one) == 0)
+			queued++;
+		else
+			strbuf_addf(why, "%s%s", why->len ? "\n" : "", one.buf);
+		strbuf_release(&one);
+	}
+	return queued;
+}
+
+/* Cancel a run: its job, or its place on the waiting list. */
+static void esp32_stop(struct app *app, struct app_run *run)
+{
+	run->cancel = true;
+	if (run->task)
+		runner_cancel(app->runner, run->task);
+	else
+		esp32_cancel_waiting(app, run);
+}
+
+/* The board is gone for good: do not wait for the tool to notice. */
+static void esp32_run_expired(struct app *app, struct app_run *run)
+{
+	run->unplugged = true;
+	esp32_stop(app, run);
+}
+
+/* Queued attempts never start once we are leaving; running ones stop if cancel. */
+static void esp32_shutdown(struct app *app, bool cancel)
+{
+	for (size_t i = 0; i < app->nboards; i++) {
+		struct app_run *run = app->boards[i]->run;
+
+		if (run && run->plan == &plan_esp32 && (cancel || !run->started))
+			esp32_stop(app, run);
+	}
+}
+
+const struct plan_ops plan_esp32 = {
+	.name = "esp32",
+	.owns = kind_is_esp32,
+	.auto_flash = true,
+	.prepare = esp32_prepare,
+	.flash = esp32_flash,
+	.stop = esp32_stop,
+	.run_expired = esp32_run_expired,
+	.shutdown = esp32_shutdown,
+	.release = esp32_release,
+};

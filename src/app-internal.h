@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "app.h"
+#include "attempt.h"
 #include "esptool.h"
 #include "loop.h"
 #include "runner.h"
@@ -14,6 +15,7 @@ struct config;
 struct portlock;
 struct app_klipper;
 struct kboard;
+struct plan_ops;
 
 enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
 
@@ -37,11 +39,9 @@ struct app_run {
 	bool started;        /* the job started (history row begun or attempted) */
 	bool port_seen;      /* the port existed when the job started */
 	double line_pct;     /* image_pct after the last complete line of output */
-	int64_t hist_id;     /* 0: no row */
-	int64_t start_wall;
-	uint64_t start_mono;
-	FILE *log;           /* full tool output, in log_dir */
+	struct attempt_rec at; /* its record: history row, timings, log (attempt.h) */
 	struct app_run *next; /* waiting list */
+	const struct plan_ops *plan; /* the plan of its board's kind (plan.h) */
 	struct kboard *klipper; /* set when the Klipper plan owns this run (app-klipper.c) */
 };
 
@@ -74,6 +74,11 @@ struct app {
 	struct app_klipper *klipper; /* the Klipper plan's state (app-klipper.c), or NULL */
 	struct loop_timer hist_retry; /* retries results the history kept (app-history.c) */
 	bool hist_kept_said;
+	struct {
+		attempt_sub_fn *fn;
+		void *data;
+	} subs[ATTEMPT_SUBS_MAX];    /* attempt_subscribe() */
+	size_t nsubs;
 };
 
 /* Tell the view. */
@@ -96,8 +101,6 @@ void app_run_rearm(struct app_run *run, enum outcome o, const char *message, con
 
 /* Re-read the header counters from the history. */
 void app_refresh_counters(struct app *app);
-/* Count a failed history write and log it as an error. */
-void app_history_failed(struct app *app, const char *what, struct strbuf *err);
 /* Results the history kept (app-history.c): say so once and retry them on
  * a timer; at the end (idle while shutting down, or app_free) write the rest
  * to the journal, loudly. */
@@ -108,22 +111,9 @@ void app_busy_done(struct app *app);
 /* Free a run's own fields and the run (not its board's state). */
 void app_run_free(struct app_run *run);
 
-/* ESP32 plan (app-esp32.c). */
+/* ESP32 plan (app-esp32.c; its table entry: plan_esp32, plan.h). */
 /* Find esptool and ask its version now, before the first board needs it
  * (monitor mode: the first plug-in need not wait; a missing tool shows early). */
 void esp32_prepare(struct app *app);
-void esp32_queue(struct app *app, struct app_run *run);
-void esp32_cancel_waiting(struct app *app, struct app_run *run);
-void esp32_release(struct app *app);
-
-/* Klipper plan (app-klipper.c). */
-/* A device event (ev: ATTACHED for attached and changed, DETACHED, EXPIRED
- * before d is freed): row facts, and boards waiting to come back. */
-void klipper_device_event(struct app *app, struct device *d, enum app_event ev);
-/* app_stop() of a row the Klipper plan owns. */
-void klipper_stop(struct app *app, struct app_run *run);
-void klipper_shutdown(struct app *app, bool cancel);
-/* Free the plan's state (runs it owns included); app_free() calls it first. */
-void klipper_release(struct app *app);
 
 #endif

@@ -62,8 +62,7 @@ static void build_line(struct runner_task *t, enum job_stream s, const char *lin
 	(void)len;
 	if (partial)
 		return;
-	if (k->log)
-		fprintf(k->log, "%s%s\n", s == JOB_STDERR ? "! " : "", line);
+	attempt_output(&k->at, s, line);
 	if (k->step == KS_DESCRIBE && s == JOB_STDOUT && !k->tree_id[0])
 		klipper_describe_parse(line, k->tree_id, sizeof k->tree_id);
 	if (log_verbosity() > 0)

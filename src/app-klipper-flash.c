@@ -62,8 +62,7 @@ static void flash_started(struct runner_task *t, struct job *job, void *data)
 
 	(void)t;
 	(void)job;
-	k->start_wall = wall_ms();
-	k->start_mono = now_ms();
+	attempt_clock(&k->at);
 	/* leaving counts from here: a board found in Katapult has "left" Klipper already */
 	k->left = !kb_running_klipper(k);
 	k->back = false;
@@ -96,8 +95,7 @@ static void flash_line(struct runner_task *t, enum job_stream s, const char *lin
 	}
 	if (partial)
 		return;
-	if (k->log)
-		fprintf(k->log, "%s%s\n", s == JOB_STDERR ? "! " : "", line);
+	attempt_output(&k->at, s, line);
 	if (log_verbosity() > 0 || k->pub.prog.error != before.error)
 		log_msg(k->pub.prog.error != before.error ? LOG_WARN : LOG_INFO, NULL, "[%s] %s",
 			k->pub.key, line);

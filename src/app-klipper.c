@@ -46,8 +46,8 @@ void kb_note(struct kbatch *bt, struct kboard *k, enum phase ph, enum log_level 
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	log_msg(lvl, NULL, "%s%s%s", k ? k->pub.key : "", k ? ": " : "", text);
-	if (k && k->log)
-		fprintf(k->log, "# %s\n", text);
+	if (k)
+		attempt_log(&k->at, "# ", text);
 	batch_emit(bt, k, APP_KEV_NOTE, ph, text);
 	free(text);
 }
@@ -132,10 +132,9 @@ void kb_finish(struct kboard *k, enum outcome o, const char *message, const stru
 	else
 		log_msg(LOG_INFO, NULL, "%s: FAIL %s: %s", k->pub.key, outcome_name(o),
 		        k->pub.message);
-	if (k->log) {
-		fprintf(k->log, "# result: %s %s\n", outcome_name(o), k->pub.message);
-		fclose(k->log);
-		k->log = NULL;
+	if (k->at.log) {
+		fprintf(k->at.log, "# result: %s %s\n", outcome_name(o), k->pub.message);
+		attempt_close_log(&k->at);
 	}
 	if (k->run)
 		row_finish(k);
@@ -298,8 +297,7 @@ static void kb_free(struct kboard *k)
 		portlock_release(k->run->lock);
 		app_run_free(k->run);
 	}
-	if (k->log)
-		fclose(k->log);
+	attempt_close_log(&k->at);
 	loop_timer_disarm(k->batch->app->loop, &k->reappear);
 	klipper_paths_release(&k->kp);
 	strbuf_release(&k->out);
@@ -471,7 +469,8 @@ void app_klipper_answer(struct app *app, bool yes)
 		svc_answer(bt, yes);
 }
 
-void klipper_stop(struct app *app, struct app_run *run)
+/* app_stop() of a row the Klipper plan owns. */
+static void klipper_stop(struct app *app, struct app_run *run)
 {
 	struct kboard *k = run->klipper;
 
@@ -480,7 +479,8 @@ void klipper_stop(struct app *app, struct app_run *run)
 	batch_advance(k->batch);
 }
 
-void klipper_shutdown(struct app *app, bool cancel)
+/* app_shutdown(): cancel the batch's boards (cancel) and start nothing new. */
+static void klipper_shutdown(struct app *app, bool cancel)
 {
 	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
 
@@ -502,7 +502,8 @@ void klipper_shutdown(struct app *app, bool cancel)
 		batch_advance(bt);
 }
 
-void klipper_release(struct app *app)
+/* Free the plan's state (runs it owns included). */
+static void klipper_release(struct app *app)
 {
 	struct app_klipper *ak = app->klipper;
 
@@ -513,3 +514,22 @@ void klipper_release(struct app *app)
 	free(ak);
 	app->klipper = NULL;
 }
+
+/* The dashboard's f on Klipper rows: one batch (one service stop) for all. */
+static int klipper_flash(struct app *app, struct app_board *const *rows, size_t n,
+			 struct strbuf *why)
+{
+	const struct app_klipper_opts opts = { .flash = true, .ask_unreachable = true };
+
+	return app_klipper_flash_rows(app, rows, n, &opts, why) < 0 ? 0 : (int)n;
+}
+
+const struct plan_ops plan_klipper = {
+	.name = "klipper",
+	.owns = kind_is_klipper,
+	.device_event = klipper_device_event,
+	.flash = klipper_flash,
+	.stop = klipper_stop,
+	.shutdown = klipper_shutdown,
+	.release = klipper_release,
+};

@@ -5,7 +5,7 @@
  *   app-klipper-build.c      config check and builds, the build cache
  *   app-klipper-service.c    Moonraker, the guard, systemctl stop/start
  *   app-klipper-flash.c      flashes (Katapult, make flash) and the reappear check
- *   app-klipper-attempt.c    the attempt's record: history row, output, log file
+ *   app-klipper-attempt.c    what the attempt module (attempt.c) records of a board
  *   app-klipper-menuconfig.c the dashboard's menuconfig (klipper-menuconfig.c) */
 #ifndef FLASHBAY_APP_KLIPPER_H
 #define FLASHBAY_APP_KLIPPER_H
@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "moonraker.h"
+#include "plan.h"
 
 /* Where one board is. */
 enum kstep {
@@ -69,12 +70,10 @@ struct kboard {
 	bool back;                 /* came back as Klipper after leaving */
 	bool boot_noted;           /* "in its bootloader" was said for this flash */
 	int exit_code;             /* of the last flash job, -1: none */
-	int64_t hist_id;           /* the open history row, 0: none */
-	int64_t start_wall;        /* of the current attempt */
-	uint64_t start_mono, batch_mono;
+	uint64_t batch_mono;
 	struct strbuf out;         /* the last job's output tail (for messages and history) */
 	struct loop_timer reappear;
-	FILE *log;                 /* every job's output, in log_dir */
+	struct attempt_rec at;     /* its record: history row, timings, every job's output */
 };
 
 struct kbatch {
@@ -126,7 +125,7 @@ void batch_fail_ready(struct kbatch *bt, enum outcome o, const char *message);
 void batch_emit(struct kbatch *bt, struct kboard *k, enum app_kevent ev, enum phase ph,
 		const char *text);
 
-/* app-klipper-attempt.c: the attempt's record (history row, output, log file) */
+/* app-klipper-attempt.c: what attempt.c records of a board (k->at) */
 /* The method k's next (or last) flash uses: "katapult" or "make_flash". */
 const char *kb_method(const struct kboard *k);
 /* Open k's history row (its flash job started, or a failure to record);
@@ -165,6 +164,11 @@ void svc_abandon(struct kbatch *bt);
 /* Tell the guard done when the service runs again (or never stopped); free it. */
 void svc_release(struct kbatch *bt);
 void svc_answer(struct kbatch *bt, bool yes);
+
+/* app-klipper-flash.c: a device event (ev: ATTACHED for attached and
+ * changed, DETACHED, EXPIRED before d is freed): row facts, and boards
+ * waiting to come back (the plan's device_event, plan.h). */
+void klipper_device_event(struct app *app, struct device *d, enum app_event ev);
 
 /* app-klipper-match.c: devices and registered boards */
 /* The registry for the rows, read again when the file changed. */

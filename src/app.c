@@ -15,6 +15,7 @@
 #include "log.h"
 #include "loop.h"
 #include "path.h"
+#include "plan.h"
 #include "portlock.h"
 #include "str.h"
 #include "xalloc.h"
@@ -68,7 +69,9 @@ static void monitor_flash(struct app *app, struct app_board *b)
 {
 	struct strbuf why = STRBUF_INIT;
 
-	if (!app->monitor || !b->dev || !kind_is_esp32(b->dev->kind) || app->shutting_down)
+	const struct plan_ops *plan = b->dev ? plan_for_kind(b->dev->kind) : NULL;
+
+	if (!app->monitor || !plan || !plan->auto_flash || app->shutting_down)
 		return;
 	if (app->monitor_limit && app->monitor_started >= app->monitor_limit) {
 		log_msg(LOG_INFO, NULL, "slot %u: not flashing: %lu %s started, the limit",
@@ -80,6 +83,22 @@ static void monitor_flash(struct app *app, struct app_board *b)
 	else
 		app->monitor_started++;
 	strbuf_release(&why);
+}
+
+/* Every plan hears of every device event. */
+static void plans_device_event(struct app *app, struct device *d, enum app_event ev)
+{
+	for (size_t i = 0; plan_table[i]; i++)
+		if (plan_table[i]->device_event)
+			plan_table[i]->device_event(app, d, ev);
+}
+
+/* Every plan gets ready (monitor mode). */
+static void plans_prepare(struct app *app)
+{
+	for (size_t i = 0; plan_table[i]; i++)
+		if (plan_table[i]->prepare)
+			plan_table[i]->prepare(app);
 }
 
 static void on_attached(struct device *d, bool fresh, void *data)
@@ -104,7 +123,7 @@ static void on_attached(struct device *d, bool fresh, void *data)
 	/* before app_begin(), which tells the view, the boards found at start */
 	if (app->begun)
 		app_emit(app, b, fresh ? APP_EV_ATTACHED : APP_EV_RETURNED);
-	klipper_device_event(app, d, APP_EV_ATTACHED);
+	plans_device_event(app, d, APP_EV_ATTACHED);
 	if (fresh && app->begun)
 		monitor_flash(app, b);
 }
@@ -115,7 +134,7 @@ static void on_changed(struct device *d, void *data)
 
 	if (b)
 		app_emit(data, b, APP_EV_CHANGED);
-	klipper_device_event(data, d, APP_EV_ATTACHED);
+	plans_device_event(data, d, APP_EV_ATTACHED);
 }
 
 static void on_detached(struct device *d, void *data)
@@ -127,7 +146,7 @@ static void on_detached(struct device *d, void *data)
 	if (b->run)
 		b->run->detached = true;
 	app_emit(data, b, APP_EV_DETACHED);
-	klipper_device_event(data, d, APP_EV_DETACHED);
+	plans_device_event(data, d, APP_EV_DETACHED);
 }
 
 static void on_expired(struct device *d, void *data)
@@ -135,17 +154,14 @@ static void on_expired(struct device *d, void *data)
 	struct app *app = data;
 	struct app_board *b = d->user;
 
-	klipper_device_event(app, d, APP_EV_EXPIRED);
+	plans_device_event(app, d, APP_EV_EXPIRED);
 	if (!b)
 		return;
 	b->dev = NULL;
 	if (b->state == BOARD_IDLE)
 		b->state = BOARD_EMPTY;
-	if (b->run && !b->run->klipper) {
-		/* the board is gone for good: do not wait for the tool to notice */
-		b->run->unplugged = true;
-		app_stop(app, b);
-	}
+	if (b->run && b->run->plan->run_expired)
+		b->run->plan->run_expired(app, b->run);
 	app_emit(app, b, APP_EV_EXPIRED);
 }
 
@@ -194,7 +210,7 @@ struct app *app_new(struct loop *loop, const struct app_opts *opts, struct strbu
 		return NULL;
 	}
 	if (app->monitor)
-		esp32_prepare(app);
+		plans_prepare(app);
 	return app;
 }
 
@@ -204,16 +220,15 @@ void app_free(struct app *app)
 		return;
 	/* last resort: normal exits have drained everything through the loop */
 	job_kill_all_sync();
-	klipper_release(app);
+	for (size_t i = 0; plan_table[i]; i++)
+		plan_table[i]->release(app);
 	runner_free(app->runner);
-	esp32_release(app);
 	for (size_t i = 0; i < app->nboards; i++) {
 		struct app_run *run = app->boards[i]->run;
 
 		if (run) {
 			portlock_release(run->lock);
-			if (run->log)
-				fclose(run->log);
+			attempt_close_log(&run->at);
 			app_run_free(run);
 		}
 		free(app->boards[i]);
@@ -277,7 +292,7 @@ void app_set_monitor(struct app *app, bool on)
 {
 	app->monitor = on;
 	if (on)
-		esp32_prepare(app);
+		plans_prepare(app);
 	app_emit(app, NULL, APP_EV_HEADER);
 }
 
@@ -363,11 +378,13 @@ struct app_run *app_run_new(struct app *app, struct app_board *b)
 	run->vid = d->vid;
 	run->pid = d->pid;
 	run->baud = app->cfg->baud;
+	run->plan = plan_for_kind(d->kind);
 	return run;
 }
 
-/* Why b cannot be flashed now (0 if it can). */
-static int check_flashable(struct app *app, struct app_board *b, struct strbuf *why)
+/* Why b cannot be flashed now by any plan (0 if it can); *plan gets its plan. */
+static int check_flashable(struct app *app, struct app_board *b, const struct plan_ops **plan,
+			   struct strbuf *why)
 {
 	if (app->shutting_down) {
 		strbuf_addstr(why, "shutting down");
@@ -382,39 +399,68 @@ static int check_flashable(struct app *app, struct app_board *b, struct strbuf *
 		strbuf_addf(why, "no board in slot %u", b->slot);
 		return -ENODEV;
 	}
-	if (kind_is_klipper(b->dev->kind)) {
-		strbuf_addf(why, "slot %u holds a %s board: use 'flashbay board flash'", b->slot,
+	*plan = plan_for_kind(b->dev->kind);
+	if (!*plan) {
+		strbuf_addf(why, "slot %u holds a %s board: nothing flashes it", b->slot,
 			    kind_name(b->dev->kind));
 		return -EINVAL;
-	}
-	if (!app->fw.n) {
-		strbuf_addstr(why, "no firmware chosen");
-		return -ENOENT;
-	}
-	if (app->history_errors) {
-		strbuf_addstr(why, "the history cannot be written (see the log); not starting new attempts");
-		return -EIO;
 	}
 	return 0;
 }
 
 int app_flash(struct app *app, struct app_board *b, struct strbuf *why)
 {
-	struct app_run *run;
-	int r = check_flashable(app, b, why);
+	const struct plan_ops *plan = NULL;
+	int r = check_flashable(app, b, &plan, why);
 
 	if (r < 0)
 		return r;
-	run = app_run_new(app, b);
-	b->run = run;
-	b->state = BOARD_QUEUED;
-	b->attempts++;
-	flash_progress_init(&b->prog, (int)app->fw.n, NULL);
-	b->prog.phase = PHASE_QUEUED;
-	app->busy++;
-	app_emit(app, b, APP_EV_QUEUED);
-	esp32_queue(app, run);
-	return 0;
+	if (!plan->auto_flash) {
+		strbuf_addf(why, "slot %u holds a %s board: use 'flashbay board flash'", b->slot,
+			    kind_name(b->dev->kind));
+		return -EINVAL;
+	}
+	return plan->flash(app, &b, 1, why) == 1 ? 0 : -EINVAL;
+}
+
+/* Add one line to why. */
+static void why_line(struct strbuf *why, const struct strbuf *line)
+{
+	strbuf_addf(why, "%s%s", why->len ? "\n" : "", line->buf);
+}
+
+int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, struct strbuf *why)
+{
+	const struct plan_ops **plans = xcalloc(n ? n : 1, sizeof *plans);
+	struct app_board **mine = xcalloc(n ? n : 1, sizeof *mine);
+	int queued = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf one = STRBUF_INIT;
+
+		if (check_flashable(app, rows[i], &plans[i], &one) < 0) {
+			plans[i] = NULL;
+			why_line(why, &one);
+		}
+		strbuf_release(&one);
+	}
+	/* each plan gets its rows at once (Klipper: one batch, one service stop) */
+	for (size_t p = 0; plan_table[p]; p++) {
+		struct strbuf one = STRBUF_INIT;
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (plans[i] == plan_table[p])
+				mine[k++] = rows[i];
+		if (k)
+			queued += plan_table[p]->flash(app, mine, k, &one);
+		if (one.len)
+			why_line(why, &one);
+		strbuf_release(&one);
+	}
+	free(mine);
+	free(plans);
+	return queued;
 }
 
 int app_flash_all(struct app *app)
@@ -423,9 +469,10 @@ int app_flash_all(struct app *app)
 
 	for (size_t i = 0; i < app->nboards; i++) {
 		struct app_board *b = app->boards[i];
+		const struct plan_ops *plan = b->dev ? plan_for_kind(b->dev->kind) : NULL;
 		struct strbuf why = STRBUF_INIT;
 
-		if (b->dev && b->dev->present && kind_is_esp32(b->dev->kind) && !b->run &&
+		if (b->dev && b->dev->present && plan && plan->auto_flash && !b->run &&
 		    app_flash(app, b, &why) == 0)
 			n++;
 		strbuf_release(&why);
@@ -437,17 +484,8 @@ void app_stop(struct app *app, struct app_board *b)
 {
 	struct app_run *run = b->run;
 
-	if (!run)
-		return;
-	if (run->klipper) {
-		klipper_stop(app, run);
-		return;
-	}
-	run->cancel = true;
-	if (run->task)
-		runner_cancel(app->runner, run->task);
-	else
-		esp32_cancel_waiting(app, run);
+	if (run)
+		run->plan->stop(app, run);
 }
 
 void app_stop_all(struct app *app)
@@ -478,14 +516,8 @@ int app_reset_stats(struct app *app, struct strbuf *err)
 void app_shutdown(struct app *app, bool cancel)
 {
 	app->shutting_down = true;
-	for (size_t i = 0; i < app->nboards; i++) {
-		struct app_run *run = app->boards[i]->run;
-
-		/* queued attempts never start once we are leaving */
-		if (run && !run->klipper && (cancel || !run->started))
-			app_stop(app, app->boards[i]);
-	}
-	klipper_shutdown(app, cancel);
+	for (size_t i = 0; plan_table[i]; i++)
+		plan_table[i]->shutdown(app, cancel);
 	if (!app->busy)
 		app_emit(app, NULL, APP_EV_IDLE);
 }
@@ -517,40 +549,12 @@ void app_board_name(const struct app_board *b, struct strbuf *out)
 		strbuf_addf(out, " %s", path_basename(b->dev->devnode));
 }
 
-/* Open the per-attempt log file in log_dir (warn once if impossible). */
-static void open_run_log(struct app_run *run)
-{
-	struct app *app = run->app;
-	char when[32], day[16];
-	char *dir, *path;
-
-	if (!app->cfg->log_dir)
-		return;
-	format_iso8601(run->start_wall, when);
-	snprintf(day, sizeof day, "%.10s", when);
-	dir = xasprintf("%s/%s", app->cfg->log_dir, day);
-	path = xasprintf("%s/%.8s.%.3s-slot%u-%s.log", dir, when + 11, when + 20, run->slot,
-			 path_basename(run->port));
-	for (char *p = path + strlen(dir) + 1; *p; p++)
-		if (*p == ':')
-			*p = '-';
-	if (mkdir_p(dir, 0700) == 0)
-		run->log = fopen(path, "we");
-	if (!run->log && !app->log_dir_warned) {
-		app->log_dir_warned = true;
-		log_msg(LOG_WARN, NULL, "cannot write tool logs to '%s' (continuing without)", dir);
-	}
-	free(dir);
-	free(path);
-}
-
 /* The fields of run's history row known at its start. */
 static void fill_attempt_start(struct app_run *run, struct attempt *a)
 {
 	struct app *app = run->app;
 
 	memset(a, 0, sizeof *a);
-	a->started_ms = run->start_wall;
 	a->station = app->cfg->station_name;
 	a->slot = (int)run->slot;
 	a->port = run->port;
@@ -568,38 +572,23 @@ static void fill_attempt_start(struct app_run *run, struct attempt *a)
 	a->exit_code = -1;
 }
 
-void app_history_failed(struct app *app, const char *what, struct strbuf *err)
-{
-	app->history_errors++;
-	log_msg(LOG_ERROR, NULL, "cannot %s the flash history: %s", what, err->buf);
-	app_emit(app, NULL, APP_EV_HEADER);
-}
-
 void app_run_started(struct app_run *run)
 {
 	struct app *app = run->app;
 	struct attempt a;
-	struct strbuf err = STRBUF_INIT;
+	char what[64];
 
 	run->started = true;
-	run->start_wall = wall_ms();
-	run->start_mono = now_ms();
-	open_run_log(run);
-	if (app->hist) {
-		fill_attempt_start(run, &a);
-		if (history_begin(app->hist, &a, &run->hist_id, &err) < 0) {
-			run->hist_id = 0;
-			app_history_failed(app, "record an attempt in", &err);
-		}
-		app_history_watch(app);
-	}
-	strbuf_release(&err);
+	attempt_clock(&run->at);
+	snprintf(what, sizeof what, "slot%u-%s", run->slot, path_basename(run->port));
+	attempt_open_log(app, &run->at, what);
+	fill_attempt_start(run, &a);
+	attempt_begin(app, &run->at, &a);
 }
 
 void app_run_output(struct app_run *run, enum job_stream s, const char *line, bool important)
 {
-	if (run->log)
-		fprintf(run->log, "%s%s\n", s == JOB_STDERR ? "! " : "", line);
+	attempt_output(&run->at, s, line);
 	if (important || log_verbosity() > 0)
 		log_msg(s == JOB_STDERR || important ? LOG_WARN : LOG_INFO, NULL, "[slot %u] %s",
 			run->slot, line);
@@ -611,34 +600,24 @@ static void record_end(struct app_run *run, enum outcome o, const char *message,
 {
 	struct app *app = run->app;
 	struct app_board *b = run->b;
-	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT;
 	struct attempt a;
 
 	if (!app->hist || (!run->started && o == OUTCOME_CANCELLED))
 		return; /* never touched the board: not an attempt */
 	if (!run->started)
 		app_run_started(run);
-	if (!run->hist_id)
-		return;
 	fill_attempt_start(run, &a);
-	a.finished_ms = wall_ms();
 	a.chip = b->prog.facts.chip[0] ? b->chip : NULL;
 	a.mac = b->prog.facts.mac[0] ? b->prog.facts.mac : NULL;
 	a.heard = b->prog.facts.chip[0] || b->prog.facts.mac[0] || b->prog.facts.mcu[0];
-	a.outcome = o == OUTCOME_OK ? "ok" : "failed";
-	a.failure_class = o == OUTCOME_OK ? NULL : outcome_name(o);
-	a.message = message;
 	a.exit_code = job && job_status(job)->exited ? job_status(job)->code : -1;
-	a.duration_ms = (int64_t)(now_ms() - run->start_mono);
 	a.bytes_written = (int64_t)b->prog.bytes_written;
 	a.kbps = b->prog.kbps;
 	if (job)
 		tail_join(job_tail(job), &out);
 	a.output = job ? out.buf : NULL;
-	if (history_finish(app->hist, run->hist_id, &a, &err) < 0)
-		app_history_failed(app, "complete an attempt in", &err);
-	run->hist_id = 0;
-	strbuf_release(&err);
+	attempt_end(app, &run->at, &a, o, message);
 	strbuf_release(&out);
 }
 
@@ -659,10 +638,7 @@ void app_run_rearm(struct app_run *run, enum outcome o, const char *message, con
 {
 	app_board_keep_facts(run->b);
 	record_end(run, o, message, job);
-	if (run->log) {
-		fclose(run->log);
-		run->log = NULL;
-	}
+	attempt_close_log(&run->at);
 	run->started = false;
 	run->task = NULL;
 	run->detached = false;
@@ -677,8 +653,7 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 	app_board_keep_facts(b);
 	record_end(run, o, message, job);
 	portlock_release(run->lock);
-	if (run->log)
-		fclose(run->log);
+	attempt_close_log(&run->at);
 	b->run = NULL;
 	b->outcome = o;
 	b->state = o == OUTCOME_OK ? BOARD_PASS : BOARD_FAIL;
@@ -686,7 +661,7 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 	snprintf(b->message, sizeof b->message, "%s", message ? message : outcome_message(o));
 	b->result_wall_ms = wall_ms();
 	b->exit_code = job && job_status(job)->exited ? job_status(job)->code : -1;
-	b->duration_ms = run->started ? now_ms() - run->start_mono : 0;
+	b->duration_ms = run->started ? now_ms() - run->at.start_mono : 0;
 	b->done_this_plug = true;
 	if (!b->dev && b->state == BOARD_IDLE)
 		b->state = BOARD_EMPTY;

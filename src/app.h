@@ -139,9 +139,17 @@ struct app_board *app_board_for_slot(const struct app *app, unsigned slot);
  * as an error, except the time-out. */
 int app_esptool_check(struct app *app, uint64_t timeout_ms,
 		      void (*slow)(const char *cmd, void *data), void *data, struct strbuf *err);
-/* Queue a flash of b's board. -EBUSY if it is already queued or running,
- * -ENODEV if no board is present, -ENOENT without firmware, -EPERM once
- * the app is shutting down; why gets the reason. */
+/* The one flash entry point, for every kind of board: each row goes to its
+ * kind's plan (plan.h), each plan gets its rows at once (the Klipper plan:
+ * one batch, one service stop, as the dashboard asks it: Moonraker
+ * unreachable is a question). Returns how many boards were queued; why gets
+ * one line per refusal (busy, no board, no firmware, shutting down...). */
+int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, struct strbuf *why);
+/* One board of a kind flashed one by one (ESP32; what `flash` and monitor
+ * mode use): 0, or -EBUSY if it is already queued or running, -ENODEV if no
+ * board is present, -EINVAL for a kind flashed in batches (Klipper: use
+ * 'flashbay board flash'), -EPERM once the app is shutting down, or
+ * -EINVAL when its plan refused it (no firmware...); why gets the reason. */
 int app_flash(struct app *app, struct app_board *b, struct strbuf *why);
 /* Queue every present ESP32-kind board that is not busy; returns how many. */
 int app_flash_all(struct app *app);

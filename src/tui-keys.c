@@ -40,62 +40,42 @@ static void select_all(struct tui *t)
 		tui_toggle_select(t, tui_board(t, i)->slot);
 }
 
-/* Flash one board and say why not if it cannot be. */
-static bool flash_one(struct tui *t, struct app_board *b)
-{
-	struct strbuf why = STRBUF_INIT;
-	int r = app_flash(t->app, b, &why);
-
-	if (r < 0)
-		tui_note(t, true, "%s", why.buf);
-	strbuf_release(&why);
-	return r == 0;
-}
-
-/* Is b a Klipper/Katapult board (flashed by the Klipper plan)? */
+/* Is b a Klipper/Katapult board (menuconfig is for those)? */
 static bool klipper_row(const struct app_board *b)
 {
 	return b->dev && b->dev->present && kind_is_klipper(b->dev->kind);
 }
 
-/* The Klipper rows among the chosen ones: one batch (one service stop). */
-static int flash_klipper(struct tui *t, struct app_board **rows, size_t n)
-{
-	const struct app_klipper_opts opts = { .flash = true, .ask_unreachable = true };
-	struct strbuf why = STRBUF_INIT;
-	int r = n ? app_klipper_flash_rows(t->app, rows, n, &opts, &why) : 0;
-
-	if (r < 0)
-		tui_note(t, true, "%s", why.buf);
-	strbuf_release(&why);
-	return r < 0 ? 0 : (int)n;
-}
-
-/* f / Enter: the selected boards, or the current one. */
+/* f / Enter: the selected boards, or the current one, of any kind: each
+ * kind's plan gets its rows at once (Klipper: one batch, one service stop). */
 static void flash_selected(struct tui *t)
 {
 	struct app_board *cur = tui_board(t, t->cursor);
-	struct app_board **kl = xcalloc(tui_board_count(t) + 1, sizeof *kl);
-	size_t nk = 0;
-	int n = 0;
+	struct app_board **rows = xcalloc(tui_board_count(t) + 1, sizeof *rows);
+	struct strbuf why = STRBUF_INIT;
+	size_t nr = 0;
+	int n;
 
 	for (size_t i = 0; i < tui_board_count(t); i++) {
 		struct app_board *b = tui_board(t, i);
 
-		if (t->nselected ? !tui_is_selected(t, b->slot) : b != cur)
-			continue;
-		if (klipper_row(b))
-			kl[nk++] = b;
-		else if (flash_one(t, b))
-			n++;
+		if (t->nselected ? tui_is_selected(t, b->slot) : b == cur)
+			rows[nr++] = b;
 	}
-	n += flash_klipper(t, kl, nk);
+	n = app_flash_rows(t->app, rows, nr, &why);
+	for (char *line = why.buf, *end; why.len && line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		tui_note(t, true, "%s", line);
+	}
 	if (n && !(t->status[0] && t->status_error))
 		tui_note(t, false, "flashing %d %s", n, plural(n, "board", "boards"));
 	if (n)
 		log_msg(LOG_INFO, NULL, "operator: flash %d %s", n, plural(n, "board", "boards"));
 	t->nselected = 0;
-	free(kl);
+	strbuf_release(&why);
+	free(rows);
 }
 
 /* m: menuconfig is over; the engine logs saved or not and the MCU check. */

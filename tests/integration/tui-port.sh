@@ -52,6 +52,9 @@ wait_for "Boards 2"
 ok $? "tui --monitor --port pA: two boards"
 wait_until 20 row_has pA " PASS "
 ok $? "--monitor: the named port is flashed at start"
+# the discovered board is flashed too; q while it runs would ask first
+wait_until 20 row_has ttyUSB0 " PASS "
+ok $? "--monitor: and the discovered board"
 [ -s "$T/flash/pA.bin" ]
 ok $? "its images went to the named port"
 keys q
