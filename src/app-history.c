@@ -44,6 +44,30 @@ void app_history_watch(struct app *app)
 	loop_timer_arm(app->loop, &app->hist_retry, RETRY_MS, RETRY_MS);
 }
 
+void app_history_note_facts(struct app_board *b)
+{
+	struct app_run *run = b->run;
+	struct strbuf err = STRBUF_INIT;
+	const char *chip, *mac;
+
+	if (!run || !run->hist_id || !run->app->hist)
+		return;
+	if (run->noted_id != run->hist_id) /* a new row (a retry): nothing told yet */
+		run->noted_chip = run->noted_mac = false;
+	run->noted_id = run->hist_id;
+	/* as record_end() will write them */
+	chip = b->prog.facts.chip[0] && !run->noted_chip ? b->chip : NULL;
+	mac = b->prog.facts.mac[0] && !run->noted_mac ? b->prog.facts.mac : NULL;
+	if (!chip && !mac)
+		return;
+	run->noted_chip |= chip != NULL;
+	run->noted_mac |= mac != NULL;
+	if (history_note(run->app->hist, run->hist_id, chip, mac, &err) < 0)
+		app_history_failed(run->app, "note what a board said in", &err);
+	app_history_watch(run->app);
+	strbuf_release(&err);
+}
+
 void app_history_finish(struct app *app)
 {
 	if (app && app->hist)

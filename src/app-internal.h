@@ -38,6 +38,8 @@ struct app_run {
 	bool port_seen;      /* the port existed when the job started */
 	double line_pct;     /* image_pct after the last complete line of output */
 	int64_t hist_id;     /* 0: no row */
+	int64_t noted_id;    /* the row noted_chip/noted_mac are about (app-history.c) */
+	bool noted_chip, noted_mac; /* the row has been told the chip / the MAC */
 	int64_t start_wall;
 	uint64_t start_mono;
 	FILE *log;           /* full tool output, in log_dir */
@@ -103,6 +105,9 @@ void app_history_failed(struct app *app, const char *what, struct strbuf *err);
  * to the journal, loudly. */
 void app_history_watch(struct app *app);
 void app_history_settle(struct app *app);
+/* The chip and MAC b's running attempt learned so far, onto its history row
+ * the first time each is known (a row cut short keeps them). */
+void app_history_note_facts(struct app_board *b);
 /* One unit of app_busy() is over; APP_EV_IDLE when nothing is left. */
 void app_busy_done(struct app *app);
 /* Free a run's own fields and the run (not its board's state). */

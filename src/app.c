@@ -651,6 +651,7 @@ void app_board_keep_facts(struct app_board *b)
 		snprintf(b->chip, sizeof b->chip, "%s", f->mcu);
 	if (f->mac[0])
 		snprintf(b->mac, sizeof b->mac, "%s", f->mac);
+	app_history_note_facts(b);
 }
 
 void app_run_rearm(struct app_run *run, enum outcome o, const char *message, const struct job *job)
