@@ -106,6 +106,8 @@ void app_refresh_counters(struct app *app);
  * to the journal, loudly. */
 void app_history_watch(struct app *app);
 void app_history_settle(struct app *app);
+/* The chip and MAC b's running attempt learned so far, onto its history row
+ * the first time each is known (a row cut short keeps them). */
 /* One unit of app_busy() is over; APP_EV_IDLE when nothing is left. */
 void app_busy_done(struct app *app);
 /* Free a run's own fields and the run (not its board's state). */

@@ -632,6 +632,9 @@ void app_board_keep_facts(struct app_board *b)
 		snprintf(b->chip, sizeof b->chip, "%s", f->mcu);
 	if (f->mac[0])
 		snprintf(b->mac, sizeof b->mac, "%s", f->mac);
+	/* as the end of the attempt will write them */
+	if (b->run)
+		attempt_facts(b->run->app, &b->run->at, f->chip[0] ? b->chip : NULL, f->mac);
 }
 
 void app_run_rearm(struct app_run *run, enum outcome o, const char *message, const struct job *job)

@@ -121,6 +121,27 @@ void attempt_end(struct app *app, struct attempt_rec *r, struct attempt *a, enum
 	strbuf_release(&err);
 }
 
+void attempt_facts(struct app *app, struct attempt_rec *r, const char *chip, const char *mac)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (!r->hist_id || !app->hist)
+		return;
+	if (r->noted_id != r->hist_id) /* a new row (a retry): nothing told yet */
+		r->noted_chip = r->noted_mac = false;
+	r->noted_id = r->hist_id;
+	chip = chip && *chip && !r->noted_chip ? chip : NULL;
+	mac = mac && *mac && !r->noted_mac ? mac : NULL;
+	if (!chip && !mac)
+		return;
+	r->noted_chip |= chip != NULL;
+	r->noted_mac |= mac != NULL;
+	if (history_note(app->hist, r->hist_id, chip, mac, &err) < 0)
+		app_history_failed(app, "note what a board said in", &err);
+	app_history_watch(app);
+	strbuf_release(&err);
+}
+
 void app_history_failed(struct app *app, const char *what, struct strbuf *err)
 {
 	app->history_errors++;

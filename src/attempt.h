@@ -6,6 +6,7 @@
 #ifndef FLASHBAY_ATTEMPT_H
 #define FLASHBAY_ATTEMPT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,6 +23,8 @@ struct attempt_rec {
 	int64_t start_wall;  /* wall clock at the start, 0: not started */
 	uint64_t start_mono; /* monotonic clock at the start */
 	FILE *log;           /* the attempt's log file in log_dir, or NULL */
+	int64_t noted_id;    /* the row noted_chip/noted_mac are about */
+	bool noted_chip, noted_mac; /* the row was told the chip / the MAC */
 };
 
 enum attempt_event {
@@ -56,6 +59,10 @@ void attempt_begin(struct app *app, struct attempt_rec *r, struct attempt *a);
  * times, outcome and message are set here. r has no row and no start after. */
 void attempt_end(struct app *app, struct attempt_rec *r, struct attempt *a, enum outcome o,
 		 const char *message);
+/* What the tool said of the board while r runs (chip, MAC; NULL or "":
+ * not known): written to r's open row the first time each is known, so a
+ * row left interrupted keeps them (kept and retried like the other writes). */
+void attempt_facts(struct app *app, struct attempt_rec *r, const char *chip, const char *mac);
 /* Count a failed history write and log it as an error. */
 void app_history_failed(struct app *app, const char *what, struct strbuf *err);
 

@@ -27,6 +27,7 @@ enum history_stmt {
 	HS_SET_ATTEMPT_BOARD,
 	HS_ROW_IDENT,
 	HS_FINISH,
+	HS_NOTE,
 	HS_OUTPUT,
 	HS_BOARD_PERIODS,
 	HS_MOVE_BOARD,
@@ -114,10 +115,16 @@ int history_write_finish(struct history *h, int64_t id, const struct attempt *a,
 			 struct strbuf *err);
 int history_write_record(struct history *h, const struct attempt *a, int64_t *id,
 			 struct strbuf *err);
+int history_write_note(struct history *h, int64_t id, const char *chip, const char *mac,
+		       struct strbuf *err);
 /* Inside a transaction: insert a row (running unless finished), complete
  * row id; SQLite codes (SQLITE_NOTFOUND: no row id). */
 int history_insert_row(struct history *h, const struct attempt *a, bool finished, int64_t *id);
 int history_finish_row(struct history *h, int64_t id, const struct attempt *a);
+/* Inside a transaction: the chip and MAC (either may be NULL) learned by row
+ * id while it runs; a MAC joins the row to its board now, as a finish would.
+ * SQLite code (SQLITE_NOTFOUND: no row id). */
+int history_note_row(struct history *h, int64_t id, const char *chip, const char *mac);
 /* The failure classes of the station (history_station_class()), NULL-ended. */
 extern const char *const history_station_classes[];
 /* Did finished attempt a reach its board (see history_counters())? 1 or 0. */
@@ -130,6 +137,7 @@ enum history_pend_kind {
 	PEND_BEGIN,   /* a running row to insert; the caller holds id .local */
 	PEND_RECORD,  /* a finished row to insert */
 	PEND_FINISH,  /* complete row .id */
+	PEND_NOTE,    /* chip and MAC learned by running row .id (.a.chip, .a.mac) */
 	PEND_WRITTEN, /* a begin written later: .local stands for row .id */
 };
 

@@ -1,10 +1,11 @@
 /* history-journal.c - results the database could not take before flashbay
  * ended, on disk beside it: DB.pending, one JSON object a line
- * ({"kind":"record"|"begin"|"finish","id":N,"owner":"...",<the attempt>}),
+ * ({"kind":"record"|"begin"|"finish"|"note","id":N,"owner":"...",<the attempt>}),
  * appended under flock(2) and fsync'd. Every open that can write replays it
  * in one transaction and removes it. A replay is idempotent: a record or
  * begin whose row exists (same owner, start, port and unit), or a finish
- * whose row has ended, is skipped - a journal applied twice does no harm.
+ * whose row has ended, is skipped - a journal applied twice does no harm;
+ * a note (chip and MAC of a running row) is written again, which is harmless.
  */
 #include "autoconf.h"
 
@@ -62,7 +63,7 @@ static const struct jfield {
 	{ "output", J_STR, offsetof(struct attempt, output) },
 };
 
-static const char *const kinds[] = { "begin", "record", "finish" };
+static const char *const kinds[] = { "begin", "record", "finish", "note" };
 
 #define AT(a, f, type) (*(type *)((char *)(a) + (f)->off))
 
@@ -149,6 +150,25 @@ static int apply_finish(struct history *h, struct history_pend *p)
 	return apply_insert(h, p);
 }
 
+/* Note the chip and MAC of row p->id if it is that process's and has not
+ * ended (or was cut short); otherwise the finish said it all. */
+static int apply_note(struct history *h, struct history_pend *p)
+{
+	sqlite3_stmt *st = history_prepare(h, "SELECT 1 FROM attempts WHERE id = ?1 AND owner IS ?2"
+					      " AND outcome IN ('running', 'interrupted')");
+	int rc;
+
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	sqlite3_bind_int64(st, 1, p->id);
+	history_bind_text(st, 2, p->owner);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return history_note_row(h, p->id, p->a.chip, p->a.mac);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int history_pend_apply(struct history *h, struct history_pend *p, struct strbuf *err)
 {
 	char *self = h->owner;
@@ -157,7 +177,10 @@ int history_pend_apply(struct history *h, struct history_pend *p, struct strbuf 
 	if (r)
 		return r;
 	h->owner = p->owner; /* the rows belong to the process that ran them */
-	rc = p->kind == PEND_FINISH ? apply_finish(h, p) : apply_insert(h, p);
+	if (p->kind == PEND_NOTE)
+		rc = apply_note(h, p);
+	else
+		rc = p->kind == PEND_FINISH ? apply_finish(h, p) : apply_insert(h, p);
 	h->owner = self;
 	if (rc != SQLITE_OK)
 		r = history_fail(h, "write to", err);
@@ -255,10 +278,10 @@ static bool read_pend(sqlite3_stmt *st, struct history_pend *p)
 	memset(p, 0, sizeof(*p));
 	if (!sqlite3_column_int(st, 0) || !kind)
 		return false;
-	for (p->kind = PEND_BEGIN; p->kind <= PEND_FINISH; p->kind++)
+	for (p->kind = PEND_BEGIN; p->kind <= PEND_NOTE; p->kind++)
 		if (!strcmp(kind, kinds[p->kind]))
 			break;
-	if (p->kind > PEND_FINISH)
+	if (p->kind > PEND_NOTE)
 		return false;
 	p->id = sqlite3_column_int64(st, 2);
 	p->owner = xstrdup_or_null((const char *)sqlite3_column_text(st, 3));
@@ -278,7 +301,7 @@ static bool read_pend(sqlite3_stmt *st, struct history_pend *p)
 			AT(&a, f, double) = sqlite3_column_double(st, c);
 	}
 	history_attempt_copy(&p->a, &a);
-	return p->kind == PEND_BEGIN ||
+	return p->kind == PEND_BEGIN || p->kind == PEND_NOTE ||
 	       (p->a.outcome && (!strcmp(p->a.outcome, "ok") || !strcmp(p->a.outcome, "failed")));
 }
 

@@ -217,6 +217,54 @@ static int finish_local(struct history *h, int64_t local, const struct attempt *
 	return 1;
 }
 
+/* Replace the string *dst by a copy of src, unless src is NULL or empty. */
+static void set_str(const char **dst, const char *src)
+{
+	if (!src || !*src)
+		return;
+	free((char *)*dst);
+	*dst = xstrdup(src);
+}
+
+/* The note of a begin that was kept: still waiting, the begin carries it
+ * (1: kept); written since, *row is its row (0). */
+static int note_local(struct history *h, int64_t local, const char *chip, const char *mac,
+		      int64_t *row, struct strbuf *err)
+{
+	size_t at = 0;
+	struct history_pend *p = find_local(h, local, &at);
+
+	if (!p) {
+		strbuf_addf(err, "cannot write to history database '%s': no attempt %lld in it",
+			    h->path, (long long)local);
+		return -ENOENT;
+	}
+	if (p->kind == PEND_WRITTEN) {
+		*row = p->id;
+		return 0;
+	}
+	set_str(&p->a.chip, chip);
+	set_str(&p->a.mac, mac);
+	return 1;
+}
+
+int history_note(struct history *h, int64_t id, const char *chip, const char *mac,
+		 struct strbuf *err)
+{
+	struct attempt a = { .chip = chip, .mac = mac };
+	int r = 0;
+
+	if ((!chip || !*chip) && (!mac || !*mac))
+		return 0;
+	if (id < 0)
+		r = note_local(h, id, chip, mac, &id, err);
+	if (r || h->batch)
+		return r ? r : history_write_note(h, id, chip, mac, err);
+	if (!must_queue(h) && (r = history_write_note(h, id, chip, mac, err)) == 0)
+		return 0;
+	return keep(h, r, PEND_NOTE, &a, id, NULL, err);
+}
+
 int history_finish(struct history *h, int64_t id, const struct attempt *a, struct strbuf *err)
 {
 	int r = history_check_outcome(h, a->outcome, err);

@@ -1,4 +1,4 @@
-/* history-write.c - recording attempts: begin, finish, record, reset.
+/* history-write.c - recording attempts: begin, note, finish, record, reset.
  *
  * Every attempt belongs to the period current when it began and to a board
  * (board_id: "mac:", "board:", "unit:" or "attempt:<id>"). Two flags per row,
@@ -506,6 +506,9 @@ int history_insert_row(struct history *h, const struct attempt *a, bool finished
 		rc = relink(h, board_id, started_ms);
 	if (rc == SQLITE_OK && finished && a->unit && *a->unit && str_starts_with(board_id, "mac:"))
 		rc = join_unit(h, a->unit, board_id);
+	/* a kept begin (or a journaled one) may carry what was learned since */
+	if (rc == SQLITE_OK && !finished && ((a->chip && *a->chip) || (a->mac && *a->mac)))
+		rc = history_note_row(h, *id, a->chip, a->mac);
 	free(board_id);
 	return rc;
 }
@@ -646,6 +649,61 @@ int history_finish_row(struct history *h, int64_t id, const struct attempt *a)
 	free(ri.unit);
 	free(ri.mac);
 	return rc;
+}
+
+/* Write the chip and MAC learned by row id (NULL keeps the stored one). */
+static int note_update(struct history *h, int64_t id, const char *chip, const char *mac)
+{
+	sqlite3_stmt *st = history_stmt(h, HS_NOTE,
+					"UPDATE attempts SET chip = coalesce(?2, chip),"
+					" mac = coalesce(?3, mac) WHERE id = ?1");
+	int rc;
+
+	if (!st)
+		return sqlite3_extended_errcode(h->db);
+	sqlite3_bind_int64(st, 1, id);
+	history_bind_text(st, 2, chip);
+	history_bind_text(st, 3, mac);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int history_note_row(struct history *h, int64_t id, const char *chip, const char *mac_in)
+{
+	struct row_ident ri = { 0 };
+	char *mac = mac_lower(mac_in);
+	int rc = read_ident(h, id, &ri);
+
+	if (rc == SQLITE_OK)
+		rc = note_update(h, id, chip, mac);
+	/* the row joins its MAC's board now, so an attempt cut short (never
+	 * finished) is grouped as a finished one would be; finish redoes it */
+	if (rc == SQLITE_OK && mac)
+		rc = join_mac_board(h, id, &ri, mac);
+	free(mac);
+	free(ri.board_id);
+	free(ri.unit);
+	free(ri.mac);
+	return rc;
+}
+
+int history_write_note(struct history *h, int64_t id, const char *chip, const char *mac,
+		       struct strbuf *err)
+{
+	int r = history_tx_begin(h, err), rc;
+
+	if (r)
+		return r;
+	rc = history_note_row(h, id, chip, mac);
+	if (rc == SQLITE_NOTFOUND) {
+		strbuf_addf(err, "cannot write to history database '%s': no attempt %lld in it",
+			    h->path, (long long)id);
+		r = -ENOENT;
+	} else if (rc != SQLITE_OK) {
+		r = history_fail(h, "write to", err);
+	}
+	return history_tx_end(h, r, err);
 }
 
 int history_write_finish(struct history *h, int64_t id, const struct attempt *a,

@@ -99,6 +99,11 @@ int history_begin(struct history *h, const struct attempt *a, int64_t *id, struc
  * "other"); finished_ms 0 means now; a NULL chip or mac keeps the stored one.
  * -ENOENT if there is no row id. */
 int history_finish(struct history *h, int64_t id, const struct attempt *a, struct strbuf *err);
+/* The chip and MAC (either may be NULL) running attempt id learned, written
+ * at once so that a row cut short (kill, crash) keeps them; a MAC joins the
+ * row to its board as history_finish() would. Nothing to note: 0. */
+int history_note(struct history *h, int64_t id, const char *chip, const char *mac,
+		 struct strbuf *err);
 /* Insert a finished attempt in one step (begin + finish); *id may be NULL. */
 int history_record(struct history *h, const struct attempt *a, int64_t *id, struct strbuf *err);
 /* How many results are kept, waiting for the database (NULL: 0). */

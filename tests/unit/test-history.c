@@ -462,6 +462,90 @@ static void tally_matches_rows(unsigned seed, const char *name)
 	history_close(h);
 }
 
+/* Another connection holding the write lock (NULL: could not). */
+static sqlite3 *lock_db(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL,
+								  NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void unlock_db(sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+/* The MAC stored on the row of unit, or "". */
+static const char *mac_of(const char *path, const char *unit)
+{
+	static char mac[64];
+	char sql[160];
+	long long n;
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM attempts WHERE unit = '%s'"
+				  " AND mac = '24:0a:c4:00:00:%s' AND board_id = 'mac:24:0a:c4:00:00:%s'",
+		 unit, unit, unit);
+	n = sql_int(path, sql);
+	snprintf(mac, sizeof mac, "%s", n == 1 ? unit : "");
+	return mac;
+}
+
+/* Chip and MAC noted while the attempt runs: written at once (the row joins
+ * the MAC's board), or kept while the database is locked, like the others. */
+static void notes(void)
+{
+	const char *path = db_path("notes");
+	struct history *h;
+	struct attempt a;
+	int64_t id[4];
+	sqlite3 *lk;
+
+	setenv("FLASHBAY_BUSY_TIMEOUT_MS", "50", 1);
+	history_open(path, &h, &err);
+	a = att(0, "c1");
+	history_begin(h, &a, &id[0], &err);
+	is_int(history_note(h, id[0], "ESP32-D0WD-V3", "24:0A:C4:00:00:C1", &err), 0, "a note is written");
+	is_str(mac_of(path, "c1"), "c1", "... the MAC (lower-case) on the row, which joins its board");
+	is_int(sql_int(path, "SELECT count(*) FROM attempts WHERE chip = 'ESP32-D0WD-V3'"), 1,
+	       "... and the chip");
+	is_int(counters(h).attempts, 1, "still one attempt");
+	a = att(10, "c2");
+	history_begin(h, &a, &id[1], &err);
+	lk = lock_db(path);
+	is_int(history_note(h, id[1], NULL, "24:0a:c4:00:00:c2", &err), 1, "locked: the note is kept");
+	unlock_db(lk);
+	is_int(history_retry(h), 0, "... and written by a retry");
+	is_str(mac_of(path, "c2"), "c2", "... onto its row");
+	lk = lock_db(path);
+	a = att(20, "c3");
+	history_begin(h, &a, &id[2], &err);
+	ok(id[2] < 0, "locked: a begin is kept");
+	is_int(history_note(h, id[2], NULL, "24:0a:c4:00:00:c3", &err), 1, "... its note rides on it");
+	unlock_db(lk);
+	is_int(history_retry(h), 0, "... both written by a retry");
+	is_str(mac_of(path, "c3"), "c3", "... the row has the MAC");
+	a = att(30, "c4");
+	history_begin(h, &a, &id[3], &err);
+	lk = lock_db(path);
+	is_int(history_note(h, id[3], NULL, "24:0a:c4:00:00:c4", &err), 1, "locked again: kept");
+	is_int(history_flush(h, &err), 1, "... journaled at the end");
+	history_close(h);
+	unlock_db(lk);
+	history_open(path, &h, &err);
+	is_int(history_replayed(h), 1, "the next open applies the journaled note");
+	is_str(mac_of(path, "c4"), "c4", "... onto its still running row");
+	is_int(fin(h, id[3], 40, "ok", NULL, "24:0a:c4:00:00:c4"), 0, "the noted row finishes");
+	is_int(counters(h).boards, 1, "... one board ended, counted once");
+	history_close(h);
+	setenv("FLASHBAY_BUSY_TIMEOUT_MS", "2000", 1);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -477,6 +561,7 @@ int main(void)
 	batch_rollback();
 	owners();
 	recovery_in_process();
+	notes();
 	tally_matches_rows(41, "random1");
 	tally_matches_rows(42, "random2");
 	strbuf_release(&err);
