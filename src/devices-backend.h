@@ -1,5 +1,5 @@
 /* devices-backend.h - the built-in discovery backends and what they share.
- * Private to devices.c, devices-udev.c and devices-scan.c.
+ * Private to devices.c, devices-port.c, devices-udev.c and devices-scan.c.
  *
  * A built-in backend gets, as its ctx, a pointer to a void * owned by the
  * table (initially NULL) in which it keeps its state between start and stop.

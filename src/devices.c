@@ -1,270 +1,27 @@
-/* devices.c - the device table: kinds, filters, slots per port, the
- * re-enumeration window and duplicate by-id names. Backend-independent:
- * backends report what they see through devices_report_add()/_remove().
+/* devices.c - the device table: the re-enumeration window, duplicate by-id
+ * names, open/close and rescans. Backend-independent: backends report what
+ * they see through devices_report_add()/_remove(). Kinds and filters are in
+ * devices-config.c, slots in devices-slots.c, finding by path in
+ * devices-find.c, port checks and port names in devices-port.c.
  */
 #include "autoconf.h"
 
 #include "devices.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
 #include "devices-backend.h"
+#include "devices-internal.h"
 #include "log.h"
 #include "loop.h"
-#include "parse.h"
 #include "path.h"
-#include "str.h"
 #include "xalloc.h"
-
-/* A struct device plus the table's bookkeeping. */
-struct dev {
-	struct device pub;
-	struct devices *devs;
-	struct loop_timer expire; /* armed while gone */
-	uint64_t seen;            /* the rescan generation that last reported it */
-};
-
-/* A physical port seen during this process: its slot for life. */
-struct port {
-	char *key;
-	unsigned slot;
-	const char *label; /* a pin's label (owned by the table), or NULL */
-	unsigned plugs;
-};
-
-struct usbid {
-	uint16_t vid, pid;
-	bool any_pid;
-};
-
-struct devices {
-	struct loop *loop;
-	struct devices_ops ops;
-	void *data;
-	const struct devices_backend *backend;
-	void *backend_ctx;
-	void *builtin_state; /* a built-in backend's state (its ctx points here) */
-
-	/* what we keep of the config */
-	bool include_non_usb;
-	uint64_t window_ms;
-	char *sysfs_root, *dev_root;
-	struct kind_rule *rules;
-	size_t n_rules;
-	struct usbid *allow, *deny;
-	size_t n_allow, n_deny;
-	struct slot_pin *pins;
-	size_t n_pins;
-
-	struct port *ports;
-	size_t n_ports, alloc_ports;
-	unsigned next_slot;
-
-	struct dev **v; /* ordered by slot */
-	size_t n, alloc;
-
-	uint64_t gen;
-	bool rescanning;
-	bool starting; /* the first enumeration: duplicate warnings wait for its end */
-};
-
-#define DEV(d) ((struct dev *)((char *)(d) - offsetof(struct dev, pub)))
-
-/* --- configuration -------------------------------------------------------- */
-
-/* Parse "vid:pid" / "vid:*" (hex, any case); -EINVAL if malformed. */
-static int usbid_parse(const char *s, struct usbid *id)
-{
-	const char *colon = strchr(s, ':');
-	char vid[8];
-	uint32_t v, p = 0;
-
-	if (!colon || colon == s || (size_t)(colon - s) >= sizeof vid)
-		return -EINVAL;
-	snprintf(vid, sizeof vid, "%.*s", (int)(colon - s), s);
-	id->any_pid = !strcmp(colon + 1, "*");
-	if (parse_hex_u32(vid, &v) || v > 0xffff)
-		return -EINVAL;
-	if (!id->any_pid && (parse_hex_u32(colon + 1, &p) || p > 0xffff))
-		return -EINVAL;
-	id->vid = (uint16_t)v;
-	id->pid = (uint16_t)p;
-	return 0;
-}
-
-/* Parse a list of "vid:pid" patterns, skipping malformed ones (config.c has
- * already rejected those with file:line). */
-static struct usbid *usbids_parse(const struct strvec *sv, size_t *n)
-{
-	struct usbid *ids = xcalloc(sv->n + 1, sizeof *ids);
-
-	*n = 0;
-	for (size_t i = 0; i < sv->n; i++)
-		if (!usbid_parse(sv->v[i], &ids[*n]))
-			(*n)++;
-	return ids;
-}
-
-/* Does vid:pid match one of ids? */
-static bool usbids_match(const struct usbid *ids, size_t n, uint16_t vid, uint16_t pid)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ids[i].vid == vid && (ids[i].any_pid || ids[i].pid == pid))
-			return true;
-	return false;
-}
-
-/* A root directory without trailing slashes ("/" stays), or def if unset. */
-static char *root_dup(const char *root, const char *def)
-{
-	char *r = xstrdup(root && *root ? root : def);
-	size_t n = strlen(r);
-
-	while (n > 1 && r[n - 1] == '/')
-		r[--n] = '\0';
-	return r;
-}
-
-/* Copy what the table needs from cfg, so cfg may go away after open. */
-static void devices_take_config(struct devices *devs, const struct config *cfg)
-{
-	devs->window_ms = cfg->reappear_window_ms;
-	devs->sysfs_root = root_dup(cfg->sysfs_root, "/sys");
-	devs->dev_root = root_dup(cfg->dev_root, "/dev");
-	devs->n_rules = cfg->n_kind_rules;
-	devs->rules = xcalloc(devs->n_rules + 1, sizeof *devs->rules);
-	if (devs->n_rules)
-		memcpy(devs->rules, cfg->kind_rules, devs->n_rules * sizeof *devs->rules);
-	devs->allow = usbids_parse(&cfg->allow, &devs->n_allow);
-	devs->deny = usbids_parse(&cfg->deny, &devs->n_deny);
-	devs->n_pins = cfg->n_slots;
-	devs->pins = xcalloc(devs->n_pins + 1, sizeof *devs->pins);
-	for (size_t i = 0; i < devs->n_pins; i++) {
-		devs->pins[i].label = xstrdup(cfg->slots[i].label);
-		devs->pins[i].path = xstrdup(cfg->slots[i].path);
-	}
-	devs->next_slot = (unsigned)devs->n_pins + 1;
-}
-
-/* The kind of vid:pid: the config's [kinds] rules first (an exact pid before
- * "vid:*", a later rule before an earlier one), then the built-in table. */
-static enum dev_kind devices_classify(const struct devices *devs, uint16_t vid, uint16_t pid,
-				      const char **what)
-{
-	const struct kind_rule *any = NULL;
-
-	for (size_t i = devs->n_rules; i-- > 0;) {
-		const struct kind_rule *r = &devs->rules[i];
-
-		if (r->vid != vid)
-			continue;
-		if (!r->any_pid && r->pid == pid) {
-			*what = NULL;
-			return r->kind;
-		}
-		if (r->any_pid && !any)
-			any = r;
-	}
-	if (any) {
-		*what = NULL;
-		return any->kind;
-	}
-	return kind_lookup(vid, pid, what);
-}
-
-/* May this device be in the table ([devices] allow/deny; non-USB ttys only for --all)? */
-static bool devices_wanted(const struct devices *devs, const struct device_info *info)
-{
-	if (!info->usb)
-		return devs->include_non_usb;
-	if (usbids_match(devs->deny, devs->n_deny, info->vid, info->pid))
-		return false;
-	return !devs->n_allow || usbids_match(devs->allow, devs->n_allow, info->vid, info->pid);
-}
-
-/* --- slots ---------------------------------------------------------------- */
-
-/* Does a by-path link (full path or basename) name the pinned path: equal,
- * or the pin followed by '-' ("...:1.0" pins "...:1.0-port0")? */
-static bool pin_matches_link(const char *pin, const char *link)
-{
-	const char *cands[2] = { link, path_basename(link) };
-
-	for (size_t i = 0; i < 2; i++) {
-		size_t n = strlen(pin);
-
-		if (!strncmp(cands[i], pin, n) && (cands[i][n] == '\0' || cands[i][n] == '-'))
-			return true;
-	}
-	return false;
-}
-
-/* Does pin match device d (its ID_PATH, or one of its by-path links)? */
-static bool pin_matches(const struct slot_pin *pin, const struct device *d)
-{
-	if (d->id_path && !strcmp(d->id_path, pin->path))
-		return true;
-	for (size_t i = 0; i < d->devlinks.n; i++)
-		if (strstr(d->devlinks.v[i], "/serial/by-path/") &&
-		    pin_matches_link(pin->path, d->devlinks.v[i]))
-			return true;
-	return false;
-}
-
-/* Is slot number s already taken by a known port? */
-static bool slot_taken(const struct devices *devs, unsigned s)
-{
-	for (size_t i = 0; i < devs->n_ports; i++)
-		if (devs->ports[i].slot == s)
-			return true;
-	return false;
-}
-
-/* The port with this key, or NULL. */
-static struct port *port_find(struct devices *devs, const char *key)
-{
-	for (size_t i = 0; i < devs->n_ports; i++)
-		if (!strcmp(devs->ports[i].key, key))
-			return &devs->ports[i];
-	return NULL;
-}
-
-/* The port d sits on; a port seen for the first time gets its pinned slot
- * ([slots] in file order) or the next free number, for life. */
-static struct port *port_get(struct devices *devs, const struct device *d)
-{
-	struct port *p = port_find(devs, d->port_key);
-	unsigned slot = 0;
-	const char *label = NULL;
-
-	if (p)
-		return p;
-	for (size_t i = 0; i < devs->n_pins && !slot; i++) {
-		if (!slot_taken(devs, (unsigned)i + 1) && pin_matches(&devs->pins[i], d)) {
-			slot = (unsigned)i + 1;
-			label = devs->pins[i].label;
-		}
-	}
-	if (!slot)
-		slot = devs->next_slot++;
-	devs->ports = xgrow(devs->ports, &devs->alloc_ports, devs->n_ports + 1, sizeof *devs->ports);
-	p = &devs->ports[devs->n_ports++];
-	*p = (struct port){ .key = xstrdup(d->port_key), .slot = slot, .label = label };
-	return p;
-}
-
-/* --- the table ------------------------------------------------------------ */
 
 /* Insert d keeping the table ordered by slot. */
 static void table_insert(struct devices *devs, struct dev *d)
@@ -531,7 +288,7 @@ static void dev_plug(struct devices *devs, const struct device_info *info, char 
 	strvec_init(&d->pub.devlinks);
 	d->pub.port_key = port_key;
 	dev_set_info(devs, &d->pub, info);
-	p = port_get(devs, &d->pub);
+	p = devices_port_get(devs, &d->pub);
 	d->pub.slot = p->slot;
 	d->pub.slot_label = xstrdup_or_null(p->label);
 	d->pub.plugs = ++p->plugs;
@@ -710,81 +467,6 @@ struct device *devices_at(const struct devices *devs, size_t i)
 	return i < devs->n ? &devs->v[i]->pub : NULL;
 }
 
-/* Does device d answer to path literally (devnode, key or a link)? */
-static bool dev_named(const struct device *d, const char *path)
-{
-	if (!strcmp(d->devnode, path) || !strcmp(d->key, path))
-		return true;
-	return strvec_find(&d->devlinks, path) >= 0;
-}
-
-/* The device path names literally, present ones first. */
-static struct device *find_literal(const struct devices *devs, const char *path)
-{
-	struct device *gone = NULL;
-
-	for (size_t i = 0; i < devs->n; i++) {
-		struct device *d = &devs->v[i]->pub;
-
-		if (dev_named(d, path)) {
-			if (d->present)
-				return d;
-			gone = gone ? gone : d;
-		}
-	}
-	return gone;
-}
-
-/* The present device whose devnode has this basename, or NULL. */
-static struct device *find_node_basename(const struct devices *devs, const char *base)
-{
-	for (size_t i = 0; i < devs->n; i++) {
-		struct device *d = &devs->v[i]->pub;
-
-		if (d->present && !strcmp(path_basename(d->devnode), base))
-			return d;
-	}
-	return NULL;
-}
-
-/* The present device path resolves to: realpath, or a symlink's target
- * basename (umockdev's links point into its temp dir). */
-static struct device *find_resolved(const struct devices *devs, const char *path)
-{
-	char target[PATH_MAX], *real;
-	ssize_t n = readlink(path, target, sizeof target - 1);
-	struct device *d = NULL;
-
-	if (n > 0) {
-		target[n] = '\0';
-		d = find_node_basename(devs, path_basename(target));
-		if (d)
-			return d;
-	}
-	real = realpath(path, NULL);
-	if (!real)
-		return NULL;
-	for (size_t i = 0; i < devs->n && !d; i++) {
-		char *dr = devs->v[i]->pub.present ? realpath(devs->v[i]->pub.devnode, NULL) : NULL;
-
-		if (dr && !strcmp(dr, real))
-			d = &devs->v[i]->pub;
-		free(dr);
-	}
-	free(real);
-	return d;
-}
-
-struct device *devices_find(const struct devices *devs, const char *path)
-{
-	struct device *d;
-
-	if (!path || !*path)
-		return NULL;
-	d = find_literal(devs, path);
-	return d ? d : find_resolved(devs, path);
-}
-
 struct device *devices_add_manual(struct devices *devs, const char *path, struct strbuf *err)
 {
 	struct device *known = devices_find(devs, path);
@@ -809,7 +491,7 @@ struct device *devices_add_manual(struct devices *devs, const char *path, struct
 	d->pub.kind = KIND_ESP32;
 	d->pub.manual = true;
 	d->pub.present = true;
-	p = port_get(devs, &d->pub);
+	p = devices_port_get(devs, &d->pub);
 	d->pub.slot = p->slot;
 	d->pub.slot_label = xstrdup_or_null(p->label);
 	d->pub.plugs = ++p->plugs;
@@ -818,72 +500,6 @@ struct device *devices_add_manual(struct devices *devs, const char *path, struct
 	if (devs->ops.attached)
 		devs->ops.attached(&d->pub, true, devs->data);
 	return &d->pub;
-}
-
-/* Is maj:min a tty driver's device in /proc/tty/drivers? 1, 0, or -errno. */
-static int tty_driver_has(unsigned maj, unsigned min)
-{
-	FILE *f = fopen("/proc/tty/drivers", "re");
-	char line[256];
-	int found = 0;
-
-	if (!f)
-		return -errno;
-	/* "name  /dev/prefix  major  minor[-last]  type" */
-	while (!found && fgets(line, sizeof line, f)) {
-		unsigned m, lo, hi;
-		int n = sscanf(line, "%*s %*s %u %u-%u", &m, &lo, &hi);
-
-		if (n == 2)
-			hi = lo;
-		found = n >= 2 && m == maj && min >= lo && min <= hi;
-	}
-	fclose(f);
-	return found;
-}
-
-/* Does path open as a terminal (without becoming our controlling one)? */
-static bool opens_as_tty(const char *path)
-{
-	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	bool tty = fd >= 0 && isatty(fd);
-
-	if (fd >= 0)
-		close(fd);
-	return tty;
-}
-
-/* What a path that is not a serial port is, for the message. */
-static const char *file_kind(mode_t mode)
-{
-	if (S_ISREG(mode))
-		return "a regular file";
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISCHR(mode))
-		return "a character device that is not a terminal";
-	if (S_ISBLK(mode))
-		return "a block device";
-	return "not a device";
-}
-
-int devices_check_port(const char *path, struct strbuf *err)
-{
-	struct stat st;
-	int r;
-
-	if (stat(path, &st) < 0) {
-		r = -errno;
-		strbuf_addf(err, "cannot use port '%s': %s", path, strerror(-r));
-		return r;
-	}
-	if (S_ISCHR(st.st_mode)) {
-		r = tty_driver_has(major(st.st_rdev), minor(st.st_rdev));
-		if (r > 0 || (r < 0 && opens_as_tty(path)))
-			return 0;
-	}
-	strbuf_addf(err, "'%s' is not a serial port (%s)", path, file_kind(st.st_mode));
-	return -ENOTTY;
 }
 
 int devices_rescan(struct devices *devs)
@@ -935,81 +551,4 @@ const char *devices_dev_root(const struct devices *devs)
 bool devices_include_non_usb(const struct devices *devs)
 {
 	return devs->include_non_usb;
-}
-
-/* --- port paths ------------------------------------------------------------ */
-
-/* Does s consist of digits and dots only (non-empty)? */
-static bool digits_dots(const char *s, size_t n)
-{
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '.')
-			return false;
-	return true;
-}
-
-/* "1-1.2" (a USB device) or "usb1" (a root hub)? */
-static bool is_usb_device(const char *s)
-{
-	const char *dash = strchr(s, '-');
-
-	if (str_starts_with(s, "usb") && digits_dots(s + 3, strlen(s + 3)))
-		return true;
-	return dash && digits_dots(s, (size_t)(dash - s)) && digits_dots(dash + 1, strlen(dash + 1));
-}
-
-/* "1-1.2:1.0" (a USB interface)? */
-static bool is_usb_interface(const char *s)
-{
-	const char *dash = strchr(s, '-'), *colon = strchr(s, ':');
-
-	return dash && colon && dash < colon && digits_dots(s, (size_t)(dash - s)) &&
-	       digits_dots(dash + 1, (size_t)(colon - dash - 1)) &&
-	       digits_dots(colon + 1, strlen(colon + 1));
-}
-
-/* "0000:00:14.0" (a PCI device address)? */
-static bool is_pci_addr(const char *s)
-{
-	static const char pat[] = "xxxx:xx:xx.x";
-
-	if (strlen(s) != sizeof pat - 1)
-		return false;
-	for (size_t i = 0; pat[i]; i++)
-		if (pat[i] == 'x' ? !strchr("0123456789abcdef", s[i]) || !s[i] : s[i] != pat[i])
-			return false;
-	return true;
-}
-
-char *devices_port_path(const char *rel)
-{
-	struct strvec c = STRVEC_INIT;
-	char *out = NULL, *tmp;
-	long i, j;
-
-	strvec_split(&c, rel, "/");
-	for (i = (long)c.n - 1; i >= 0 && !is_usb_interface(c.v[i]); i--)
-		;
-	if (i < 0)
-		goto done;
-	out = xasprintf("usb-0:%s", strchr(c.v[i], '-') + 1);
-	for (j = i - 1; j >= 0 && is_usb_device(c.v[j]); j--)
-		;
-	if (j >= 0 && is_pci_addr(c.v[j])) {
-		tmp = xasprintf("pci-%s-%s", c.v[j], out);
-		free(out);
-		out = tmp;
-		while (j >= 0 && (is_pci_addr(c.v[j]) || str_starts_with(c.v[j], "pci")))
-			j--;
-	}
-	if (j >= 1 && !strcmp(c.v[0], "platform")) {
-		tmp = xasprintf("platform-%s-%s", c.v[j], out);
-		free(out);
-		out = tmp;
-	}
-done:
-	strvec_release(&c);
-	return out;
 }

@@ -7,9 +7,10 @@
  * changes (zero output and zero wake-ups when idle), and ncurses sends only
  * the cells that changed.
  *
- * Shared by tui.c (core), tui-draw.c (panes), tui-keys.c (commands),
- * tui-dialog.c (help, confirmations, messages) and tui-files.c (firmware
- * browser).
+ * Shared by tui.c (core), tui-draw.c (frame: header, key bar, layout),
+ * tui-table.c (board table), tui-progress.c (progress pane), tui-log.c (log
+ * pane), tui-keys.c (commands), tui-dialog.c (help, confirmations, messages)
+ * and tui-files.c (firmware browser).
  */
 #ifndef FLASHBAY_TUI_H
 #define FLASHBAY_TUI_H
@@ -123,7 +124,7 @@ void tui_note(struct tui *t, bool error, const char *fmt, ...) __attribute__((fo
 int tui_run_fullscreen(struct tui *t, struct job_spec *spec,
 		       void (*done)(struct tui *t, int status, void *data), void *data);
 
-/* tui-draw.c */
+/* tui-draw.c: draw a frame (all panes, then any dialog) */
 void tui_draw(struct tui *t);
 /* Board shown at index i of the device pane (NULL past the end). */
 struct app_board *tui_board(struct tui *t, size_t i);
@@ -139,6 +140,22 @@ char *tui_safe(struct tui *t, const char *raw);
  * is near the end), appended to out; rows after the first are indented by
  * indent spaces. An empty s is one empty row. */
 void tui_wrap(const char *s, int width, int indent, struct strvec *out);
+/* A horizontal rule across row y with a title (reversed when focused). */
+void tui_rule(struct tui *t, int y, const char *title, bool focused);
+/* n bytes as a short human size ("1.1M", "340K", "512") into out. */
+void tui_human(uint64_t n, char out[16]);
+
+/* tui-table.c: the board table pane in rows [y, y + h) (title, headings,
+ * rows); keeps the cursor row in view. */
+void tui_draw_boards(struct tui *t, int y, int h);
+
+/* tui-progress.c: the progress pane, its title at row y and h rows of bars
+ * for the running boards below it. */
+void tui_draw_progress(struct tui *t, int y, int h, size_t running);
+
+/* tui-log.c: the log pane, its title at row y and h rows of entries below
+ * it (the newest at the bottom, or t->log_back entries back). */
+void tui_draw_log(struct tui *t, int y, int h);
 
 /* tui-keys.c */
 void tui_key(struct tui *t, int key);
