@@ -360,9 +360,9 @@ static void submit(struct app *app, struct app_run *run)
 		.before = cfg->before,
 		.after = cfg->after,
 		.connect_attempts = cfg->connect_attempts,
-		.flash_mode = app->fw.flash_mode ? app->fw.flash_mode : cfg->flash_mode,
-		.flash_freq = app->fw.flash_freq ? app->fw.flash_freq : cfg->flash_freq,
-		.flash_size = app->fw.flash_size ? app->fw.flash_size : cfg->flash_size,
+		.flash_mode = cfg->flash_mode,
+		.flash_freq = cfg->flash_freq,
+		.flash_size = cfg->flash_size,
 		.erase_all = cfg->erase == ERASE_ALL,
 		.fw = &app->fw,
 	};

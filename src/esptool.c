@@ -173,13 +173,16 @@ static void push_mode(struct strvec *argv, const char *value, bool v5)
 	free(s);
 }
 
-/* The request's flash option, else the firmware's (flash_args), unless "keep". */
-static const char *flash_opt(const char *req, const char *fw)
+/* The one place flash mode/freq/size precedence is decided (documented in
+ * esptool.h, README and flashbay.conf(5)): the firmware's flash_args file,
+ * else the [esp32] setting; "keep" (or nothing) leaves the image header as
+ * built, so the option is not passed. */
+static const char *flash_opt(const char *flash_args, const char *config)
 {
-	if (req && *req && strcmp(req, "keep"))
-		return req;
-	if (fw && *fw && strcmp(fw, "keep"))
-		return fw;
+	if (flash_args && *flash_args && strcmp(flash_args, "keep"))
+		return flash_args;
+	if (config && *config && strcmp(config, "keep"))
+		return config;
 	return NULL;
 }
 
@@ -187,9 +190,9 @@ static const char *flash_opt(const char *req, const char *fw)
 static void push_write_flash(struct strvec *argv, const struct esp_request *r, bool v5)
 {
 	const struct firmware *fw = r->fw;
-	const char *mode = flash_opt(r->flash_mode, fw ? fw->flash_mode : NULL);
-	const char *freq = flash_opt(r->flash_freq, fw ? fw->flash_freq : NULL);
-	const char *size = flash_opt(r->flash_size, fw ? fw->flash_size : NULL);
+	const char *mode = flash_opt(fw ? fw->flash_mode : NULL, r->flash_mode);
+	const char *freq = flash_opt(fw ? fw->flash_freq : NULL, r->flash_freq);
+	const char *size = flash_opt(fw ? fw->flash_size : NULL, r->flash_size);
 
 	strvec_push(argv, v5 ? "write-flash" : "write_flash");
 	if (mode) {

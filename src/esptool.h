@@ -31,8 +31,9 @@ struct esp_request {
 	const char *chip;          /* "auto" or a chip name */
 	const char *before, *after;/* either spelling */
 	unsigned connect_attempts; /* 0: esptool's default */
-	/* "keep" or NULL: the firmware's value from its flash_args, if any, else
-	 * not passed */
+	/* The [esp32] settings. Precedence, decided in one place: the
+	 * firmware's flash_args file > these > "keep" (or NULL: the image
+	 * header as built, option not passed). */
 	const char *flash_mode, *flash_freq, *flash_size;
 	bool erase_all;
 	const struct firmware *fw;

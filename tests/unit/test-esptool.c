@@ -549,6 +549,11 @@ static void argv_building(const char *dir)
 		 dir, dir);
 	is_str(got, want, "v5 argv with every option");
 	free(got);
+	fw.flash_mode = strdup("qio");
+	got = flash_argv(4, &r);
+	ok(strstr(got, "--flash_mode qio ") != NULL,
+	   "flash option precedence: the flash_args file wins over [esp32] flash_mode");
+	free(got);
 	firmware_release(&fw);
 }
 
