@@ -7,6 +7,9 @@
  * 2.7% 16384/597626 bytes... ", and announces each image with "Writing
  * '<file>' at 0x...". Lines arrive split on CR and LF with ANSI stripped;
  * partial lines are only used for progress, which is idempotent.
+ *
+ * Also the argv (spec): the flash_request in the version's spelling, with
+ * the one flash option precedence (flash_opt).
  */
 #include "autoconf.h"
 
@@ -17,7 +20,9 @@
 #include <strings.h>
 
 #include "esptool.h"
+#include "firmware.h"
 #include "flasher.h"
+#include "xalloc.h"
 
 /* The text after prefix if s starts with it, else NULL. */
 static const char *after(const char *s, const char *prefix)
@@ -485,9 +490,105 @@ static enum outcome esptool_finish(struct flash_progress *p, const struct job_st
 	return OUTCOME_OTHER;
 }
 
+/* ------------------------------------------------------------ argv */
+
+/* A reset mode in the version's spelling: v4 underscores, v5 dashes. */
+static void push_mode(struct strvec *argv, const char *value, bool v5)
+{
+	char *s = xstrdup(value);
+
+	for (char *c = s; *c; c++)
+		if (*c == '_' || *c == '-')
+			*c = v5 ? '-' : '_';
+	strvec_push(argv, s);
+	free(s);
+}
+
+/* The one place flash mode/freq/size precedence is decided (documented in
+ * flasher.h, README and flashbay.conf(5)): the firmware's flash_args file,
+ * else the [esp32] setting; "keep" (or nothing) leaves the image header as
+ * built, so the option is not passed. */
+static const char *flash_opt(const char *flash_args, const char *config)
+{
+	if (flash_args && *flash_args && strcmp(flash_args, "keep"))
+		return flash_args;
+	if (config && *config && strcmp(config, "keep"))
+		return config;
+	return NULL;
+}
+
+/* write_flash / write-flash and its options. */
+static void push_write_flash(struct strvec *argv, const struct flash_request *r, bool v5)
+{
+	const struct firmware *fw = r->fw;
+	const char *mode = flash_opt(fw ? fw->flash_mode : NULL, r->flash_mode);
+	const char *freq = flash_opt(fw ? fw->flash_freq : NULL, r->flash_freq);
+	const char *size = flash_opt(fw ? fw->flash_size : NULL, r->flash_size);
+
+	strvec_push(argv, v5 ? "write-flash" : "write_flash");
+	if (mode) {
+		strvec_push(argv, v5 ? "--flash-mode" : "--flash_mode");
+		strvec_push(argv, mode);
+	}
+	if (freq) {
+		strvec_push(argv, v5 ? "--flash-freq" : "--flash_freq");
+		strvec_push(argv, freq);
+	}
+	if (size) {
+		strvec_push(argv, v5 ? "--flash-size" : "--flash_size");
+		strvec_push(argv, size);
+	}
+	if (r->erase_all)
+		strvec_push(argv, "--erase-all");
+	for (size_t i = 0; fw && i < fw->n; i++) {
+		strvec_pushf(argv, "0x%x", fw->images[i].offset);
+		strvec_push(argv, fw->images[i].path);
+	}
+}
+
+/* The esptool job for r in v4 or v5 spelling. */
+static void esptool_spec(const struct flash_request *r, struct job_spec *spec, bool v5)
+{
+	struct strvec *argv = &spec->argv;
+
+	strvec_copy(argv, r->tool);
+	strvec_push(argv, "--port");
+	strvec_push(argv, r->port);
+	strvec_push(argv, "--baud");
+	strvec_pushf(argv, "%u", r->baud ? r->baud : 115200);
+	if (r->chip && *r->chip && strcmp(r->chip, "auto")) {
+		strvec_push(argv, "--chip");
+		strvec_push(argv, r->chip);
+	}
+	strvec_push(argv, "--before");
+	push_mode(argv, r->before ? r->before : "default_reset", v5);
+	strvec_push(argv, "--after");
+	push_mode(argv, r->after ? r->after : "hard_reset", v5);
+	if (r->connect_attempts) {
+		strvec_push(argv, "--connect-attempts");
+		strvec_pushf(argv, "%u", r->connect_attempts);
+	}
+	push_write_flash(argv, r, v5);
+	esptool_push_env(&spec->env);
+	spec->timeout_ms = r->timeout_ms;
+}
+
+/* spec() of flasher_esptool_v4. */
+static void esptool_v4_spec(const struct flash_request *r, struct job_spec *spec)
+{
+	esptool_spec(r, spec, false);
+}
+
+/* spec() of flasher_esptool_v5. */
+static void esptool_v5_spec(const struct flash_request *r, struct job_spec *spec)
+{
+	esptool_spec(r, spec, true);
+}
+
 const struct flasher flasher_esptool_v4 = {
 	.name = "esptool-v4",
 	.method = "esptool v4",
+	.spec = esptool_v4_spec,
 	.parse = esptool_parse,
 	.finish = esptool_finish,
 };
@@ -495,6 +596,7 @@ const struct flasher flasher_esptool_v4 = {
 const struct flasher flasher_esptool_v5 = {
 	.name = "esptool-v5",
 	.method = "esptool v5",
+	.spec = esptool_v5_spec,
 	.parse = esptool_parse,
 	.finish = esptool_finish,
 };

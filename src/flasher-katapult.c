@@ -29,6 +29,7 @@
 
 #include "klipper.h"
 #include "strbuf.h"
+#include "strvec.h"
 #include "util.h"
 
 /* p->pass: the bar (0 none, 1 flash, 2 verify) in the low byte, flags above. */
@@ -302,9 +303,24 @@ static enum outcome katapult_finish(struct flash_progress *p, const struct job_s
 	return p->error;
 }
 
+/* spec(): python3 <katapult_dir>/scripts/flashtool.py -d PORT -f ARTIFACT. */
+static void katapult_spec(const struct flash_request *r, struct job_spec *spec)
+{
+	strvec_split(&spec->argv, r->python ? r->python : "python3", " \t");
+	strvec_pushf(&spec->argv, "%s/scripts/flashtool.py", r->tool_dir);
+	strvec_push(&spec->argv, "-d");
+	strvec_push(&spec->argv, r->port);
+	strvec_push(&spec->argv, "-f");
+	strvec_push(&spec->argv, r->artifact);
+	/* progress is written without newlines: never let Python buffer it */
+	strvec_push(&spec->env, "PYTHONUNBUFFERED=1");
+	spec->timeout_ms = r->timeout_ms;
+}
+
 const struct flasher flasher_katapult = {
 	.name = "katapult",
 	.method = "katapult",
+	.spec = katapult_spec,
 	.parse = katapult_parse,
 	.finish = katapult_finish,
 };

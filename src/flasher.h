@@ -1,8 +1,10 @@
-/* flasher.h - a flashing tool as data: how to read its output and how to
- * judge how it ended. Adding a tool (dfu-util, avrdude, picotool) is one
- * more const struct flasher and its parser, nothing else.
+/* flasher.h - a flashing tool as data: how to run it, how to read its
+ * output and how to judge how it ended. Adding a tool (dfu-util, avrdude,
+ * picotool) is one more const struct flasher in its own file (spec, parse,
+ * finish) and the one line that picks it, nothing else.
  *
- * The engine feeds every line of the tool's output to parse(), which updates
+ * The engine fills a struct flash_request and asks the flasher's spec() for
+ * the job (argv, env, timeout); it feeds every line of the tool's output to parse(), which updates
  * a struct flash_progress (phase, percent, facts such as chip and MAC, and
  * the failure class of any error line); when the job ends, finish() decides
  * the outcome from the progress and the exit status.
@@ -111,9 +113,38 @@ struct flash_progress {
 	enum phase phase_before_reset;
 };
 
+struct firmware;
+struct klipper_paths;
+
+/* What a flasher's spec() needs to build its job. All borrowed; read only
+ * during the spec() call. Each flasher reads the fields marked for it. */
+struct flash_request {
+	const char *port;             /* the board's device path (all) */
+	const struct strvec *tool;    /* the tool's command words (esptool) */
+	const char *python;           /* interpreter words, NULL: "python3" (katapult) */
+	const char *tool_dir;         /* the tool's checkout: katapult_dir (katapult) */
+	const struct klipper_paths *kp; /* Klipper tree, config, timeouts (make flash) */
+	const struct firmware *fw;    /* images at offsets and the flash_args options (esptool) */
+	const char *artifact;         /* the one file to write (katapult) */
+	uint64_t timeout_ms;          /* 0: none (esptool, katapult; make flash uses kp's) */
+	/* esptool's options, the [esp32] settings in either spelling */
+	unsigned baud;                /* 0: 115200 */
+	const char *chip;             /* "auto", NULL or a chip name */
+	const char *before, *after;   /* NULL: default_reset, hard_reset */
+	unsigned connect_attempts;    /* 0: esptool's default */
+	/* the [esp32] settings; precedence, decided in one place (flasher-esptool.c):
+	 * the firmware's flash_args file > these > "keep" (or NULL: the image
+	 * header as built, the option not passed) */
+	const char *flash_mode, *flash_freq, *flash_size;
+	bool erase_all;
+};
+
 struct flasher {
 	const char *name;   /* "esptool-v4" */
 	const char *method; /* recorded in history: "esptool v4" */
+	/* Fill spec (initialised by the caller, who releases it) with the job
+	 * that flashes r: argv, env, timeout. */
+	void (*spec)(const struct flash_request *r, struct job_spec *spec);
 	/* One line of output (see job_ops.line; partial lines included). */
 	void (*parse)(struct flash_progress *p, enum job_stream stream, const char *line,
 		      size_t len, bool partial);

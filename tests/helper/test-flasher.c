@@ -162,7 +162,7 @@ static int run_job(struct run *r, struct job_spec *spec)
 
 struct flash_opts {
 	const char *esptool;
-	struct esp_request req;
+	struct flash_request req;
 	struct firmware fw;
 	uint64_t timeout;
 };
@@ -265,12 +265,13 @@ static int flash(int argc, char **argv)
 		code = 2;
 	} else if (!(code = detect(&r, &t))) {
 		o.req.fw = &o.fw;
-		esptool_flash_spec(&t, &o.req, &spec);
-		spec.timeout_ms = o.timeout;
+		o.req.tool = &t.cmd;
+		o.req.timeout_ms = o.timeout;
+		r.fl = esptool_flasher(&t);
+		r.fl->spec(&o.req, &spec);
 		joined = strvec_join(&spec.argv, " ");
 		printf("argv=%s\n", joined + strlen(t.cmd.v[0]) + 1);
 		free(joined);
-		r.fl = esptool_flasher(&t);
 		printf("flasher=%s\n", r.fl->name);
 		flash_progress_init(&r.p, (int)o.fw.n, o.fw.sizes);
 		if (!run_job(&r, &spec))

@@ -482,18 +482,21 @@ static void make_fw(struct firmware *fw, const char *dir)
 	strbuf_release(&err);
 }
 
-/* argv of esptool_flash_spec joined with spaces, without the command. */
-static char *flash_argv(int major, const struct esp_request *r)
+/* argv of the esptool flasher's spec() joined with spaces, without the command. */
+static char *flash_argv(int major, const struct flash_request *r)
 {
 	struct esptool t;
 	struct job_spec spec = JOB_SPEC_INIT;
 	struct strvec rest = STRVEC_INIT;
+	struct flash_request rq;
 	char *s;
 
 	esptool_init(&t);
 	strvec_push(&t.cmd, "esptool");
 	t.major = major;
-	esptool_flash_spec(&t, r, &spec);
+	rq = *r;
+	rq.tool = &t.cmd;
+	esptool_flasher(&t)->spec(&rq, &spec);
 	for (size_t i = 1; i < spec.argv.n; i++)
 		strvec_push(&rest, spec.argv.v[i]);
 	s = strvec_join(&rest, " ");
@@ -509,7 +512,7 @@ static char *flash_argv(int major, const struct esp_request *r)
 static void argv_building(const char *dir)
 {
 	struct firmware fw;
-	struct esp_request r = { .port = "/dev/ttyUSB0", .baud = 921600, .chip = "auto",
+	struct flash_request r = { .port = "/dev/ttyUSB0", .baud = 921600, .chip = "auto",
 				 .before = "default_reset", .after = "hard-reset",
 				 .flash_mode = "keep", .flash_freq = "keep", .flash_size = "keep" };
 	char want[2048], *got;
