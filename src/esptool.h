@@ -46,6 +46,11 @@ void esptool_push_env(struct strvec *env);
  * the resolved t->cmd. */
 const struct flasher *esptool_flasher(const struct esptool *t);
 
+/* For tests and tools: "Wrote N bytes" lines seen, and whether esptool
+ * said it lost the port, in a progress that an esptool flasher parsed. */
+int esptool_progress_wrote(const struct flash_progress *p);
+bool esptool_progress_lost_port(const struct flash_progress *p);
+
 extern const struct flasher flasher_esptool_v4;
 extern const struct flasher flasher_esptool_v5;
 

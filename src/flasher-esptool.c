@@ -24,6 +24,29 @@
 #include "flasher.h"
 #include "xalloc.h"
 
+/* esptool's parser state, private: kept in the progress's parser storage. */
+struct esp_state {
+	int wrote;                /* "Wrote N bytes ..." lines seen */
+	bool in_image;            /* between an image's first line and its "Wrote" */
+	bool unverifiable;        /* the tool said it cannot verify (encrypted writes) */
+	bool base_mac;            /* facts.mac came from "BASE MAC:" (wins over "MAC:") */
+	bool error_detail;        /* the error line may be refined by the next line */
+	bool lost_port;           /* the tool lost the serial port mid-write ("Lost connection") */
+	enum job_stream error_stream;
+	enum phase phase_before_reset;
+	char last_line[256];      /* the tool's last line that was not progress, facts or a
+				   * marker: its last words when no error line was recognised */
+};
+
+_Static_assert(sizeof(struct esp_state) <= FLASH_PARSER_STATE_SIZE,
+	       "esptool's parser state fits struct flash_progress");
+
+/* p's esptool parser state. */
+static struct esp_state *es_state(struct flash_progress *p)
+{
+	return (struct esp_state *)(void *)p->parser.bytes;
+}
+
 /* The text after prefix if s starts with it, else NULL. */
 static const char *after(const char *s, const char *prefix)
 {
@@ -61,7 +84,7 @@ static void set_phase(struct flash_progress *p, enum phase ph)
 	if (p->phase == ph || (p->error != OUTCOME_OK && ph == PHASE_RESET))
 		return;
 	if (ph == PHASE_RESET)
-		p->phase_before_reset = p->phase;
+		es_state(p)->phase_before_reset = p->phase;
 	p->phase = ph;
 }
 
@@ -92,9 +115,9 @@ static void update_overall(struct flash_progress *p)
 /* The first line of a new image ("Writing '...'", "Compressed", "Writing at"). */
 static void image_start(struct flash_progress *p)
 {
-	if (p->in_image)
+	if (es_state(p)->in_image)
 		return;
-	p->in_image = true;
+	es_state(p)->in_image = true;
 	p->image++;
 	p->image_pct = 0;
 }
@@ -113,7 +136,7 @@ static void set_image_pct(struct flash_progress *p, double pct)
 /* Every image of the request written and verified? */
 static void check_complete(struct flash_progress *p)
 {
-	if (p->images > 0 && p->wrote >= p->images && (p->verified >= p->images || p->unverifiable))
+	if (p->images > 0 && es_state(p)->wrote >= p->images && (p->verified >= p->images || es_state(p)->unverifiable))
 		p->complete = true;
 }
 
@@ -194,8 +217,8 @@ static bool parse_wrote(struct flash_progress *p, const char *line)
 	}
 	image_start(p); /* a "Wrote" with nothing before it still is an image */
 	p->bytes_written += n;
-	p->wrote++;
-	p->in_image = false;
+	es_state(p)->wrote++;
+	es_state(p)->in_image = false;
 	set_image_pct(p, 100.0);
 	set_phase(p, PHASE_VERIFY);
 	check_complete(p);
@@ -250,9 +273,9 @@ static bool parse_mac(struct flash_progress *p, const char *line)
 	if (!m)
 		return false;
 	set_fact(mac, sizeof mac, skip_ws(m));
-	if (mac_ok(mac) && (base || !p->base_mac)) {
+	if (mac_ok(mac) && (base || !es_state(p)->base_mac)) {
 		set_fact(p->facts.mac, sizeof p->facts.mac, mac);
-		p->base_mac = base;
+		es_state(p)->base_mac = base;
 	}
 	return true;
 }
@@ -287,7 +310,7 @@ static bool parse_facts(struct flash_progress *p, const char *line)
 static bool parse_markers(struct flash_progress *p, const char *line)
 {
 	if (after(line, "Lost connection")) {
-		p->lost_port = true; /* a SerialException mid-write: the port failed */
+		es_state(p)->lost_port = true; /* a SerialException mid-write: the port failed */
 	} else if (after(line, "Serial port ") || after(line, "Connecting")) {
 		set_phase(p, PHASE_CONNECT);
 	} else if (after(line, "Erasing flash") || after(line, "Flash will be erased")) {
@@ -304,7 +327,7 @@ static bool parse_markers(struct flash_progress *p, const char *line)
 		p->verified++;
 		check_complete(p);
 	} else if (after(line, "Cannot verify written data")) {
-		p->unverifiable = true;
+		es_state(p)->unverifiable = true;
 		check_complete(p);
 	} else if (after(line, "Leaving...") || after(line, "Hard resetting") ||
 		   after(line, "Soft resetting") || after(line, "Staying in ")) {
@@ -331,7 +354,7 @@ static void note_line(struct flash_progress *p, const char *line)
 	for (size_t i = 0; i < sizeof noise / sizeof noise[0]; i++)
 		if (after(line, noise[i]))
 			return;
-	set_fact(p->last_line, sizeof p->last_line, line);
+	set_fact(es_state(p)->last_line, sizeof es_state(p)->last_line, line);
 }
 
 /* The class of an error text. *detail: it may be refined by the next line. */
@@ -391,13 +414,13 @@ static void set_error(struct flash_progress *p, enum job_stream stream, const ch
 	if (p->error != OUTCOME_OK)
 		return;
 	if (p->phase == PHASE_RESET && !p->complete)
-		p->phase = p->phase_before_reset; /* a reset note can overtake the error */
+		p->phase = es_state(p)->phase_before_reset; /* a reset note can overtake the error */
 	/* a serial exception after the port failed mid-write: the adapter went away */
-	if (o == OUTCOME_OTHER && p->lost_port && after(line, "A serial exception error occurred:"))
+	if (o == OUTCOME_OTHER && es_state(p)->lost_port && after(line, "A serial exception error occurred:"))
 		o = OUTCOME_UNPLUGGED;
 	p->error = o;
-	p->error_detail = detail;
-	p->error_stream = stream;
+	es_state(p)->error_detail = detail;
+	es_state(p)->error_stream = stream;
 	set_fact(p->message, sizeof p->message, line);
 }
 
@@ -408,9 +431,9 @@ static bool refine_error(struct flash_progress *p, enum job_stream stream, const
 	enum outcome o;
 	size_t n = strlen(p->message);
 
-	if (!p->error_detail || stream != p->error_stream)
+	if (!es_state(p)->error_detail || stream != es_state(p)->error_stream)
 		return false;
-	p->error_detail = false;
+	es_state(p)->error_detail = false;
 	o = classify(line, &detail);
 	if (o == OUTCOME_OTHER)
 		return false;
@@ -463,8 +486,8 @@ static void esptool_parse(struct flash_progress *p, enum job_stream stream, cons
 /* ok only with exit 0 and every image of the request written and verified. */
 static enum outcome esptool_finish(struct flash_progress *p, const struct job_status *st)
 {
-	bool consistent = p->images <= 0 || (p->wrote >= p->images &&
-					     (p->verified >= p->images || p->unverifiable));
+	bool consistent = p->images <= 0 || (es_state(p)->wrote >= p->images &&
+					     (p->verified >= p->images || es_state(p)->unverifiable));
 
 	if (st->exited && st->code == 0 && !st->signo && consistent) {
 		p->complete = true;
@@ -475,14 +498,14 @@ static enum outcome esptool_finish(struct flash_progress *p, const struct job_st
 		return p->error;
 	if (st->signo)
 		snprintf(p->message, sizeof p->message, "esptool was killed by signal %d%s%.190s",
-			 st->signo, p->last_line[0] ? "; its last line: " : "", p->last_line);
+			 st->signo, es_state(p)->last_line[0] ? "; its last line: " : "", es_state(p)->last_line);
 	else if (st->code == 0)
 		snprintf(p->message, sizeof p->message,
 			 "esptool exited 0 but confirmed %d of %d images written (%d verified)",
-			 p->wrote, p->images, p->verified);
-	else if (p->last_line[0])
+			 es_state(p)->wrote, p->images, p->verified);
+	else if (es_state(p)->last_line[0])
 		snprintf(p->message, sizeof p->message, "esptool exited with status %d: %.200s",
-			 st->code, p->last_line);
+			 st->code, es_state(p)->last_line);
 	else
 		snprintf(p->message, sizeof p->message,
 			 "esptool exited with status %d without an error message", st->code);
@@ -600,3 +623,13 @@ const struct flasher flasher_esptool_v5 = {
 	.parse = esptool_parse,
 	.finish = esptool_finish,
 };
+
+int esptool_progress_wrote(const struct flash_progress *p)
+{
+	return ((const struct esp_state *)(const void *)p->parser.bytes)->wrote;
+}
+
+bool esptool_progress_lost_port(const struct flash_progress *p)
+{
+	return ((const struct esp_state *)(const void *)p->parser.bytes)->lost_port;
+}

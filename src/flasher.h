@@ -4,10 +4,12 @@
  * finish) and the one line that picks it, nothing else.
  *
  * The engine fills a struct flash_request and asks the flasher's spec() for
- * the job (argv, env, timeout); it feeds every line of the tool's output to parse(), which updates
- * a struct flash_progress (phase, percent, facts such as chip and MAC, and
- * the failure class of any error line); when the job ends, finish() decides
- * the outcome from the progress and the exit status.
+ * the job (argv, env, timeout); it feeds every line of the tool's output
+ * to parse(), which updates a struct flash_progress (tool-neutral: phase,
+ * percent, bytes, image n of m, facts such as chip, MAC and MCU, and the
+ * failure class and message of any error line; the tool's own parser state
+ * stays private to its flasher); when the job ends, finish() decides the
+ * outcome from the progress and the exit status.
  */
 #ifndef FLASHBAY_FLASHER_H
 #define FLASHBAY_FLASHER_H
@@ -83,6 +85,11 @@ struct flash_facts {
 	char tool_version[32];
 };
 
+/* Room for the running flasher's parser state (see struct flash_progress). */
+#define FLASH_PARSER_STATE_SIZE 384
+
+/* A run's progress as any tool reports it; what the views, the history and
+ * the attempt read. The tool's parser state is private to its flasher. */
 struct flash_progress {
 	enum phase phase;
 	int image;                /* 1-based image being written; 0 before the first */
@@ -92,25 +99,19 @@ struct flash_progress {
 	double overall_pct;       /* 0..100 across all images, weighted by size */
 	uint64_t bytes_total;     /* sum of sizes */
 	uint64_t bytes_written;   /* confirmed by the tool ("Wrote N bytes") */
-	double kbps;              /* from the last "Wrote ..." line; 0 if none yet */
-	int verified;             /* "Hash of data verified." seen this many times */
+	double kbps;              /* the tool's last rate; 0 if none yet */
+	int verified;             /* images (or passes) the tool confirmed it verified */
 	bool complete;            /* the tool's own success marker was seen */
 	enum outcome error;       /* class of the first error line; OUTCOME_OK if none */
 	char message[256];        /* that error line (raw) */
 	struct flash_facts facts;
-	int pass;                 /* tool-specific parser state */
-	int pass_hashes;
-	/* esptool parser state */
-	int wrote;                /* "Wrote N bytes ..." lines seen */
-	bool in_image;            /* between an image's first line and its "Wrote" */
-	bool unverifiable;        /* the tool said it cannot verify (encrypted writes) */
-	bool base_mac;            /* facts.mac came from "BASE MAC:" (wins over "MAC:") */
-	bool error_detail;        /* the error line may be refined by the next line */
-	bool lost_port;           /* the tool lost the serial port mid-write ("Lost connection") */
-	char last_line[256];      /* the tool's last line that was not progress, facts or a
-				   * marker: its last words when no error line was recognised */
-	enum job_stream error_stream;
-	enum phase phase_before_reset;
+	/* The running flasher's parser state: a struct private to its .c file
+	 * (which checks that it fits), zeroed by flash_progress_init(); nobody
+	 * else reads it. */
+	union {
+		unsigned char bytes[FLASH_PARSER_STATE_SIZE];
+		max_align_t align;
+	} parser;
 };
 
 struct firmware;

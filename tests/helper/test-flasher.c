@@ -57,8 +57,8 @@ static void print_facts(struct run *r, enum outcome o)
 	const struct flash_progress *p = &r->p;
 
 	printf("outcome=%s\nmessage=%s\nphase=%s\nimages=%d\nimage=%d\nwrote=%d\nverified=%d\n",
-	       outcome_name(o), p->message, phase_name(p->phase), p->images, p->image, p->wrote,
-	       p->verified);
+	       outcome_name(o), p->message, phase_name(p->phase), p->images, p->image,
+	       esptool_progress_wrote(p), p->verified);
 	printf("bytes=%llu\noverall=%.0f\nmonotonic=%d\ncomplete=%d\n",
 	       (unsigned long long)p->bytes_written, p->overall_pct, r->monotonic, p->complete);
 	printf("chip=%s\nrevision=%s\nfeatures=%s\ncrystal=%s\nmac=%s\ntool_version=%s\n",
