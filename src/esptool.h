@@ -51,7 +51,4 @@ const struct flasher *esptool_flasher(const struct esptool *t);
 int esptool_progress_wrote(const struct flash_progress *p);
 bool esptool_progress_lost_port(const struct flash_progress *p);
 
-extern const struct flasher flasher_esptool_v4;
-extern const struct flasher flasher_esptool_v5;
-
 #endif

@@ -154,6 +154,29 @@ struct flasher {
 	enum outcome (*finish)(struct flash_progress *p, const struct job_status *st);
 };
 
+/* ------------------------------------------------------------ the table
+ * One row per flasher in flasher.c; a new tool is its file, its row here
+ * and in flasher.c's table, and the plan that picks it. */
+
+/* esptool v4 / v5 (flasher-esptool.c); see esptool_flasher(). */
+extern const struct flasher flasher_esptool_v4;
+extern const struct flasher flasher_esptool_v5;
+/* Katapult's flashtool.py (flasher-katapult.c): spec() is python3
+ * <tool_dir>/scripts/flashtool.py -d PORT -f ARTIFACT (PYTHONUNBUFFERED=1;
+ * only a klipper.bin may go to Katapult, it writes the file as it is);
+ * progress from the two 50-'#' bars (flash, then verify: overall 0-50 % and
+ * 50-100 %), facts (mcu, Katapult version), success only with exit 0 and
+ * "Programming Complete". */
+extern const struct flasher flasher_katapult;
+/* `make flash` (flasher-makeflash.c): its spec() is klipper_flash_spec(r->kp, r->port, NOSUDO=1
+ * when root); dfu-util, rp2040_flash, hid-flash or Katapult via Klipper's
+ * flash_usb.py; an exit 0 with "No rp2040 in BOOTSEL mode was found" fails. */
+extern const struct flasher flasher_make_flash;
+
+/* The flasher named name ("esptool-v4", "esptool-v5", "katapult",
+ * "make-flash"), or NULL if there is none. */
+const struct flasher *flasher_find(const char *name);
+
 /* Record failure class o with a message, unless one is already known (the
  * first error is the cause; later ones are consequences). For parsers. */
 void flash_progress_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)

@@ -248,17 +248,7 @@ int klipper_cache_store(const struct klipper_paths *kp, const char *tree_id,
 
 /* ------------------------------------------------------------ parsers */
 
-/* Katapult's flashtool.py: progress from the two 50-'#' bars (flash, then
- * verify: overall 0-50 % and 50-100 %), facts (mcu, Katapult version),
- * success only with exit 0 and "Programming Complete". */
-/* Its spec(): python3 <tool_dir>/scripts/flashtool.py -d PORT -f ARTIFACT
- * (PYTHONUNBUFFERED=1). Only a klipper.bin may go to Katapult (it writes the
- * file as it is). */
-extern const struct flasher flasher_katapult;
-/* `make flash`: its spec() is klipper_flash_spec(r->kp, r->port, NOSUDO=1
- * when root); dfu-util, rp2040_flash, hid-flash or Katapult via Klipper's
- * flash_usb.py; an exit 0 with "No rp2040 in BOOTSEL mode was found" fails. */
-extern const struct flasher flasher_make_flash;
+/* flasher_katapult and flasher_make_flash: see flasher.h. */
 /* The Katapult parser as a function (make flash feeds its lines through it). */
 void flasher_katapult_parse_line(struct flash_progress *p, enum job_stream stream,
 				 const char *line, size_t len, bool partial);

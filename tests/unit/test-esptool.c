@@ -667,6 +667,15 @@ static void names(void)
 	is_str(phase_name(PHASE_FLASH), "Flash", "phase name Flash");
 	is_str(phase_name(PHASE_CONNECT), "Connect", "phase name Connect");
 	is_str(phase_name(PHASE__COUNT), "?", "out of range phase");
+	ok(flasher_find("esptool-v4") == &flasher_esptool_v4 &&
+		   flasher_find("esptool-v5") == &flasher_esptool_v5 &&
+		   flasher_find("katapult") == &flasher_katapult &&
+		   flasher_find("make-flash") == &flasher_make_flash,
+	   "the flasher table finds every flasher by name");
+	ok(!flasher_find("dfu-util") && !flasher_find(NULL), "an unknown flasher: NULL");
+	ok(flasher_esptool_v4.spec && flasher_esptool_v5.spec && flasher_katapult.spec &&
+		   flasher_make_flash.spec,
+	   "every flasher builds its own job (spec)");
 }
 
 /* nftw callback: remove one entry of the temp dir. */
