@@ -528,16 +528,14 @@ static void push_mode(struct strvec *argv, const char *value, bool v5)
 }
 
 /* The one place flash mode/freq/size precedence is decided (documented in
- * flasher.h, README and flashbay.conf(5)): the firmware's flash_args file,
- * else the [esp32] setting; "keep" (or nothing) leaves the image header as
- * built, so the option is not passed. */
+ * flasher.h, README and flashbay.conf(5)): the firmware's flash_args file
+ * if it gives a value, else the [esp32] setting; "keep" (or nothing) leaves
+ * the image header as built, so the option is not passed. */
 static const char *flash_opt(const char *flash_args, const char *config)
 {
-	if (flash_args && *flash_args && strcmp(flash_args, "keep"))
-		return flash_args;
-	if (config && *config && strcmp(config, "keep"))
-		return config;
-	return NULL;
+	const char *v = flash_args && *flash_args ? flash_args : config;
+
+	return v && *v && strcmp(v, "keep") ? v : NULL;
 }
 
 /* write_flash / write-flash and its options. */
