@@ -557,6 +557,11 @@ static void argv_building(const char *dir)
 	ok(strstr(got, "--flash_mode qio ") != NULL,
 	   "flash option precedence: the flash_args file wins over [esp32] flash_mode");
 	free(got);
+	free(fw.flash_mode);
+	fw.flash_mode = strdup("keep");
+	got = flash_argv(4, &r);
+	ok(!strstr(got, "--flash_mode"), "a flash_args 'keep' wins too: the option is not passed");
+	free(got);
 	firmware_release(&fw);
 }
 
