@@ -358,16 +358,18 @@ static void submit(struct app *app, struct app_run *run)
 	const struct config *cfg = app->cfg;
 	struct job_spec spec = JOB_SPEC_INIT;
 	struct strbuf err = STRBUF_INIT;
-	struct esp_request req = {
+	struct flash_request req = {
 		.port = run->port,
+		.tool = &app->tool.cmd,
+		.timeout_ms = cfg->flash_timeout_ms,
 		.baud = run->baud,
 		.chip = cfg->chip,
 		.before = cfg->before,
 		.after = cfg->after,
 		.connect_attempts = cfg->connect_attempts,
-		.flash_mode = app->fw.flash_mode ? app->fw.flash_mode : cfg->flash_mode,
-		.flash_freq = app->fw.flash_freq ? app->fw.flash_freq : cfg->flash_freq,
-		.flash_size = app->fw.flash_size ? app->fw.flash_size : cfg->flash_size,
+		.flash_mode = cfg->flash_mode,
+		.flash_freq = cfg->flash_freq,
+		.flash_size = cfg->flash_size,
 		.erase_all = cfg->erase == ERASE_ALL,
 		.fw = &app->fw,
 	};
@@ -383,8 +385,7 @@ static void submit(struct app *app, struct app_run *run)
 		}
 	}
 	run->flasher = esptool_flasher(&app->tool);
-	esptool_flash_spec(&app->tool, &req, &spec);
-	spec.timeout_ms = cfg->flash_timeout_ms;
+	run->flasher->spec(&req, &spec);
 	spec.tail_lines = 40;
 	spec.keep_fd = portlock_fd(run->lock); /* locked while esptool lives, even if we die */
 	run->task = runner_submit(app->runner, &spec, run->lock_key, &run_ops, run);

@@ -220,14 +220,14 @@ static void kb_flash(struct kboard *k)
 	struct app *app = k->batch->app;
 	struct job_spec spec = JOB_SPEC_INIT;
 	const char *dev = kb_device_path(k);
+	struct flash_request req = { .port = dev, .kp = &k->kp, .python = app->cfg->python,
+				     .tool_dir = app->cfg->katapult_dir, .artifact = k->pub.art.path,
+				     .timeout_ms = app->cfg->klipper_flash_timeout_ms };
 
 	k->step = KS_FLASH;
 	k->pub.method = k->katapult ? "katapult" : "make_flash";
 	k->flasher = k->katapult ? &flasher_katapult : &flasher_make_flash;
-	if (k->katapult)
-		klipper_katapult_spec(app->cfg, dev, k->pub.art.path, &spec);
-	else
-		klipper_flash_spec(&k->kp, dev, klipper_flash_nosudo(), &spec);
+	k->flasher->spec(&req, &spec);
 	flash_progress_init(&k->pub.prog, 1, &k->pub.art.size);
 	k->pub.prog.phase = PHASE_QUEUED;
 	kb_phase(k, PHASE_FLASH);

@@ -1,4 +1,5 @@
-/* esptool.c - finding esptool, detecting its version, building its argv. */
+/* esptool.c - finding esptool and detecting its version (its argv is built
+ * by the flasher, flasher-esptool.c). */
 #include "autoconf.h"
 
 #include "esptool.h"
@@ -10,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "firmware.h"
 #include "path.h"
 #include "xalloc.h"
 
@@ -92,8 +92,7 @@ int esptool_resolve(struct esptool *t, const char *configured, struct strbuf *er
 	return 0;
 }
 
-/* The environment every esptool run gets. */
-static void esptool_env(struct strvec *env)
+void esptool_push_env(struct strvec *env)
 {
 	strvec_push(env, "NO_COLOR=1");
 	strvec_push(env, "TERM=dumb");
@@ -104,7 +103,7 @@ void esptool_version_spec(const struct esptool *t, struct job_spec *spec)
 {
 	strvec_copy(&spec->argv, &t->cmd);
 	strvec_push(&spec->argv, "version");
-	esptool_env(&spec->env);
+	esptool_push_env(&spec->env);
 	spec->timeout_ms = 30000;
 }
 
@@ -159,83 +158,6 @@ bool esptool_parse_version(struct esptool *t, const char *line)
 		return false;
 	}
 	return true;
-}
-
-/* A reset mode in the version's spelling: v4 underscores, v5 dashes. */
-static void push_mode(struct strvec *argv, const char *value, bool v5)
-{
-	char *s = xstrdup(value);
-
-	for (char *c = s; *c; c++)
-		if (*c == '_' || *c == '-')
-			*c = v5 ? '-' : '_';
-	strvec_push(argv, s);
-	free(s);
-}
-
-/* The request's flash option, else the firmware's (flash_args), unless "keep". */
-static const char *flash_opt(const char *req, const char *fw)
-{
-	if (req && *req && strcmp(req, "keep"))
-		return req;
-	if (fw && *fw && strcmp(fw, "keep"))
-		return fw;
-	return NULL;
-}
-
-/* write_flash / write-flash and its options. */
-static void push_write_flash(struct strvec *argv, const struct esp_request *r, bool v5)
-{
-	const struct firmware *fw = r->fw;
-	const char *mode = flash_opt(r->flash_mode, fw ? fw->flash_mode : NULL);
-	const char *freq = flash_opt(r->flash_freq, fw ? fw->flash_freq : NULL);
-	const char *size = flash_opt(r->flash_size, fw ? fw->flash_size : NULL);
-
-	strvec_push(argv, v5 ? "write-flash" : "write_flash");
-	if (mode) {
-		strvec_push(argv, v5 ? "--flash-mode" : "--flash_mode");
-		strvec_push(argv, mode);
-	}
-	if (freq) {
-		strvec_push(argv, v5 ? "--flash-freq" : "--flash_freq");
-		strvec_push(argv, freq);
-	}
-	if (size) {
-		strvec_push(argv, v5 ? "--flash-size" : "--flash_size");
-		strvec_push(argv, size);
-	}
-	if (r->erase_all)
-		strvec_push(argv, "--erase-all");
-	for (size_t i = 0; fw && i < fw->n; i++) {
-		strvec_pushf(argv, "0x%x", fw->images[i].offset);
-		strvec_push(argv, fw->images[i].path);
-	}
-}
-
-void esptool_flash_spec(const struct esptool *t, const struct esp_request *r, struct job_spec *spec)
-{
-	bool v5 = t->major >= 5;
-	struct strvec *argv = &spec->argv;
-
-	strvec_copy(argv, &t->cmd);
-	strvec_push(argv, "--port");
-	strvec_push(argv, r->port);
-	strvec_push(argv, "--baud");
-	strvec_pushf(argv, "%u", r->baud ? r->baud : 115200);
-	if (r->chip && *r->chip && strcmp(r->chip, "auto")) {
-		strvec_push(argv, "--chip");
-		strvec_push(argv, r->chip);
-	}
-	strvec_push(argv, "--before");
-	push_mode(argv, r->before ? r->before : "default_reset", v5);
-	strvec_push(argv, "--after");
-	push_mode(argv, r->after ? r->after : "hard_reset", v5);
-	if (r->connect_attempts) {
-		strvec_push(argv, "--connect-attempts");
-		strvec_pushf(argv, "%u", r->connect_attempts);
-	}
-	push_write_flash(argv, r, v5);
-	esptool_env(&spec->env);
 }
 
 const struct flasher *esptool_flasher(const struct esptool *t)

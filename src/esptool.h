@@ -17,25 +17,10 @@
 #include "strbuf.h"
 #include "strvec.h"
 
-struct firmware;
-
 struct esptool {
 	struct strvec cmd;  /* the command words, e.g. {"esptool"} or {"python3","-m","esptool"} */
 	int major;          /* 4 or 5; 0 until detected */
 	char version[32];   /* "4.12.0" */
-};
-
-struct esp_request {
-	const char *port;
-	unsigned baud;
-	const char *chip;          /* "auto" or a chip name */
-	const char *before, *after;/* either spelling */
-	unsigned connect_attempts; /* 0: esptool's default */
-	/* "keep" or NULL: the firmware's value from its flash_args, if any, else
-	 * not passed */
-	const char *flash_mode, *flash_freq, *flash_size;
-	bool erase_all;
-	const struct firmware *fw;
 };
 
 void esptool_init(struct esptool *t);
@@ -50,16 +35,20 @@ void esptool_version_spec(const struct esptool *t, struct job_spec *spec);
 /* Feed a line of that job's output ("esptool.py v4.12.0", "esptool v5.3.1"
  * or a bare "4.12.0"); true once the version is known. */
 bool esptool_parse_version(struct esptool *t, const char *line);
-/* The job that flashes r (argv, env, no timeout set): cmd --port P --baud B
- * [--chip C] --before X --after Y [--connect-attempts N] write_flash
- * [--flash_mode M ...] [--erase-all] 0xOFF FILE... in the version's spelling
- * (v5: write-flash, --flash-mode, no-reset). spec must be initialised. */
-void esptool_flash_spec(const struct esptool *t, const struct esp_request *r, struct job_spec *spec);
-/* The parser for the detected version (v4 for anything below 5, including
- * an undetected version). */
+/* Add the environment every esptool run gets (NO_COLOR=1 TERM=dumb
+ * PYTHONUNBUFFERED=1) to env. */
+void esptool_push_env(struct strvec *env);
+/* The flasher for the detected version (v4 for anything below 5, including
+ * an undetected version). Its spec() builds cmd --port P --baud B [--chip C]
+ * --before X --after Y [--connect-attempts N] write_flash [--flash_mode M
+ * ...] [--erase-all] 0xOFF FILE... in the version's spelling (v5:
+ * write-flash, --flash-mode, no-reset) from a flash_request whose tool is
+ * the resolved t->cmd. */
 const struct flasher *esptool_flasher(const struct esptool *t);
 
-extern const struct flasher flasher_esptool_v4;
-extern const struct flasher flasher_esptool_v5;
+/* For tests and tools: "Wrote N bytes" lines seen, and whether esptool
+ * said it lost the port, in a progress that an esptool flasher parsed. */
+int esptool_progress_wrote(const struct flash_progress *p);
+bool esptool_progress_lost_port(const struct flash_progress *p);
 
 #endif

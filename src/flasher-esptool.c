@@ -7,6 +7,9 @@
  * 2.7% 16384/597626 bytes... ", and announces each image with "Writing
  * '<file>' at 0x...". Lines arrive split on CR and LF with ANSI stripped;
  * partial lines are only used for progress, which is idempotent.
+ *
+ * Also the argv (spec): the flash_request in the version's spelling, with
+ * the one flash option precedence (flash_opt).
  */
 #include "autoconf.h"
 
@@ -17,7 +20,32 @@
 #include <strings.h>
 
 #include "esptool.h"
+#include "firmware.h"
 #include "flasher.h"
+#include "xalloc.h"
+
+/* esptool's parser state, private: kept in the progress's parser storage. */
+struct esp_state {
+	int wrote;                /* "Wrote N bytes ..." lines seen */
+	bool in_image;            /* between an image's first line and its "Wrote" */
+	bool unverifiable;        /* the tool said it cannot verify (encrypted writes) */
+	bool base_mac;            /* facts.mac came from "BASE MAC:" (wins over "MAC:") */
+	bool error_detail;        /* the error line may be refined by the next line */
+	bool lost_port;           /* the tool lost the serial port mid-write ("Lost connection") */
+	enum job_stream error_stream;
+	enum phase phase_before_reset;
+	char last_line[256];      /* the tool's last line that was not progress, facts or a
+				   * marker: its last words when no error line was recognised */
+};
+
+_Static_assert(sizeof(struct esp_state) <= FLASH_PARSER_STATE_SIZE,
+	       "esptool's parser state fits struct flash_progress");
+
+/* p's esptool parser state. */
+static struct esp_state *es_state(struct flash_progress *p)
+{
+	return (struct esp_state *)(void *)p->parser.bytes;
+}
 
 /* The text after prefix if s starts with it, else NULL. */
 static const char *after(const char *s, const char *prefix)
@@ -56,7 +84,7 @@ static void set_phase(struct flash_progress *p, enum phase ph)
 	if (p->phase == ph || (p->error != OUTCOME_OK && ph == PHASE_RESET))
 		return;
 	if (ph == PHASE_RESET)
-		p->phase_before_reset = p->phase;
+		es_state(p)->phase_before_reset = p->phase;
 	p->phase = ph;
 }
 
@@ -87,9 +115,9 @@ static void update_overall(struct flash_progress *p)
 /* The first line of a new image ("Writing '...'", "Compressed", "Writing at"). */
 static void image_start(struct flash_progress *p)
 {
-	if (p->in_image)
+	if (es_state(p)->in_image)
 		return;
-	p->in_image = true;
+	es_state(p)->in_image = true;
 	p->image++;
 	p->image_pct = 0;
 }
@@ -108,7 +136,7 @@ static void set_image_pct(struct flash_progress *p, double pct)
 /* Every image of the request written and verified? */
 static void check_complete(struct flash_progress *p)
 {
-	if (p->images > 0 && p->wrote >= p->images && (p->verified >= p->images || p->unverifiable))
+	if (p->images > 0 && es_state(p)->wrote >= p->images && (p->verified >= p->images || es_state(p)->unverifiable))
 		p->complete = true;
 }
 
@@ -189,8 +217,8 @@ static bool parse_wrote(struct flash_progress *p, const char *line)
 	}
 	image_start(p); /* a "Wrote" with nothing before it still is an image */
 	p->bytes_written += n;
-	p->wrote++;
-	p->in_image = false;
+	es_state(p)->wrote++;
+	es_state(p)->in_image = false;
 	set_image_pct(p, 100.0);
 	set_phase(p, PHASE_VERIFY);
 	check_complete(p);
@@ -245,9 +273,9 @@ static bool parse_mac(struct flash_progress *p, const char *line)
 	if (!m)
 		return false;
 	set_fact(mac, sizeof mac, skip_ws(m));
-	if (mac_ok(mac) && (base || !p->base_mac)) {
+	if (mac_ok(mac) && (base || !es_state(p)->base_mac)) {
 		set_fact(p->facts.mac, sizeof p->facts.mac, mac);
-		p->base_mac = base;
+		es_state(p)->base_mac = base;
 	}
 	return true;
 }
@@ -282,7 +310,7 @@ static bool parse_facts(struct flash_progress *p, const char *line)
 static bool parse_markers(struct flash_progress *p, const char *line)
 {
 	if (after(line, "Lost connection")) {
-		p->lost_port = true; /* a SerialException mid-write: the port failed */
+		es_state(p)->lost_port = true; /* a SerialException mid-write: the port failed */
 	} else if (after(line, "Serial port ") || after(line, "Connecting")) {
 		set_phase(p, PHASE_CONNECT);
 	} else if (after(line, "Erasing flash") || after(line, "Flash will be erased")) {
@@ -299,7 +327,7 @@ static bool parse_markers(struct flash_progress *p, const char *line)
 		p->verified++;
 		check_complete(p);
 	} else if (after(line, "Cannot verify written data")) {
-		p->unverifiable = true;
+		es_state(p)->unverifiable = true;
 		check_complete(p);
 	} else if (after(line, "Leaving...") || after(line, "Hard resetting") ||
 		   after(line, "Soft resetting") || after(line, "Staying in ")) {
@@ -326,7 +354,7 @@ static void note_line(struct flash_progress *p, const char *line)
 	for (size_t i = 0; i < sizeof noise / sizeof noise[0]; i++)
 		if (after(line, noise[i]))
 			return;
-	set_fact(p->last_line, sizeof p->last_line, line);
+	set_fact(es_state(p)->last_line, sizeof es_state(p)->last_line, line);
 }
 
 /* The class of an error text. *detail: it may be refined by the next line. */
@@ -386,13 +414,13 @@ static void set_error(struct flash_progress *p, enum job_stream stream, const ch
 	if (p->error != OUTCOME_OK)
 		return;
 	if (p->phase == PHASE_RESET && !p->complete)
-		p->phase = p->phase_before_reset; /* a reset note can overtake the error */
+		p->phase = es_state(p)->phase_before_reset; /* a reset note can overtake the error */
 	/* a serial exception after the port failed mid-write: the adapter went away */
-	if (o == OUTCOME_OTHER && p->lost_port && after(line, "A serial exception error occurred:"))
+	if (o == OUTCOME_OTHER && es_state(p)->lost_port && after(line, "A serial exception error occurred:"))
 		o = OUTCOME_UNPLUGGED;
 	p->error = o;
-	p->error_detail = detail;
-	p->error_stream = stream;
+	es_state(p)->error_detail = detail;
+	es_state(p)->error_stream = stream;
 	set_fact(p->message, sizeof p->message, line);
 }
 
@@ -403,9 +431,9 @@ static bool refine_error(struct flash_progress *p, enum job_stream stream, const
 	enum outcome o;
 	size_t n = strlen(p->message);
 
-	if (!p->error_detail || stream != p->error_stream)
+	if (!es_state(p)->error_detail || stream != es_state(p)->error_stream)
 		return false;
-	p->error_detail = false;
+	es_state(p)->error_detail = false;
 	o = classify(line, &detail);
 	if (o == OUTCOME_OTHER)
 		return false;
@@ -458,8 +486,8 @@ static void esptool_parse(struct flash_progress *p, enum job_stream stream, cons
 /* ok only with exit 0 and every image of the request written and verified. */
 static enum outcome esptool_finish(struct flash_progress *p, const struct job_status *st)
 {
-	bool consistent = p->images <= 0 || (p->wrote >= p->images &&
-					     (p->verified >= p->images || p->unverifiable));
+	bool consistent = p->images <= 0 || (es_state(p)->wrote >= p->images &&
+					     (p->verified >= p->images || es_state(p)->unverifiable));
 
 	if (st->exited && st->code == 0 && !st->signo && consistent) {
 		p->complete = true;
@@ -470,14 +498,14 @@ static enum outcome esptool_finish(struct flash_progress *p, const struct job_st
 		return p->error;
 	if (st->signo)
 		snprintf(p->message, sizeof p->message, "esptool was killed by signal %d%s%.190s",
-			 st->signo, p->last_line[0] ? "; its last line: " : "", p->last_line);
+			 st->signo, es_state(p)->last_line[0] ? "; its last line: " : "", es_state(p)->last_line);
 	else if (st->code == 0)
 		snprintf(p->message, sizeof p->message,
 			 "esptool exited 0 but confirmed %d of %d images written (%d verified)",
-			 p->wrote, p->images, p->verified);
-	else if (p->last_line[0])
+			 es_state(p)->wrote, p->images, p->verified);
+	else if (es_state(p)->last_line[0])
 		snprintf(p->message, sizeof p->message, "esptool exited with status %d: %.200s",
-			 st->code, p->last_line);
+			 st->code, es_state(p)->last_line);
 	else
 		snprintf(p->message, sizeof p->message,
 			 "esptool exited with status %d without an error message", st->code);
@@ -485,9 +513,103 @@ static enum outcome esptool_finish(struct flash_progress *p, const struct job_st
 	return OUTCOME_OTHER;
 }
 
+/* ------------------------------------------------------------ argv */
+
+/* A reset mode in the version's spelling: v4 underscores, v5 dashes. */
+static void push_mode(struct strvec *argv, const char *value, bool v5)
+{
+	char *s = xstrdup(value);
+
+	for (char *c = s; *c; c++)
+		if (*c == '_' || *c == '-')
+			*c = v5 ? '-' : '_';
+	strvec_push(argv, s);
+	free(s);
+}
+
+/* The one place flash mode/freq/size precedence is decided (documented in
+ * flasher.h, README and flashbay.conf(5)): the firmware's flash_args file
+ * if it gives a value, else the [esp32] setting; "keep" (or nothing) leaves
+ * the image header as built, so the option is not passed. */
+static const char *flash_opt(const char *flash_args, const char *config)
+{
+	const char *v = flash_args && *flash_args ? flash_args : config;
+
+	return v && *v && strcmp(v, "keep") ? v : NULL;
+}
+
+/* write_flash / write-flash and its options. */
+static void push_write_flash(struct strvec *argv, const struct flash_request *r, bool v5)
+{
+	const struct firmware *fw = r->fw;
+	const char *mode = flash_opt(fw ? fw->flash_mode : NULL, r->flash_mode);
+	const char *freq = flash_opt(fw ? fw->flash_freq : NULL, r->flash_freq);
+	const char *size = flash_opt(fw ? fw->flash_size : NULL, r->flash_size);
+
+	strvec_push(argv, v5 ? "write-flash" : "write_flash");
+	if (mode) {
+		strvec_push(argv, v5 ? "--flash-mode" : "--flash_mode");
+		strvec_push(argv, mode);
+	}
+	if (freq) {
+		strvec_push(argv, v5 ? "--flash-freq" : "--flash_freq");
+		strvec_push(argv, freq);
+	}
+	if (size) {
+		strvec_push(argv, v5 ? "--flash-size" : "--flash_size");
+		strvec_push(argv, size);
+	}
+	if (r->erase_all)
+		strvec_push(argv, "--erase-all");
+	for (size_t i = 0; fw && i < fw->n; i++) {
+		strvec_pushf(argv, "0x%x", fw->images[i].offset);
+		strvec_push(argv, fw->images[i].path);
+	}
+}
+
+/* The esptool job for r in v4 or v5 spelling. */
+static void esptool_spec(const struct flash_request *r, struct job_spec *spec, bool v5)
+{
+	struct strvec *argv = &spec->argv;
+
+	strvec_copy(argv, r->tool);
+	strvec_push(argv, "--port");
+	strvec_push(argv, r->port);
+	strvec_push(argv, "--baud");
+	strvec_pushf(argv, "%u", r->baud ? r->baud : 115200);
+	if (r->chip && *r->chip && strcmp(r->chip, "auto")) {
+		strvec_push(argv, "--chip");
+		strvec_push(argv, r->chip);
+	}
+	strvec_push(argv, "--before");
+	push_mode(argv, r->before ? r->before : "default_reset", v5);
+	strvec_push(argv, "--after");
+	push_mode(argv, r->after ? r->after : "hard_reset", v5);
+	if (r->connect_attempts) {
+		strvec_push(argv, "--connect-attempts");
+		strvec_pushf(argv, "%u", r->connect_attempts);
+	}
+	push_write_flash(argv, r, v5);
+	esptool_push_env(&spec->env);
+	spec->timeout_ms = r->timeout_ms;
+}
+
+/* spec() of flasher_esptool_v4. */
+static void esptool_v4_spec(const struct flash_request *r, struct job_spec *spec)
+{
+	esptool_spec(r, spec, false);
+}
+
+/* spec() of flasher_esptool_v5. */
+static void esptool_v5_spec(const struct flash_request *r, struct job_spec *spec)
+{
+	esptool_spec(r, spec, true);
+}
+
 const struct flasher flasher_esptool_v4 = {
 	.name = "esptool-v4",
 	.method = "esptool v4",
+	.spec = esptool_v4_spec,
 	.parse = esptool_parse,
 	.finish = esptool_finish,
 };
@@ -495,6 +617,17 @@ const struct flasher flasher_esptool_v4 = {
 const struct flasher flasher_esptool_v5 = {
 	.name = "esptool-v5",
 	.method = "esptool v5",
+	.spec = esptool_v5_spec,
 	.parse = esptool_parse,
 	.finish = esptool_finish,
 };
+
+int esptool_progress_wrote(const struct flash_progress *p)
+{
+	return ((const struct esp_state *)(const void *)p->parser.bytes)->wrote;
+}
+
+bool esptool_progress_lost_port(const struct flash_progress *p)
+{
+	return ((const struct esp_state *)(const void *)p->parser.bytes)->lost_port;
+}

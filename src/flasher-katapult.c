@@ -31,17 +31,30 @@
 #include "klipper.h"
 #include "str.h"
 #include "strbuf.h"
+#include "strvec.h"
 
-/* p->pass: the bar (0 none, 1 flash, 2 verify) in the low byte, flags above. */
-#define KP_BAR_MASK     0xff
-#define KP_FLASHERROR   0x100 /* the first FlashError has been taken */
-#define KP_CONTINUE     0x200 /* lines after it continue its message */
-#define KP_TRACEBACK    0x400 /* a Python traceback was seen */
-#define KP_EXCEPTION    0x800 /* the message came from a non-FlashError exception */
-#define KP_WRAPPED      0x1000 /* the next FlashError wraps the one taken ("direct cause") */
-#define KP_FE_CLASS     0x2000 /* the class came from a FlashError (a wrapper may refine it) */
-#define KP_SERIAL_LOG   0x4000 /* in the traceback of "ERROR:root:Error on serial read/write" */
-#define KP_PORT_LOST    0x8000 /* pyserial lost the port: p->message holds its reason */
+/* Katapult's parser state, private: kept in the progress's parser storage. */
+struct kp_state {
+	int bar;          /* the pass of the '#' bar: 0 none, 1 flash, 2 verify */
+	int hashes;       /* '#' in the current bar */
+	bool flash_error; /* the first FlashError has been taken */
+	bool cont;        /* lines after it continue its message */
+	bool traceback;   /* a Python traceback was seen */
+	bool exception;   /* the message came from a non-FlashError exception */
+	bool wrapped;     /* the next FlashError wraps the one taken ("direct cause") */
+	bool fe_class;    /* the class came from a FlashError (a wrapper may refine it) */
+	bool serial_log;  /* in the traceback of "ERROR:root:Error on serial read/write" */
+	bool port_lost;   /* pyserial lost the port: p->message holds its reason */
+};
+
+_Static_assert(sizeof(struct kp_state) <= FLASH_PARSER_STATE_SIZE,
+	       "Katapult's parser state fits struct flash_progress");
+
+/* p's Katapult parser state. */
+static struct kp_state *kp_state(struct flash_progress *p)
+{
+	return (struct kp_state *)(void *)p->parser.bytes;
+}
 
 /* The class of a FlashError message. */
 static enum outcome classify_flash_error(const char *m)
@@ -76,12 +89,13 @@ static enum outcome classify_flash_error(const char *m)
 /* A "[####" bar line (partial or complete): percent of the current pass. */
 static void kp_bar(struct flash_progress *p, const char *line)
 {
-	int hashes = 0, bar = p->pass & KP_BAR_MASK;
+	struct kp_state *k = kp_state(p);
+	int hashes = 0, bar = k->bar;
 	double pct;
 
 	for (const char *c = line + 1; *c == '#'; c++)
 		hashes++;
-	p->pass_hashes = hashes;
+	k->hashes = hashes;
 	pct = hashes * 2.0;
 	if (pct > 100)
 		pct = 100;
@@ -142,18 +156,20 @@ static const char *exception_message(const char *line)
 /* A "FlashError: <message>" line: the cause, or the exception wrapping it. */
 static void kp_flash_error(struct flash_progress *p, const char *msg)
 {
-	bool wrapper = p->pass & KP_WRAPPED;
+	struct kp_state *k = kp_state(p);
+	bool wrapper = k->wrapped;
 
-	if ((p->pass & KP_FLASHERROR) && !wrapper) {
-		p->pass &= ~KP_CONTINUE; /* a follow-up failure: keep the cause */
+	if (k->flash_error && !wrapper) {
+		k->cont = false; /* a follow-up failure: keep the cause */
 		return;
 	}
-	p->pass = (p->pass | KP_FLASHERROR | KP_CONTINUE) & ~KP_WRAPPED;
-	if (p->error == OUTCOME_OK || (wrapper && (p->pass & KP_FE_CLASS))) {
+	k->flash_error = k->cont = true;
+	k->wrapped = false;
+	if (p->error == OUTCOME_OK || (wrapper && k->fe_class)) {
 		p->error = classify_flash_error(msg);
-		p->pass |= KP_FE_CLASS;
+		k->fe_class = true;
 	}
-	if (p->pass & KP_PORT_LOST) {
+	if (k->port_lost) {
 		/* keep pyserial's reason (the message so far) after flashtool's words */
 		struct strbuf sb = STRBUF_INIT;
 		const char *why = strstr(p->message, LOST_SEP);
@@ -164,7 +180,7 @@ static void kp_flash_error(struct flash_progress *p, const char *msg)
 			strbuf_addf(&sb, "%s" LOST_SEP "%s)", msg, p->message);
 		snprintf(p->message, sizeof p->message, "%s", sb.buf);
 		strbuf_release(&sb);
-		p->pass &= ~KP_CONTINUE;
+		k->cont = false;
 	} else {
 		snprintf(p->message, sizeof p->message, "%s", msg);
 	}
@@ -176,37 +192,40 @@ static void kp_serial_lost(struct flash_progress *p, const char *exc)
 {
 	const char *why = strstr(exc, "SerialException: ");
 
-	p->pass &= ~KP_SERIAL_LOG;
+	kp_state(p)->serial_log = false;
 	if (!why || p->error != OUTCOME_OK)
 		return;
 	flash_progress_fail(p, OUTCOME_UNPLUGGED, "%s", why + 17);
-	p->pass |= KP_PORT_LOST;
+	kp_state(p)->port_lost = true;
 }
 
 /* stderr: the traceback and the FlashError message. */
 static void kp_stderr(struct flash_progress *p, const char *line)
 {
+	struct kp_state *k = kp_state(p);
 	const char *exc;
 
 	if (str_starts_with(line, "ERROR:root:") || str_starts_with(line, "Traceback ")) {
-		p->pass = (p->pass | KP_TRACEBACK) & ~KP_CONTINUE;
+		k->traceback = true;
+		k->cont = false;
 		if (str_starts_with(line, "ERROR:root:Error on serial "))
-			p->pass |= KP_SERIAL_LOG;
+			k->serial_log = true;
 		return;
 	}
 	if (str_starts_with(line, "During handling of the above exception")) {
-		p->pass &= ~KP_CONTINUE;
+		k->cont = false;
 		return;
 	}
 	if (str_starts_with(line, "The above exception was the direct cause")) {
-		p->pass = (p->pass & ~KP_CONTINUE) | KP_WRAPPED;
+		k->cont = false;
+		k->wrapped = true;
 		return;
 	}
 	if (str_starts_with(line, "FlashError: ")) {
 		kp_flash_error(p, line + 12);
 		return;
 	}
-	if (p->pass & KP_CONTINUE) {
+	if (k->cont) {
 		if (!str_starts_with(line, "  File ") && !str_starts_with(line, "    "))
 			kp_continue(p, line);
 		return;
@@ -215,19 +234,19 @@ static void kp_stderr(struct flash_progress *p, const char *line)
 		flash_progress_fail(p, OUTCOME_TOOL_MISSING, "Katapult's flashtool.py is missing (%s)", line);
 		return;
 	}
-	exc = (p->pass & KP_TRACEBACK) && !(p->pass & KP_FLASHERROR) ? exception_message(line) : NULL;
-	if (exc && (p->pass & KP_SERIAL_LOG)) {
+	exc = k->traceback && !k->flash_error ? exception_message(line) : NULL;
+	if (exc && k->serial_log) {
 		kp_serial_lost(p, exc);
 	} else if (exc && p->error == OUTCOME_OK) {
 		flash_progress_fail(p, OUTCOME_OTHER, "%s", exc);
-		p->pass |= KP_EXCEPTION;
+		k->exception = true;
 	}
 }
 
 /* stdout: phases, bars, facts and the few failures told there. */
 static void kp_stdout(struct flash_progress *p, const char *line, bool partial)
 {
-	int bar = p->pass & KP_BAR_MASK;
+	struct kp_state *k = kp_state(p);
 
 	if (line[0] == '[') {
 		kp_bar(p, line);
@@ -241,7 +260,7 @@ static void kp_stdout(struct flash_progress *p, const char *line, bool partial)
 		p->phase = PHASE_CONNECT;
 	} else if (str_starts_with(line, "Flashing '")) {
 		p->phase = PHASE_FLASH;
-		p->pass = (p->pass & ~KP_BAR_MASK) | (bar < 1 ? 1 : bar);
+		k->bar = k->bar < 1 ? 1 : k->bar;
 		p->image = p->image ? p->image : 1;
 		p->image_pct = 0;
 	} else if (str_starts_with(line, "Write complete")) {
@@ -250,7 +269,7 @@ static void kp_stdout(struct flash_progress *p, const char *line, bool partial)
 		p->bytes_written = p->bytes_total;
 	} else if (str_starts_with(line, "Verifying")) {
 		p->phase = PHASE_VERIFY;
-		p->pass = (p->pass & ~KP_BAR_MASK) | 2;
+		k->bar = 2;
 		p->image_pct = 0;
 	} else if (str_starts_with(line, "Verification Complete")) {
 		p->verified++;
@@ -303,9 +322,24 @@ static enum outcome katapult_finish(struct flash_progress *p, const struct job_s
 	return p->error;
 }
 
+/* spec(): python3 <katapult_dir>/scripts/flashtool.py -d PORT -f ARTIFACT. */
+static void katapult_spec(const struct flash_request *r, struct job_spec *spec)
+{
+	strvec_split(&spec->argv, r->python ? r->python : "python3", " \t");
+	strvec_pushf(&spec->argv, "%s/scripts/flashtool.py", r->tool_dir);
+	strvec_push(&spec->argv, "-d");
+	strvec_push(&spec->argv, r->port);
+	strvec_push(&spec->argv, "-f");
+	strvec_push(&spec->argv, r->artifact);
+	/* progress is written without newlines: never let Python buffer it */
+	strvec_push(&spec->env, "PYTHONUNBUFFERED=1");
+	spec->timeout_ms = r->timeout_ms;
+}
+
 const struct flasher flasher_katapult = {
 	.name = "katapult",
 	.method = "katapult",
+	.spec = katapult_spec,
 	.parse = katapult_parse,
 	.finish = katapult_finish,
 };

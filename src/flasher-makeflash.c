@@ -115,9 +115,16 @@ static enum outcome makeflash_finish(struct flash_progress *p, const struct job_
 	return p->error;
 }
 
+/* spec(): make flash FLASH_DEVICE=PORT in r->kp's tree (NOSUDO=1 as root). */
+static void makeflash_spec(const struct flash_request *r, struct job_spec *spec)
+{
+	klipper_flash_spec(r->kp, r->port, klipper_flash_nosudo(), spec);
+}
+
 const struct flasher flasher_make_flash = {
 	.name = "make-flash",
 	.method = "make_flash",
+	.spec = makeflash_spec,
 	.parse = makeflash_parse,
 	.finish = makeflash_finish,
 };

@@ -1,4 +1,5 @@
-/* flasher.c - phase and outcome names and messages; progress reset. */
+/* flasher.c - the flasher table; phase and outcome names and messages;
+ * progress reset. */
 #include "autoconf.h"
 
 #include "flasher.h"
@@ -6,6 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "array.h"
 
 static const char *const phase_names[PHASE__COUNT] = {
 	[PHASE_IDLE] = "Idle",       [PHASE_QUEUED] = "Queued",   [PHASE_DETECT] = "Detect",
@@ -76,6 +79,22 @@ int outcome_from_name(const char *name)
 		if (!strcmp(outcomes[i].name, name))
 			return i;
 	return -1;
+}
+
+/* Every flasher: one row each. */
+static const struct flasher *const flashers[] = {
+	&flasher_esptool_v4,
+	&flasher_esptool_v5,
+	&flasher_katapult,
+	&flasher_make_flash,
+};
+
+const struct flasher *flasher_find(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(flashers); i++)
+		if (!strcmp(flashers[i]->name, name))
+			return flashers[i];
+	return NULL;
 }
 
 void flash_progress_fail(struct flash_progress *p, enum outcome o, const char *fmt, ...)

@@ -1,11 +1,15 @@
-/* flasher.h - a flashing tool as data: how to read its output and how to
- * judge how it ended. Adding a tool (dfu-util, avrdude, picotool) is one
- * more const struct flasher and its parser, nothing else.
+/* flasher.h - a flashing tool as data: how to run it, how to read its
+ * output and how to judge how it ended. Adding a tool (dfu-util, avrdude,
+ * picotool) is one more const struct flasher in its own file (spec, parse,
+ * finish) and the one line that picks it, nothing else.
  *
- * The engine feeds every line of the tool's output to parse(), which updates
- * a struct flash_progress (phase, percent, facts such as chip and MAC, and
- * the failure class of any error line); when the job ends, finish() decides
- * the outcome from the progress and the exit status.
+ * The engine fills a struct flash_request and asks the flasher's spec() for
+ * the job (argv, env, timeout); it feeds every line of the tool's output
+ * to parse(), which updates a struct flash_progress (tool-neutral: phase,
+ * percent, bytes, image n of m, facts such as chip, MAC and MCU, and the
+ * failure class and message of any error line; the tool's own parser state
+ * stays private to its flasher); when the job ends, finish() decides the
+ * outcome from the progress and the exit status.
  */
 #ifndef FLASHBAY_FLASHER_H
 #define FLASHBAY_FLASHER_H
@@ -81,6 +85,11 @@ struct flash_facts {
 	char tool_version[32];
 };
 
+/* Room for the running flasher's parser state (see struct flash_progress). */
+#define FLASH_PARSER_STATE_SIZE 384
+
+/* A run's progress as any tool reports it; what the views, the history and
+ * the attempt read. The tool's parser state is private to its flasher. */
 struct flash_progress {
 	enum phase phase;
 	int image;                /* 1-based image being written; 0 before the first */
@@ -90,30 +99,53 @@ struct flash_progress {
 	double overall_pct;       /* 0..100 across all images, weighted by size */
 	uint64_t bytes_total;     /* sum of sizes */
 	uint64_t bytes_written;   /* confirmed by the tool ("Wrote N bytes") */
-	double kbps;              /* from the last "Wrote ..." line; 0 if none yet */
-	int verified;             /* "Hash of data verified." seen this many times */
+	double kbps;              /* the tool's last rate; 0 if none yet */
+	int verified;             /* images (or passes) the tool confirmed it verified */
 	bool complete;            /* the tool's own success marker was seen */
 	enum outcome error;       /* class of the first error line; OUTCOME_OK if none */
 	char message[256];        /* that error line (raw) */
 	struct flash_facts facts;
-	int pass;                 /* tool-specific parser state */
-	int pass_hashes;
-	/* esptool parser state */
-	int wrote;                /* "Wrote N bytes ..." lines seen */
-	bool in_image;            /* between an image's first line and its "Wrote" */
-	bool unverifiable;        /* the tool said it cannot verify (encrypted writes) */
-	bool base_mac;            /* facts.mac came from "BASE MAC:" (wins over "MAC:") */
-	bool error_detail;        /* the error line may be refined by the next line */
-	bool lost_port;           /* the tool lost the serial port mid-write ("Lost connection") */
-	char last_line[256];      /* the tool's last line that was not progress, facts or a
-				   * marker: its last words when no error line was recognised */
-	enum job_stream error_stream;
-	enum phase phase_before_reset;
+	/* The running flasher's parser state: a struct private to its .c file
+	 * (which checks that it fits), zeroed by flash_progress_init(); nobody
+	 * else reads it. */
+	union {
+		unsigned char bytes[FLASH_PARSER_STATE_SIZE];
+		max_align_t align;
+	} parser;
+};
+
+struct firmware;
+struct klipper_paths;
+
+/* What a flasher's spec() needs to build its job. All borrowed; read only
+ * during the spec() call. Each flasher reads the fields marked for it. */
+struct flash_request {
+	const char *port;             /* the board's device path (all) */
+	const struct strvec *tool;    /* the tool's command words (esptool) */
+	const char *python;           /* interpreter words, NULL: "python3" (katapult) */
+	const char *tool_dir;         /* the tool's checkout: katapult_dir (katapult) */
+	const struct klipper_paths *kp; /* Klipper tree, config, timeouts (make flash) */
+	const struct firmware *fw;    /* images at offsets and the flash_args options (esptool) */
+	const char *artifact;         /* the one file to write (katapult) */
+	uint64_t timeout_ms;          /* 0: none (esptool, katapult; make flash uses kp's) */
+	/* esptool's options, the [esp32] settings in either spelling */
+	unsigned baud;                /* 0: 115200 */
+	const char *chip;             /* "auto", NULL or a chip name */
+	const char *before, *after;   /* NULL: default_reset, hard_reset */
+	unsigned connect_attempts;    /* 0: esptool's default */
+	/* the [esp32] settings; precedence, decided in one place (flasher-esptool.c):
+	 * the firmware's flash_args file > these > "keep" (or NULL: the image
+	 * header as built, the option not passed) */
+	const char *flash_mode, *flash_freq, *flash_size;
+	bool erase_all;
 };
 
 struct flasher {
 	const char *name;   /* "esptool-v4" */
 	const char *method; /* recorded in history: "esptool v4" */
+	/* Fill spec (initialised by the caller, who releases it) with the job
+	 * that flashes r: argv, env, timeout. */
+	void (*spec)(const struct flash_request *r, struct job_spec *spec);
 	/* One line of output (see job_ops.line; partial lines included). */
 	void (*parse)(struct flash_progress *p, enum job_stream stream, const char *line,
 		      size_t len, bool partial);
@@ -121,6 +153,29 @@ struct flasher {
 	 * by the engine before this is asked). */
 	enum outcome (*finish)(struct flash_progress *p, const struct job_status *st);
 };
+
+/* ------------------------------------------------------------ the table
+ * One row per flasher in flasher.c; a new tool is its file, its row here
+ * and in flasher.c's table, and the plan that picks it. */
+
+/* esptool v4 / v5 (flasher-esptool.c); see esptool_flasher(). */
+extern const struct flasher flasher_esptool_v4;
+extern const struct flasher flasher_esptool_v5;
+/* Katapult's flashtool.py (flasher-katapult.c): spec() is python3
+ * <tool_dir>/scripts/flashtool.py -d PORT -f ARTIFACT (PYTHONUNBUFFERED=1;
+ * only a klipper.bin may go to Katapult, it writes the file as it is);
+ * progress from the two 50-'#' bars (flash, then verify: overall 0-50 % and
+ * 50-100 %), facts (mcu, Katapult version), success only with exit 0 and
+ * "Programming Complete". */
+extern const struct flasher flasher_katapult;
+/* `make flash` (flasher-makeflash.c): its spec() is klipper_flash_spec(r->kp, r->port, NOSUDO=1
+ * when root); dfu-util, rp2040_flash, hid-flash or Katapult via Klipper's
+ * flash_usb.py; an exit 0 with "No rp2040 in BOOTSEL mode was found" fails. */
+extern const struct flasher flasher_make_flash;
+
+/* The flasher named name ("esptool-v4", "esptool-v5", "katapult",
+ * "make-flash"), or NULL if there is none. */
+const struct flasher *flasher_find(const char *name);
 
 /* Record failure class o with a message, unless one is already known (the
  * first error is the cause; later ones are consequences). For parsers. */

@@ -395,20 +395,6 @@ bool klipper_flash_nosudo(void)
 	return geteuid() == 0;
 }
 
-void klipper_katapult_spec(const struct config *cfg, const char *device, const char *artifact,
-			   struct job_spec *spec)
-{
-	strvec_split(&spec->argv, cfg->python ? cfg->python : "python3", " \t");
-	strvec_pushf(&spec->argv, "%s/scripts/flashtool.py", cfg->katapult_dir);
-	strvec_push(&spec->argv, "-d");
-	strvec_push(&spec->argv, device);
-	strvec_push(&spec->argv, "-f");
-	strvec_push(&spec->argv, artifact);
-	/* progress is written without newlines: never let Python buffer it */
-	strvec_push(&spec->env, "PYTHONUNBUFFERED=1");
-	spec->timeout_ms = cfg->klipper_flash_timeout_ms;
-}
-
 void klipper_describe_spec(const struct klipper_paths *kp, struct job_spec *spec)
 {
 	strvec_push(&spec->argv, "git");

@@ -141,10 +141,6 @@ void klipper_flash_spec(const struct klipper_paths *kp, const char *device, bool
 /* NOSUDO=1 for `make flash`: true when running as root (FLASHBAY_EUID
  * overrides geteuid() for tests). */
 bool klipper_flash_nosudo(void);
-/* python3 <katapult_dir>/scripts/flashtool.py -d DEVICE -f ARTIFACT. Only a
- * klipper.bin may go to Katapult (it writes the file as it is). */
-void klipper_katapult_spec(const struct config *cfg, const char *device, const char *artifact,
-			   struct job_spec *spec);
 /* git describe --always --dirty in the tree (the build cache's tree id). */
 void klipper_describe_spec(const struct klipper_paths *kp, struct job_spec *spec);
 
@@ -252,13 +248,7 @@ int klipper_cache_store(const struct klipper_paths *kp, const char *tree_id,
 
 /* ------------------------------------------------------------ parsers */
 
-/* Katapult's flashtool.py: progress from the two 50-'#' bars (flash, then
- * verify: overall 0-50 % and 50-100 %), facts (mcu, Katapult version),
- * success only with exit 0 and "Programming Complete". */
-extern const struct flasher flasher_katapult;
-/* `make flash`: dfu-util, rp2040_flash, hid-flash or Katapult via Klipper's
- * flash_usb.py; an exit 0 with "No rp2040 in BOOTSEL mode was found" fails. */
-extern const struct flasher flasher_make_flash;
+/* flasher_katapult and flasher_make_flash: see flasher.h. */
 /* The Katapult parser as a function (make flash feeds its lines through it). */
 void flasher_katapult_parse_line(struct flash_progress *p, enum job_stream stream,
 				 const char *line, size_t len, bool partial);

@@ -57,8 +57,8 @@ static void print_facts(struct run *r, enum outcome o)
 	const struct flash_progress *p = &r->p;
 
 	printf("outcome=%s\nmessage=%s\nphase=%s\nimages=%d\nimage=%d\nwrote=%d\nverified=%d\n",
-	       outcome_name(o), p->message, phase_name(p->phase), p->images, p->image, p->wrote,
-	       p->verified);
+	       outcome_name(o), p->message, phase_name(p->phase), p->images, p->image,
+	       esptool_progress_wrote(p), p->verified);
 	printf("bytes=%llu\noverall=%.0f\nmonotonic=%d\ncomplete=%d\n",
 	       (unsigned long long)p->bytes_written, p->overall_pct, r->monotonic, p->complete);
 	printf("chip=%s\nrevision=%s\nfeatures=%s\ncrystal=%s\nmac=%s\ntool_version=%s\n",
@@ -162,7 +162,7 @@ static int run_job(struct run *r, struct job_spec *spec)
 
 struct flash_opts {
 	const char *esptool;
-	struct esp_request req;
+	struct flash_request req;
 	struct firmware fw;
 	uint64_t timeout;
 };
@@ -265,12 +265,13 @@ static int flash(int argc, char **argv)
 		code = 2;
 	} else if (!(code = detect(&r, &t))) {
 		o.req.fw = &o.fw;
-		esptool_flash_spec(&t, &o.req, &spec);
-		spec.timeout_ms = o.timeout;
+		o.req.tool = &t.cmd;
+		o.req.timeout_ms = o.timeout;
+		r.fl = esptool_flasher(&t);
+		r.fl->spec(&o.req, &spec);
 		joined = strvec_join(&spec.argv, " ");
 		printf("argv=%s\n", joined + strlen(t.cmd.v[0]) + 1);
 		free(joined);
-		r.fl = esptool_flasher(&t);
 		printf("flasher=%s\n", r.fl->name);
 		flash_progress_init(&r.p, (int)o.fw.n, o.fw.sizes);
 		if (!run_job(&r, &spec))

@@ -260,13 +260,11 @@ static int cmd_flash(int argc, char **argv)
 		return 2;
 	}
 	artifact = xasprintf("%s%s", kp.out, rec.artifact);
-	if (!strcmp(argv[0], "katapult")) {
-		j.f = &flasher_katapult;
-		klipper_katapult_spec(&cfg, argv[2], artifact, &spec);
-	} else {
-		j.f = &flasher_make_flash;
-		klipper_flash_spec(&kp, argv[2], klipper_flash_nosudo(), &spec);
-	}
+	j.f = !strcmp(argv[0], "katapult") ? &flasher_katapult : &flasher_make_flash;
+	j.f->spec(&(struct flash_request){ .port = argv[2], .kp = &kp, .python = cfg.python,
+					   .tool_dir = cfg.katapult_dir, .artifact = artifact,
+					   .timeout_ms = cfg.klipper_flash_timeout_ms },
+		  &spec);
 	runner_submit(R, &spec, argv[2], &ops, &j);
 	loop_run(L);
 	free(artifact);

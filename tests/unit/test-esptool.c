@@ -149,7 +149,7 @@ static void write_flash_ok(const char *name, double kbps, size_t chunk)
 	is_int(r.outcome, OUTCOME_OK, "%s: outcome ok", name);
 	check_board(&r, name);
 	is_int(r.p.image, 2, "%s: two images seen", name);
-	is_int(r.p.wrote, 2, "%s: two 'Wrote' lines", name);
+	is_int(esptool_progress_wrote(&r.p), 2, "%s: two 'Wrote' lines", name);
 	is_int(r.p.verified, 2, "%s: 'Hash of data verified.' twice", name);
 	is_int(r.p.bytes_written, 26628 + 1048576, "%s: bytes written summed (4-byte padded)", name);
 	ok(fabs(r.p.kbps - kbps) < 0.01, "%s: kbit/s of the last image (%.1f)", name, r.p.kbps);
@@ -276,7 +276,7 @@ static void unplug_at_40(const char *name, size_t chunk, bool stderr_first)
 	is_int(r.rc, 1, "%s: esptool exited 1", name);
 	is_str(outcome_name(r.outcome), "unplugged", "%s: outcome unplugged", name);
 	is_str(r.p.message, want, "%s: the message is esptool's line", name);
-	ok(r.p.lost_port, "%s: 'Lost connection' seen", name);
+	ok(esptool_progress_lost_port(&r.p), "%s: 'Lost connection' seen", name);
 	is_str(phase_name(r.p.phase), "Flash", "%s: failed in phase Flash", name);
 	is_int(r.p.image, 2, "%s: in image 2", name);
 	is_str(r.p.facts.mac, "24:0a:c4:12:34:56", "%s: the MAC learned before stays", name);
@@ -483,18 +483,21 @@ static void make_fw(struct firmware *fw, const char *dir)
 	strbuf_release(&err);
 }
 
-/* argv of esptool_flash_spec joined with spaces, without the command. */
-static char *flash_argv(int major, const struct esp_request *r)
+/* argv of the esptool flasher's spec() joined with spaces, without the command. */
+static char *flash_argv(int major, const struct flash_request *r)
 {
 	struct esptool t;
 	struct job_spec spec = JOB_SPEC_INIT;
 	struct strvec rest = STRVEC_INIT;
+	struct flash_request rq;
 	char *s;
 
 	esptool_init(&t);
 	strvec_push(&t.cmd, "esptool");
 	t.major = major;
-	esptool_flash_spec(&t, r, &spec);
+	rq = *r;
+	rq.tool = &t.cmd;
+	esptool_flasher(&t)->spec(&rq, &spec);
 	for (size_t i = 1; i < spec.argv.n; i++)
 		strvec_push(&rest, spec.argv.v[i]);
 	s = strvec_join(&rest, " ");
@@ -510,7 +513,7 @@ static char *flash_argv(int major, const struct esp_request *r)
 static void argv_building(const char *dir)
 {
 	struct firmware fw;
-	struct esp_request r = { .port = "/dev/ttyUSB0", .baud = 921600, .chip = "auto",
+	struct flash_request r = { .port = "/dev/ttyUSB0", .baud = 921600, .chip = "auto",
 				 .before = "default_reset", .after = "hard-reset",
 				 .flash_mode = "keep", .flash_freq = "keep", .flash_size = "keep" };
 	char want[2048], *got;
@@ -549,6 +552,16 @@ static void argv_building(const char *dir)
 		 "--port /dev/ttyUSB0 --baud 921600 --chip esp32 --before no-reset --after no-reset-stub --connect-attempts 3 write-flash --flash-mode dio --flash-freq 80m --flash-size 4MB --erase-all 0x1000 %s/boot.bin 0x10000 %s/app.bin",
 		 dir, dir);
 	is_str(got, want, "v5 argv with every option");
+	free(got);
+	fw.flash_mode = strdup("qio");
+	got = flash_argv(4, &r);
+	ok(strstr(got, "--flash_mode qio ") != NULL,
+	   "flash option precedence: the flash_args file wins over [esp32] flash_mode");
+	free(got);
+	free(fw.flash_mode);
+	fw.flash_mode = strdup("keep");
+	got = flash_argv(4, &r);
+	ok(!strstr(got, "--flash_mode"), "a flash_args 'keep' wins too: the option is not passed");
 	free(got);
 	firmware_release(&fw);
 }
@@ -660,6 +673,15 @@ static void names(void)
 	is_str(phase_name(PHASE_FLASH), "Flash", "phase name Flash");
 	is_str(phase_name(PHASE_CONNECT), "Connect", "phase name Connect");
 	is_str(phase_name(PHASE__COUNT), "?", "out of range phase");
+	ok(flasher_find("esptool-v4") == &flasher_esptool_v4 &&
+		   flasher_find("esptool-v5") == &flasher_esptool_v5 &&
+		   flasher_find("katapult") == &flasher_katapult &&
+		   flasher_find("make-flash") == &flasher_make_flash,
+	   "the flasher table finds every flasher by name");
+	ok(!flasher_find("dfu-util") && !flasher_find(NULL), "an unknown flasher: NULL");
+	ok(flasher_esptool_v4.spec && flasher_esptool_v5.spec && flasher_katapult.spec &&
+		   flasher_make_flash.spec,
+	   "every flasher builds its own job (spec)");
 }
 
 /* nftw callback: remove one entry of the temp dir. */

@@ -309,7 +309,10 @@ static void specs(void)
 	ok(klipper_flash_nosudo(), "root: NOSUDO=1");
 	unsetenv("FLASHBAY_EUID");
 
-	klipper_katapult_spec(&cfg, "/dev/ttyACM0", "/b/klipper.bin", &spec);
+	flasher_katapult.spec(&(struct flash_request){ .port = "/dev/ttyACM0", .python = cfg.python,
+						.tool_dir = cfg.katapult_dir,
+						.artifact = "/b/klipper.bin" },
+			      &spec);
 	got = argv_join(&spec);
 	snprintf(want, sizeof want, "python3 %s/katapult/scripts/flashtool.py -d /dev/ttyACM0 -f /b/klipper.bin",
 		 dir);
