@@ -339,8 +339,10 @@ static int draw_keys(struct tui *t, int y, const struct keycap *k, size_t n, int
 }
 
 /* Key bar: the keys of the focused pane (short labels, or the least used
- * left out, when narrow: ? and q always show), then the current note if it
- * fits, else the note alone (it expires after a few seconds, see tui_note()). */
+ * left out, when narrow: ? and q always show), then the current note: the
+ * keys make room for it as they do for a narrow terminal; only a note too
+ * long for even the fewest keys is shown alone (it expires after a few
+ * seconds, see tui_note()). */
 static void draw_keybar(struct tui *t)
 {
 	bool log = t->focus == FOCUS_LOG;
@@ -348,9 +350,10 @@ static void draw_keybar(struct tui *t)
 	size_t n = log ? ARRAY_SIZE(log_keys) : ARRAY_SIZE(board_keys);
 	int y = t->rows - 1, x = 0;
 	char *note = t->status[0] ? tui_safe(t, t->status) : NULL;
+	int room = note ? t->cols - 2 - (int)text_width(note) : t->cols;
 
-	if (!note || keybar_width(k, n, (struct keyfit){ 0, 0 }) + 2 + (int)text_width(note) <= t->cols)
-		x = draw_keys(t, y, k, n, t->cols);
+	if (!note || keybar_width(k, n, (struct keyfit){ 3, 8 }) <= room)
+		x = draw_keys(t, y, k, n, room);
 	if (note) {
 		tui_put(t, y, x, 1, " ", true);
 		attrset(t->status_error ? t->role[ROLE_FAIL] : t->role[ROLE_WARN]);

@@ -38,7 +38,7 @@ term_case() { # COLS ROWS TERM LOCALE [ENV...]
 	wait_for "FAIL:no_sync" && wait_for "PASS" && wait_until 10 slot1_moving
 	ok $? "$name: PASS, FAIL:no_sync and a bar in progress"
 	keys z # an unbound key clears the note: the key bar is whole again
-	wait_for "q Quit"
+	wait_until 10 eval 'screen | tail -n 1 | grep -Eq -- "$KEYBAR"'
 	scr=$(screen)
 	scr_e=$(screen_e)
 	tui_fits "$c" "$r"
