@@ -555,6 +555,14 @@ struct row_ident {
 	int64_t period, started_ms;
 };
 
+/* Free ri's strings. */
+static void row_ident_release(struct row_ident *ri)
+{
+	free(ri->board_id);
+	free(ri->unit);
+	free(ri->mac);
+}
+
 /* Read the identity of row id; SQLITE_NOTFOUND if there is none. */
 static int read_ident(struct history *h, int64_t id, struct row_ident *ri)
 {
@@ -645,9 +653,7 @@ int history_finish_row(struct history *h, int64_t id, const struct attempt *a)
 	if (rc == SQLITE_OK && !mac && !ri.mac)
 		rc = relink(h, ri.board_id, ri.started_ms);
 	free(mac);
-	free(ri.board_id);
-	free(ri.unit);
-	free(ri.mac);
+	row_ident_release(&ri);
 	return rc;
 }
 
@@ -682,9 +688,7 @@ int history_note_row(struct history *h, int64_t id, const char *chip, const char
 	if (rc == SQLITE_OK && mac)
 		rc = join_mac_board(h, id, &ri, mac);
 	free(mac);
-	free(ri.board_id);
-	free(ri.unit);
-	free(ri.mac);
+	row_ident_release(&ri);
 	return rc;
 }
 
