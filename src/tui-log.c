@@ -29,7 +29,8 @@ static void log_rows(struct tui *t, const struct log_entry *e, struct strvec *ou
 }
 
 /* How far the log scrolls back in h rows: the oldest entries then fill the
- * pane from its top. */
+ * pane from its top, the oldest one whole (an entry that would overflow the
+ * pane is left for the next step down). */
 static size_t log_max_back(struct tui *t, int h)
 {
 	size_t n = log_count(), k = 0;
@@ -42,6 +43,8 @@ static size_t log_max_back(struct tui *t, int h)
 		rows += (int)wrapped.n;
 		strvec_release(&wrapped);
 	}
+	if (rows > h && k > 1) /* the last one counted would push the oldest out */
+		k--;
 	return n - k;
 }
 
