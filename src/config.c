@@ -33,6 +33,7 @@ enum key_type {
 	K_HEX32,    /* 0x... */
 	K_USBID_LIST, /* "vid:pid" words, pid may be "*" */
 	K_URL,      /* http(s)://... or empty */
+	K_BOOL,     /* yes/no, true/false, on/off, 1/0 */
 };
 
 struct key_def {
@@ -105,6 +106,18 @@ static const struct key_def keys[] = {
 	{ "klipper", "make", K_CMD, F(make), 0, 0, NULL },
 	{ "klipper", "boards", K_PATH, F(boards_file), 0, 0, NULL },
 	{ "klipper", "configs_dir", K_PATH, F(configs_dir), 0, 0, NULL },
+
+	{ "mqtt", "enabled", K_BOOL, F(mqtt_enabled), 0, 0, NULL },
+	{ "mqtt", "broker", K_STR, F(mqtt_broker), 0, 0, NULL },
+	{ "mqtt", "topic", K_STR, F(mqtt_topic), 0, 0, NULL },
+	{ "mqtt", "client_id", K_STR, F(mqtt_client_id), 0, 0, NULL },
+	{ "mqtt", "username", K_STR, F(mqtt_username), 0, 0, NULL },
+	{ "mqtt", "password_file", K_PATH, F(mqtt_password_file), 0, 0, NULL },
+	{ "mqtt", "ca_file", K_PATH, F(mqtt_ca_file), 0, 0, NULL },
+	{ "mqtt", "cert_file", K_PATH, F(mqtt_cert_file), 0, 0, NULL },
+	{ "mqtt", "key_file", K_PATH, F(mqtt_key_file), 0, 0, NULL },
+	{ "mqtt", "qos", K_UINT, F(mqtt_qos), 0, 2, NULL },
+	{ "mqtt", "keepalive", K_DURATION, F(mqtt_keepalive_ms), 5, 3600, NULL },
 
 	{ "tui", "glyphs", K_ENUM, F(glyphs), 0, 0, glyph_choices },
 	{ "tui", "color", K_ENUM, F(color), 0, 0, color_choices },
@@ -220,6 +233,10 @@ void config_defaults(struct config *cfg)
 	cfg->glyphs = GLYPHS_AUTO;
 	cfg->color = COLOR_AUTO;
 	cfg->fps = 10;
+	cfg->mqtt_broker = xstrdup("mqtt://localhost:1883");
+	cfg->mqtt_topic = xstrdup("flashbay");
+	cfg->mqtt_qos = 1;
+	cfg->mqtt_keepalive_ms = 60000;
 	free(state);
 	free(conf);
 	free(cache);
@@ -463,6 +480,19 @@ static void set_enum(struct parse *p, const struct key_def *k, void *field, cons
 		config_set_str(field, k->choices[i]);
 }
 
+/* A yes/no value. */
+static void set_bool(struct parse *p, const struct key_def *k, bool *field, const char *v)
+{
+	static const char *const words[] = { "no", "yes", "false", "true", "off", "on", "0", "1",
+					     NULL };
+	int i = find_choice(words, v);
+
+	if (i < 0)
+		perr(p, "[%s] %s: '%s' is not yes or no", k->section, k->name, v);
+	else
+		*field = i & 1;
+}
+
 /* Validate and store one value of a table key. */
 static void set_key(struct parse *p, const struct key_def *k, const char *v)
 {
@@ -495,6 +525,9 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 		break;
 	case K_ENUM: case K_ENUMSTR:
 		set_enum(p, k, field, v);
+		break;
+	case K_BOOL:
+		set_bool(p, k, field, v);
 		break;
 	case K_LIST: case K_USBID_LIST:
 		set_list(p, k, field, v);
@@ -749,6 +782,8 @@ int config_load(struct config *cfg, const char *extra, struct strbuf *err, struc
 	if (config_read_file(cfg, user, false, err, warn) == -EINVAL)
 		ret = -EINVAL;
 	if (extra && config_read_file(cfg, extra, true, err, warn) < 0)
+		ret = -EINVAL;
+	if (!ret && cfg->mqtt_enabled && config_mqtt_check(cfg, true, err))
 		ret = -EINVAL;
 	free(user);
 	free(xdg);

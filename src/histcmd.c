@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "json.h"
 #include "str.h"
 #include "text.h"
 
@@ -155,4 +156,23 @@ void histcol_fill(const struct history_row *r, struct histcol col[HISTCOL_COUNT]
 	c->kind = a->outcome ? HC_BOOL : HC_NULL;
 	c++->i = r->reached;
 	col_text(c++, "output", a->output);
+}
+
+void histcol_json(struct jw *jw, const struct history_row *r)
+{
+	struct histcol col[HISTCOL_COUNT];
+
+	histcol_fill(r, col);
+	for (size_t i = 0; i < HISTCOL_COUNT; i++) {
+		if (col[i].kind == HC_TEXT)
+			jw_str(jw, col[i].name, col[i].s);
+		else if (col[i].kind == HC_INT)
+			jw_int(jw, col[i].name, col[i].i);
+		else if (col[i].kind == HC_REAL)
+			jw_double(jw, col[i].name, col[i].d);
+		else if (col[i].kind == HC_BOOL)
+			jw_bool(jw, col[i].name, col[i].i != 0);
+		else
+			jw_null(jw, col[i].name);
+	}
 }

@@ -107,6 +107,8 @@ struct history_filter {
 	long limit;        /* at most this many; 0: all */
 	bool newest_first; /* else oldest first */
 	bool with_output;  /* also read the tool output (a.output) */
+	bool outbox;       /* only the attempts in the MQTT outbox, in its order
+			      (history-outbox.h; newest_first is ignored) */
 };
 
 /* The names a port given as `history --port` may be stored under: the

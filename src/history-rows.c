@@ -87,6 +87,8 @@ static void build_query(struct strbuf *sql, const struct history_filter *f)
 	strbuf_addstr(sql, f->with_output ? ", o.output FROM attempts a LEFT JOIN attempt_output o"
 					    " ON o.attempt_id = a.id"
 					  : " FROM attempts a");
+	if (f->outbox)
+		strbuf_addstr(sql, " JOIN outbox x ON x.attempt_id = a.id");
 	strbuf_addstr(sql, " WHERE a.started_ms >= ?1");
 	if (f->ports)
 		strbuf_addstr(sql, " AND (a.port IN names OR a.device IN names OR a.by_path IN names"
@@ -95,8 +97,11 @@ static void build_query(struct strbuf *sql, const struct history_filter *f)
 		strbuf_addstr(sql, " AND a.mac = ?3 COLLATE NOCASE");
 	if (f->board)
 		strbuf_addstr(sql, " AND a.board = ?4");
-	strbuf_addstr(sql, f->newest_first ? " ORDER BY a.started_ms DESC, a.id DESC"
-					   : " ORDER BY a.started_ms, a.id");
+	if (f->outbox)
+		strbuf_addstr(sql, " ORDER BY x.seq");
+	else
+		strbuf_addstr(sql, f->newest_first ? " ORDER BY a.started_ms DESC, a.id DESC"
+						   : " ORDER BY a.started_ms, a.id");
 	strbuf_addstr(sql, " LIMIT ?5");
 }
 

@@ -10,7 +10,8 @@
  * table. Version 3 tells attempts that reached their board from those that
  * never did (reached: a cancelled or station-side attempt is no board's
  * first attempt), keys the tallies by it, and stores the port's canonical
- * device and by-id name. A database that is not ours (application_id, or tables without a
+ * device and by-id name. Version 4 adds the MQTT outbox and the origin id
+ * of attempts received from other stations. A database that is not ours (application_id, or tables without a
  * version) or newer than this program is refused and left untouched.
  */
 #include "autoconf.h"
@@ -310,6 +311,18 @@ static const char v3_finish[] =
 	"	finished_ms, duration_ms ON attempts BEGIN\n" TALLY3_SUB("old") TALLY3_ADD("new")
 	"END;\n";
 
+/* v4 (MQTT): the outbox of attempts not yet acknowledged by the broker, in
+ * the order they ended; and, in a fleet's database, the id an attempt has at
+ * the station that made it (origin_id), unique per station. */
+static const char v4_sql[] =
+	"CREATE TABLE outbox (\n"
+	"	seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"	attempt_id INTEGER NOT NULL UNIQUE REFERENCES attempts(id) ON DELETE CASCADE\n"
+	");\n"
+	"ALTER TABLE attempts ADD COLUMN origin_id INTEGER;\n"
+	"CREATE UNIQUE INDEX attempts_origin ON attempts(station, origin_id)\n"
+	"	WHERE origin_id IS NOT NULL;\n";
+
 /* Run one step of SQL; on error say which file could not be upgraded. */
 static int run(struct history *h, const char *sql, struct strbuf *err)
 {
@@ -369,6 +382,12 @@ static int migrate_v3(struct history *h, struct strbuf *err)
 	return r;
 }
 
+/* Version 3 -> 4. */
+static int migrate_v4(struct history *h, struct strbuf *err)
+{
+	return run(h, v4_sql, err);
+}
+
 int history_schema_check(struct history *h, int64_t *version, struct strbuf *err)
 {
 	int64_t app = 0, tables = 0;
@@ -417,6 +436,8 @@ static int migrate_from(struct history *h, int64_t v, struct strbuf *err)
 		r = migrate_v2(h, err);
 	if (!r && v < 3)
 		r = migrate_v3(h, err);
+	if (!r && v < 4)
+		r = migrate_v4(h, err);
 	if (!r) {
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", HISTORY_SCHEMA_VERSION);
 		r = run(h, sql, err);

@@ -57,7 +57,7 @@ struct attempt {
 };
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define HISTORY_SCHEMA_VERSION 3
+#define HISTORY_SCHEMA_VERSION 4
 
 /* Open (creating if needed) the database at path. On error returns -errno
  * (or -EIO etc.) with one line in err naming the file and the problem:

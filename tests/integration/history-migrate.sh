@@ -5,7 +5,10 @@
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/integration/history-lib.sh"
 
-mkdir -p "$T/state"
+mkdir -p "$T/state" "$T/cur"
+# the schema version this flashbay writes: that of a database it creates
+"$TH" "$T/cur/h.db" add unit=x >/dev/null
+CUR=$(DB="$T/cur/h.db" sql 'PRAGMA user_version')
 # The version 1 schema as flashbay 0.1 created it, with its rows.
 "$PY" - "$DB" <<'PYEOF'
 import sqlite3, sys
@@ -65,7 +68,7 @@ is "$(sql 'PRAGMA user_version')" "1" "... and it is still version 1"
 
 j=$(fb history --json --limit 0)
 is "$?" 0 "a reading command opens the version 1 database"
-is "$(sql 'PRAGMA user_version')" "3" "it was upgraded to version 3"
+is "$(sql 'PRAGMA user_version')" "$CUR" "it was upgraded to the current version ($CUR)"
 is "$(printf '%s\n' "$j" | py 'len(d)')" "4" "every attempt is there"
 
 # every version 1 column has the same value in version 2
@@ -111,7 +114,9 @@ mkdir -p "$T/v2"
 	"$V2" "$srcdir/tests/fixtures/history-v2.sql"
 is "$(DB=$V2 sql 'PRAGMA user_version')" "2" "a version 2 database with eight attempts"
 j=$("$FLASHBAY" --db "$V2" stats --json)
-is "$(DB=$V2 sql 'PRAGMA user_version')" "3" "... upgraded to version 3 by a reader"
+is "$(DB=$V2 sql 'PRAGMA user_version')" "$CUR" "... upgraded to the current version by a reader"
+is "$(DB=$V2 sql "SELECT count(*) FROM sqlite_master WHERE name IN ('outbox', 'attempts_origin')")" "2" \
+	"... with the MQTT outbox and the index of received attempts (schema 4)"
 is "$(printf '%s\n' "$j" | py 'd["attempts"], d["ok"], d["failed"], d["cancelled"], d["not_started"]')" \
 	"(8, 3, 1, 2, 2)" "cancelled and never-started attempts are no longer failures"
 is "$(printf '%s\n' "$j" | py 'd["boards"], d["boards_first_pass"], round(d["first_pass_yield"], 4)')" \
@@ -133,11 +138,11 @@ is "$("$FLASHBAY" --db "$V2" stats --json | py 'd["boards"], d["boards_first_pas
 
 # newer than this program: refused, untouched
 mkdir -p "$T/newer"
-"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript("PRAGMA application_id = 1178747225; CREATE TABLE attempts (id INTEGER PRIMARY KEY, future TEXT); PRAGMA user_version = 4;")' "$T/newer/h.db"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript("PRAGMA application_id = 1178747225; CREATE TABLE attempts (id INTEGER PRIMARY KEY, future TEXT); PRAGMA user_version = 99;")' "$T/newer/h.db"
 sum=$(cksum < "$T/newer/h.db")
 err=$("$FLASHBAY" --db "$T/newer/h.db" stats 2>&1)
 is "$?" 2 "a newer schema: exit 2 (nothing was done)"
-like "$err" "^flashbay stats: cannot open history database '$T/newer/h.db': its schema version 4 is newer than this flashbay knows \(3\)" \
+like "$err" "^flashbay stats: cannot open history database '$T/newer/h.db': its schema version 99 is newer than this flashbay knows \($CUR\)" \
 	"... saying so, with the file"
 err=$("$TH" "$T/newer/h.db" add unit=x 2>&1)
 is "$?" 1 "a station refuses it too"
