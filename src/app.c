@@ -240,6 +240,7 @@ void app_free(struct app *app)
 	firmware_release(&app->fw);
 	strbuf_release(&app->fw_json);
 	strbuf_release(&app->tool_error);
+	free(app->link_status);
 	esptool_release(&app->tool);
 	free(app->lock_dir);
 	free(app);

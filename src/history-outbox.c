@@ -44,10 +44,10 @@ long history_outbox_count(struct history *h)
 	return n;
 }
 
-int history_outbox_rows(struct history *h, long limit, history_row_fn fn, void *data,
+int history_outbox_rows(struct history *h, int64_t id, history_row_fn fn, void *data,
 			struct strbuf *err)
 {
-	struct history_filter f = { .since_ms = INT64_MIN, .limit = limit, .with_output = true,
+	struct history_filter f = { .since_ms = INT64_MIN, .id = id, .with_output = true,
 				    .outbox = true };
 
 	return history_rows(h, &f, fn, data, err);

@@ -21,9 +21,9 @@ int history_outbox_add(struct history *h, int64_t id, struct strbuf *err);
 int history_outbox_remove(struct history *h, int64_t id, struct strbuf *err);
 /* How many attempts wait in the outbox; -1 when it cannot be read. */
 long history_outbox_count(struct history *h);
-/* Call fn for the attempts in the outbox, in order (tool output included),
- * at most limit (0: all); as history_rows(). */
-int history_outbox_rows(struct history *h, long limit, history_row_fn fn, void *data,
+/* Call fn for the attempts in the outbox, in order (tool output included);
+ * id > 0: only that attempt (if it is there). As history_rows(). */
+int history_outbox_rows(struct history *h, int64_t id, history_row_fn fn, void *data,
 			struct strbuf *err);
 
 /* Store an attempt another station published: a is the attempt as it

@@ -107,6 +107,7 @@ struct history_filter {
 	long limit;        /* at most this many; 0: all */
 	bool newest_first; /* else oldest first */
 	bool with_output;  /* also read the tool output (a.output) */
+	int64_t id;        /* only the attempt with this id; 0: any */
 	bool outbox;       /* only the attempts in the MQTT outbox, in its order
 			      (history-outbox.h; newest_first is ignored) */
 };

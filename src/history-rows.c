@@ -97,6 +97,8 @@ static void build_query(struct strbuf *sql, const struct history_filter *f)
 		strbuf_addstr(sql, " AND a.mac = ?3 COLLATE NOCASE");
 	if (f->board)
 		strbuf_addstr(sql, " AND a.board = ?4");
+	if (f->id)
+		strbuf_addstr(sql, " AND a.id = ?6");
 	if (f->outbox)
 		strbuf_addstr(sql, " ORDER BY x.seq");
 	else
@@ -170,6 +172,8 @@ int history_rows(struct history *h, const struct history_filter *f, history_row_
 	if (f->board)
 		sqlite3_bind_text(st, 4, f->board, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, f->limit > 0 ? f->limit : -1);
+	if (f->id)
+		sqlite3_bind_int64(st, 6, f->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_read(h, st, &row, f->with_output);
 		ret = fn(&row, data);
