@@ -4,6 +4,7 @@
 
 #include "mqtt-station.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,22 +82,36 @@ static void sent_add(struct mqtt_station *ms, int mid, int64_t id)
 	ms->sent[ms->nsent++] = (struct sent){ mid, id };
 }
 
-/* Publish one attempt row (an outbox row). */
+/* Is attempt id with libmosquitto already (sent, or kept to be sent again
+ * after a reconnect)? */
+static bool handed(const struct mqtt_station *ms, int64_t id)
+{
+	for (size_t i = 0; i < ms->nsent; i++)
+		if (ms->sent[i].id == id)
+			return true;
+	return false;
+}
+
+/* Publish one attempt row (an outbox row) unless libmosquitto has it. While
+ * the broker is away it stays in the outbox (published when it is back). */
 static int publish_row(const struct history_row *r, void *data)
 {
 	struct mqtt_station *ms = data;
 	struct strbuf out = STRBUF_INIT;
 	struct jw jw;
-	int mid = 0;
+	int mid = 0, rc;
 
+	if (handed(ms, r->id))
+		return 0;
 	jw_init(&jw, &out);
 	jw_object_begin(&jw, NULL);
 	histcol_json(&jw, r);
 	jw_int(&jw, "attempt_id", r->id);
 	jw_object_end(&jw);
-	if (mqtt_publish(ms->m, ms->topic_attempts, out.buf, out.len, ms->qos, false, &mid) == 0)
+	rc = mqtt_publish(ms->m, ms->topic_attempts, out.buf, out.len, ms->qos, false, &mid);
+	if (rc == 0)
 		sent_add(ms, mid, r->id);
-	else
+	else if (rc != -ENOTCONN)
 		log_msg(LOG_WARN, NULL, "MQTT: cannot publish attempt %lld (it stays in the outbox)",
 			(long long)r->id);
 	strbuf_release(&out);
@@ -146,11 +161,18 @@ static void status_hook(void *data)
 static void on_up(void *data)
 {
 	struct mqtt_station *ms = data;
+	struct history *h = app_history(ms->app);
+	struct strbuf err = STRBUF_INIT;
 
 	log_msg(LOG_INFO, NULL, "MQTT: connected to %s (%ld %s waiting)", ms->cfg->mqtt_broker,
 		ms->waiting, ms->waiting == 1 ? "result" : "results");
 	publish_status(ms);
+	/* what could not be handed over while away, in order (libmosquitto
+	 * sends again by itself what it had) */
+	if (h && !ms->closed && history_outbox_rows(h, 0, publish_row, ms, &err))
+		log_msg(LOG_ERROR, NULL, "MQTT outbox: %s", err.buf);
 	update_link(ms);
+	strbuf_release(&err);
 }
 
 static void on_down(void *data, const char *why)
