@@ -33,6 +33,7 @@ struct mqtt {
 	struct loop_timer retry; /* the next connect attempt */
 	uint64_t retry_ms;
 	bool stopped;            /* mqtt_disconnect(): no more attempts */
+	bool connected_once;     /* mosquitto_connect_async() was called */
 	char why[256];
 };
 
@@ -147,8 +148,12 @@ static void connect_now(struct mqtt *m, bool first)
 
 static void on_retry(struct loop_timer *t, void *data)
 {
+	struct mqtt *m = data;
+	bool first = !m->connected_once;
+
 	(void)t;
-	connect_now(data, false);
+	m->connected_once = true;
+	connect_now(m, first);
 }
 
 static void on_misc(struct loop_timer *t, void *data)
@@ -299,7 +304,7 @@ struct mqtt *mqtt_new(struct loop *loop, const struct mqtt_opts *o, const struct
 		return NULL;
 	}
 	loop_hook_add(loop, sync_fd, m);
-	connect_now(m, true);
+	loop_timer_arm(loop, &m->retry, 0, 0); /* from the loop: handlers see a complete owner */
 	return m;
 }
 
@@ -339,14 +344,14 @@ int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t 
 	rc = mosquitto_publish(m->mosq, mid, topic, (int)len, payload, qos, retain);
 	if (rc == MOSQ_ERR_NOMEM)
 		return -ENOMEM;
-	if (rc == MOSQ_ERR_NO_CONN)
-		return -ENOTCONN;
 	if (rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_OVERSIZE_PACKET)
 		return -EMSGSIZE;
-	if (rc && rc != MOSQ_ERR_CONN_LOST && rc != MOSQ_ERR_ERRNO)
-		return -EINVAL;
-	check_rc(m, rc); /* lost while writing: queued, sent again when back */
-	return 0;
+	if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_ERRNO) {
+		/* QoS 1/2: queued all the same, sent (again) once connected */
+		check_rc(m, rc == MOSQ_ERR_NO_CONN ? MOSQ_ERR_SUCCESS : rc);
+		return qos > 0 ? 0 : -ENOTCONN;
+	}
+	return rc ? -EINVAL : 0;
 }
 
 int mqtt_subscribe(struct mqtt *m, const char *pattern, int qos, int *mid)

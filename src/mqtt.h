@@ -8,8 +8,7 @@
  * broker given by name is looked up with getaddrinfo, which may block
  * briefly; an address does not). A lost, refused or failed connection is
  * reported once per change of reason and retried on a timer, 1 s doubling
- * to 30 s. QoS 1/2 messages published while down are kept by libmosquitto
- * and sent when the connection is back.
+ * to 30 s.
  */
 #ifndef FLASHBAY_MQTT_H
 #define FLASHBAY_MQTT_H
@@ -64,8 +63,10 @@ void mqtt_free(struct mqtt *m);
 /* Disconnect cleanly now (the broker does not send the will); no reconnect. */
 void mqtt_disconnect(struct mqtt *m);
 
-/* Publish; *mid (may be NULL) gets the message id. 0, or -errno (-ENOMEM,
- * -EINVAL, -ENOTCONN for QoS 0 while down, -EMSGSIZE). */
+/* Publish; *mid (may be NULL) gets the message id. QoS 1/2 messages are
+ * queued while not connected (libmosquitto sends them, and those not yet
+ * acknowledged again, when it is). 0, or -errno (-ENOMEM, -EINVAL,
+ * -ENOTCONN for QoS 0 while not connected, -EMSGSIZE). */
 int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len, int qos,
 		 bool retain, int *mid);
 /* Subscribe (do it in up(): a clean session forgets them). */
