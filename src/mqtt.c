@@ -86,8 +86,14 @@ static void rc_why(int rc, char *out, size_t n)
 		snprintf(out, n, "cannot find the broker's address");
 	else if (rc == MOSQ_ERR_CONN_LOST)
 		snprintf(out, n, "connection lost");
+	else if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE)
+		snprintf(out, n, "TLS handshake failed (is ca_file the CA that signed the broker's "
+				 "certificate, and is it for this host name?)");
 	else
 		snprintf(out, n, "%s", mosquitto_strerror(rc));
+	n = strlen(out);
+	if (n && out[n - 1] == '.')
+		out[n - 1] = '\0';
 }
 
 /* A call into libmosquitto returned rc: a failure takes the connection down. */
