@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd-fleet.h"
 #include "config.h"
 #include "demo.h"
 #include "log.h"
@@ -106,6 +107,22 @@ static const struct cmd commands[] = {
 	  "--csv FILE|- [--since TIME]\n\n"
 	  "  --csv FILE     write RFC 4180 CSV to FILE (atomically), or - for stdout\n"
 	  "  --since TIME   only attempts started since TIME\n" },
+
+	/* a line of stations */
+	{ "fleet", cmd_fleet, "the line's stations over MQTT: status, yield, every attempt",
+	  "[--broker URL] [--topic T] [--json]\n\n"
+	  "Subscribe to <topic>/+/status and <topic>/+/attempts on the broker of [mqtt]\n"
+	  "(or --broker, --topic) and show each station: online/offline, mode, firmware,\n"
+	  "ok/fail, first-pass yield, units/h, busy slots, last result, and the line's\n"
+	  "totals. On a terminal: the fleet dashboard; otherwise one line per event.\n\n"
+	  "  --broker URL   mqtt://HOST[:PORT] or mqtts://HOST[:PORT]\n"
+	  "  --topic T      the topic prefix (default: [mqtt] topic, flashbay)\n"
+	  "  --json         print the state once, when the retained statuses have come\n"
+	  "                 (at most 5 s), and exit\n"
+	  "  --db FILE      (global option) store every attempt received in FILE, once\n"
+	  "                 per station and attempt id: 'flashbay --db FILE stats' and\n"
+	  "                 'export' then give line-wide figures. The broker keeps what\n"
+	  "                 comes while the fleet is away (a persistent session)\n" },
 
 	/* klipper */
 	{ "board", cmd_board, "Klipper/Kalico boards: register, menuconfig, build, flash",
