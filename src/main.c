@@ -87,13 +87,14 @@ static const struct cmd commands[] = {
 
 	/* history */
 	{ "stats", cmd_stats, "yield, units per hour and failures of the flash history",
-	  "[--since TIME | --all] [--json] [--reset]\n\n"
+	  "[--since TIME | --all] [--json] [--by-station] [--reset]\n\n"
 	  "Statistics of the current period: attempts, first-pass yield, units per hour,\n"
 	  "duration p50/p95, failures by class, slot and firmware.\n"
 	  "  --since TIME   attempts started since TIME (2026-11-21, 2026-11-21T08:00,\n"
 	  "                 8h, 2d)\n"
 	  "  --all          every period, and each one\n"
 	  "  --json         machine-readable output\n"
+	  "  --by-station   also a row per station (a fleet's database: 'fleet --db')\n"
 	  "  --reset        start a new statistics period (nothing is deleted)\n" },
 	{ "history", cmd_history, "recent flash attempts, newest first",
 	  "[--port DEV] [--mac MAC] [--board KEY] [--limit N]\n"
