@@ -266,7 +266,7 @@ static void kb_left(struct kboard *k, const struct device *d, enum app_event ev)
 
 void klipper_device_event(struct app *app, struct device *d, enum app_event ev)
 {
-	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
+	struct kbatch *bt = klipper_batch(app);
 	char serial[128];
 	bool passed = false;
 
