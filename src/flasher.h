@@ -156,7 +156,8 @@ struct flasher {
 
 /* ------------------------------------------------------------ the table
  * One row per flasher in flasher.c; a new tool is its file, its row here
- * and in flasher.c's table, and the plan that picks it. */
+ * and in flasher.c's table, and the plan that picks it by name
+ * (flasher_find(); the plans name no flasher object). */
 
 /* esptool v4 / v5 (flasher-esptool.c); see esptool_flasher(). */
 extern const struct flasher flasher_esptool_v4;
@@ -174,7 +175,7 @@ extern const struct flasher flasher_katapult;
 extern const struct flasher flasher_make_flash;
 
 /* The flasher named name ("esptool-v4", "esptool-v5", "katapult",
- * "make-flash"), or NULL if there is none. */
+ * "make-flash"), or NULL if there is none: how plans pick theirs. */
 const struct flasher *flasher_find(const char *name);
 
 /* Record failure class o with a message, unless one is already known (the
