@@ -22,9 +22,20 @@
 
 struct app_klipper *klipper_state(struct app *app)
 {
-	if (!app->klipper)
-		app->klipper = xcalloc(1, sizeof *app->klipper);
-	return app->klipper;
+	struct app_klipper *ak = plan_state(app, &plan_klipper);
+
+	if (!ak) {
+		ak = xcalloc(1, sizeof *ak);
+		plan_set_state(app, &plan_klipper, ak);
+	}
+	return ak;
+}
+
+struct kbatch *klipper_batch(const struct app *app)
+{
+	struct app_klipper *ak = plan_state(app, &plan_klipper);
+
+	return ak ? ak->batch : NULL;
 }
 
 void batch_emit(struct kbatch *bt, struct kboard *k, enum app_kevent ev, enum phase ph,
@@ -376,8 +387,10 @@ static int batch_pick(struct kbatch *bt, const char *const *keys, size_t n, stru
 	return 0;
 }
 
-int app_klipper_start(struct app *app, const char *const *keys, size_t n,
-		      const struct app_klipper_opts *opts, struct strbuf *why)
+/* Start a batch for the boards with these keys (n == 0: every registered
+ * board), the registry read again first: 0, or -errno with why (app_flash()). */
+static int batch_start(struct app *app, const char *const *keys, size_t n,
+		       const struct app_klipper_opts *opts, struct strbuf *why)
 {
 	struct app_klipper *ak = klipper_state(app);
 	struct kbatch *bt;
@@ -411,8 +424,10 @@ int app_klipper_start(struct app *app, const char *const *keys, size_t n,
 	return 0;
 }
 
-int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_t n,
-			   const struct app_klipper_opts *opts, struct strbuf *why)
+/* The same for device rows: each must hold a registered Klipper/Katapult
+ * board; else -EINVAL naming the row. */
+static int rows_start(struct app *app, struct app_board *const *rows, size_t n,
+		      const struct app_klipper_opts *opts, struct strbuf *why)
 {
 	const char **keys = xcalloc(n ? n : 1, sizeof *keys);
 	struct strvec owned = STRVEC_INIT;
@@ -436,7 +451,7 @@ int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_
 		}
 	}
 	if (!r)
-		r = app_klipper_start(app, keys, n, opts, why);
+		r = batch_start(app, keys, n, opts, why);
 	free(keys);
 	strvec_release(&owned);
 	return r;
@@ -446,24 +461,24 @@ int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_
 
 size_t app_klipper_count(const struct app *app)
 {
-	return app->klipper && app->klipper->batch ? app->klipper->batch->n : 0;
+	return klipper_batch(app) ? klipper_batch(app)->n : 0;
 }
 
 struct app_kboard *app_klipper_at(const struct app *app, size_t i)
 {
-	return i < app_klipper_count(app) ? &app->klipper->batch->v[i]->pub : NULL;
+	return i < app_klipper_count(app) ? &klipper_batch(app)->v[i]->pub : NULL;
 }
 
 const struct app_klipper_status *app_klipper_status(const struct app *app)
 {
 	static const struct app_klipper_status none;
 
-	return app->klipper && app->klipper->batch ? &app->klipper->batch->st : &none;
+	return klipper_batch(app) ? &klipper_batch(app)->st : &none;
 }
 
 void app_klipper_answer(struct app *app, bool yes)
 {
-	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
+	struct kbatch *bt = klipper_batch(app);
 
 	if (bt && bt->step == B_ASK)
 		svc_answer(bt, yes);
@@ -472,7 +487,7 @@ void app_klipper_answer(struct app *app, bool yes)
 /* app_stop() of a row the Klipper plan owns. */
 static void klipper_stop(struct app *app, struct app_run *run)
 {
-	struct kboard *k = run->klipper;
+	struct kboard *k = run->plan_run;
 
 	(void)app;
 	kb_cancel(k, "cancelled");
@@ -482,7 +497,7 @@ static void klipper_stop(struct app *app, struct app_run *run)
 /* app_shutdown(): cancel the batch's boards (cancel) and start nothing new. */
 static void klipper_shutdown(struct app *app, bool cancel)
 {
-	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
+	struct kbatch *bt = klipper_batch(app);
 
 	if (!bt || bt->step == B_DONE)
 		return;
@@ -505,23 +520,38 @@ static void klipper_shutdown(struct app *app, bool cancel)
 /* Free the plan's state (runs it owns included). */
 static void klipper_release(struct app *app)
 {
-	struct app_klipper *ak = app->klipper;
+	struct app_klipper *ak = plan_state(app, &plan_klipper);
 
 	if (!ak)
 		return;
 	batch_free(ak->batch);
 	boards_release(&ak->reg);
 	free(ak);
-	app->klipper = NULL;
+	plan_set_state(app, &plan_klipper, NULL);
 }
 
-/* The dashboard's f on Klipper rows: one batch (one service stop) for all. */
-static int klipper_flash(struct app *app, struct app_board *const *rows, size_t n,
-			 struct strbuf *why)
+/* The options of order's batch: its own, or the dashboard's. */
+static const struct app_klipper_opts *order_opts(const struct flash_order *order)
 {
-	const struct app_klipper_opts opts = { .flash = true, .ask_unreachable = true };
+	static const struct app_klipper_opts dashboard = { .flash = true, .ask_unreachable = true };
 
-	return app_klipper_flash_rows(app, rows, n, &opts, why) < 0 ? 0 : (int)n;
+	return order->klipper ? order->klipper : &dashboard;
+}
+
+/* Rows (the dashboard's f): one batch (one service stop) for all. */
+static int klipper_flash(struct app *app, struct app_board *const *rows, size_t n,
+			 const struct flash_order *order, struct strbuf *why)
+{
+	return rows_start(app, rows, n, order_opts(order), why) < 0 ? 0 : (int)n;
+}
+
+/* Registered boards by key (board flash, board build): one batch. */
+static int klipper_flash_named(struct app *app, const struct flash_order *order,
+			       struct strbuf *why)
+{
+	int r = batch_start(app, order->names, order->nnames, order_opts(order), why);
+
+	return r < 0 ? r : (int)klipper_batch(app)->n;
 }
 
 const struct plan_ops plan_klipper = {
@@ -529,6 +559,7 @@ const struct plan_ops plan_klipper = {
 	.owns = kind_is_klipper,
 	.device_event = klipper_device_event,
 	.flash = klipper_flash,
+	.flash_named = klipper_flash_named,
 	.stop = klipper_stop,
 	.shutdown = klipper_shutdown,
 	.release = klipper_release,

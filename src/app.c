@@ -63,8 +63,10 @@ static void new_unit(struct app *app, struct app_board *b)
 		 b->dev && b->dev->port_key ? b->dev->port_key : "port", when);
 }
 
-/* Monitor mode: queue b's freshly plugged ESP32 board, unless the limit of
- * boards to start has been reached. */
+static int flash_one(struct app *app, struct app_board *b, struct strbuf *why);
+
+/* Monitor mode: queue b's freshly plugged board if its plan flashes on its
+ * own (auto_flash), unless the limit of boards to start has been reached. */
 static void monitor_flash(struct app *app, struct app_board *b)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -78,7 +80,7 @@ static void monitor_flash(struct app *app, struct app_board *b)
 			b->slot, app->monitor_started, plural(app->monitor_started, "board", "boards"));
 		return;
 	}
-	if (app_flash(app, b, &why) < 0)
+	if (flash_one(app, b, &why) < 0)
 		log_msg(LOG_WARN, NULL, "slot %u: not flashing: %s", b->slot, why.buf);
 	else
 		app->monitor_started++;
@@ -198,10 +200,11 @@ struct app *app_new(struct loop *loop, const struct app_opts *opts, struct strbu
 	app->monitor = opts->monitor;
 	firmware_init(&app->fw);
 	strbuf_init(&app->fw_json);
-	strbuf_init(&app->tool_error);
-	esptool_init(&app->tool);
 	app->lock_dir = config_lock_dir(app->cfg);
 	app->runner = runner_new(loop, app->cfg->max_workers);
+	for (size_t i = 0; plan_table[i]; i++)
+		if (plan_table[i]->init)
+			plan_table[i]->init(app);
 	if (opts->fw && opts->fw->n)
 		app_set_firmware(app, opts->fw);
 	if (open_history(app, opts, err) < 0 ||
@@ -239,9 +242,7 @@ void app_free(struct app *app)
 	history_close(app->hist);
 	firmware_release(&app->fw);
 	strbuf_release(&app->fw_json);
-	strbuf_release(&app->tool_error);
 	free(app->link_status);
-	esptool_release(&app->tool);
 	free(app->lock_dir);
 	free(app);
 }
@@ -378,7 +379,6 @@ struct app_run *app_run_new(struct app *app, struct app_board *b)
 	run->usb_serial = xstrdup_or_null(d->serial);
 	run->vid = d->vid;
 	run->pid = d->pid;
-	run->baud = app->cfg->baud;
 	run->plan = plan_for_kind(d->kind);
 	return run;
 }
@@ -409,19 +409,20 @@ static int check_flashable(struct app *app, struct app_board *b, const struct pl
 	return 0;
 }
 
-int app_flash(struct app *app, struct app_board *b, struct strbuf *why)
+/* check_flashable(), and with one_by_one, a kind its plan flashes one by one. */
+static int check_order_row(struct app *app, struct app_board *b, bool one_by_one,
+			   const struct plan_ops **plan, struct strbuf *why)
 {
-	const struct plan_ops *plan = NULL;
-	int r = check_flashable(app, b, &plan, why);
+	int r = check_flashable(app, b, plan, why);
 
 	if (r < 0)
 		return r;
-	if (!plan->auto_flash) {
+	if (one_by_one && !(*plan)->auto_flash) {
 		strbuf_addf(why, "slot %u holds a %s board: use 'flashbay board flash'", b->slot,
 			    kind_name(b->dev->kind));
 		return -EINVAL;
 	}
-	return plan->flash(app, &b, 1, why) == 1 ? 0 : -EINVAL;
+	return 0;
 }
 
 /* Add one line to why. */
@@ -430,8 +431,11 @@ static void why_line(struct strbuf *why, const struct strbuf *line)
 	strbuf_addf(why, "%s%s", why->len ? "\n" : "", line->buf);
 }
 
-int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, struct strbuf *why)
+/* app_flash() of order's rows. */
+static int flash_rows(struct app *app, const struct flash_order *order, struct strbuf *why)
 {
+	struct app_board *const *rows = order->rows;
+	size_t n = order->nrows;
 	const struct plan_ops **plans = xcalloc(n ? n : 1, sizeof *plans);
 	struct app_board **mine = xcalloc(n ? n : 1, sizeof *mine);
 	int queued = 0;
@@ -439,7 +443,7 @@ int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, str
 	for (size_t i = 0; i < n; i++) {
 		struct strbuf one = STRBUF_INIT;
 
-		if (check_flashable(app, rows[i], &plans[i], &one) < 0) {
+		if (check_order_row(app, rows[i], order->one_by_one, &plans[i], &one) < 0) {
 			plans[i] = NULL;
 			why_line(why, &one);
 		}
@@ -454,7 +458,7 @@ int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, str
 			if (plans[i] == plan_table[p])
 				mine[k++] = rows[i];
 		if (k)
-			queued += plan_table[p]->flash(app, mine, k, &one);
+			queued += plan_table[p]->flash(app, mine, k, order, &one);
 		if (one.len)
 			why_line(why, &one);
 		strbuf_release(&one);
@@ -462,6 +466,30 @@ int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, str
 	free(mine);
 	free(plans);
 	return queued;
+}
+
+/* app_flash() of order's boards named for order->plan. */
+static int flash_named(struct app *app, const struct flash_order *order, struct strbuf *why)
+{
+	for (size_t i = 0; plan_table[i]; i++)
+		if (plan_table[i]->flash_named && !strcmp(plan_table[i]->name, order->plan))
+			return plan_table[i]->flash_named(app, order, why);
+	strbuf_addf(why, "no plan '%s' flashes boards by name", order->plan);
+	return -ENOENT;
+}
+
+int app_flash(struct app *app, const struct flash_order *order, struct strbuf *why)
+{
+	return order->plan ? flash_named(app, order, why) : flash_rows(app, order, why);
+}
+
+/* One board of a kind flashed one by one (monitor mode, app_flash_all()):
+ * 0, or -EINVAL with why. */
+static int flash_one(struct app *app, struct app_board *b, struct strbuf *why)
+{
+	const struct flash_order order = { .rows = &b, .nrows = 1, .one_by_one = true };
+
+	return app_flash(app, &order, why) == 1 ? 0 : -EINVAL;
 }
 
 int app_flash_all(struct app *app)
@@ -474,7 +502,7 @@ int app_flash_all(struct app *app)
 		struct strbuf why = STRBUF_INIT;
 
 		if (b->dev && b->dev->present && plan && plan->auto_flash && !b->run &&
-		    app_flash(app, b, &why) == 0)
+		    flash_one(app, b, &why) == 0)
 			n++;
 		strbuf_release(&why);
 	}
@@ -566,11 +594,12 @@ static void fill_attempt_start(struct app_run *run, struct attempt *a)
 	a->pid = run->pid;
 	a->usb_serial = run->usb_serial;
 	a->unit = run->b->unit;
-	a->method = run->flasher ? run->flasher->method : "esptool";
 	a->firmware = app->fw_json.buf;
 	a->firmware_sha256 = app->fw.n ? app->fw.sha256 : NULL;
 	a->firmware_size = (int64_t)app->fw.total_size;
 	a->exit_code = -1;
+	if (run->plan->row_facts)
+		run->plan->row_facts(run, a);
 }
 
 void app_run_started(struct app_run *run)
@@ -678,6 +707,8 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 
 void app_run_free(struct app_run *run)
 {
+	if (run->plan && run->plan->run_free)
+		run->plan->run_free(run);
 	free(run->port);
 	free(run->lock_key);
 	free(run->by_path);
