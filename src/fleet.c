@@ -95,6 +95,20 @@ static void status_slot(struct fleet_slot *s, const struct jv *o)
 	take(s->message, sizeof s->message, o, "message");
 }
 
+/* The status's last result, a failure, as the first of the last failures. */
+static void last_failure(struct fleet_station *st)
+{
+	struct fleet_fail *f = &st->fails[0];
+
+	st->nfails = 1;
+	f->slot = st->last_slot;
+	snprintf(f->finished_at, sizeof f->finished_at, "%s", st->last_at);
+	snprintf(f->failure_class, sizeof f->failure_class, "%s",
+		 st->last_class[0] ? st->last_class : "other");
+	f->mac[0] = '\0';
+	snprintf(f->message, sizeof f->message, "%s", st->last_message);
+}
+
 /* A status message. */
 static void status(struct fleet_station *st, const struct jv *d)
 {
@@ -129,6 +143,8 @@ static void status(struct fleet_station *st, const struct jv *d)
 		take(st->last_message, sizeof st->last_message, last, "message");
 		take(st->last_at, sizeof st->last_at, last, "finished_at");
 		st->last_slot = (int)num(last, "slot");
+		if (!st->nfails && st->last_outcome[0] && strcmp(st->last_outcome, "ok"))
+			last_failure(st); /* a fleet that came late still shows one */
 	}
 }
 
