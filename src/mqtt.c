@@ -148,6 +148,8 @@ static void connect_now(struct mqtt *m, bool first)
 	m->state = m->state == MQTT_DOWN ? MQTT_DOWN : MQTT_CONNECTING;
 	rc = first ? mosquitto_connect_async(m->mosq, m->host, m->port, (int)m->keepalive_s)
 		   : mosquitto_reconnect_async(m->mosq);
+	if (rc == MOSQ_ERR_SUCCESS) /* a broker that never answers is a failure too */
+		loop_timer_arm(m->loop, &m->misc, m->keepalive_s * 1000, 0);
 	check_rc(m, rc);
 	sync_fd(m);
 }
@@ -165,8 +167,14 @@ static void on_retry(struct loop_timer *t, void *data)
 static void on_misc(struct loop_timer *t, void *data)
 {
 	struct mqtt *m = data;
+	char why[96];
 
 	(void)t;
+	if (m->state != MQTT_UP) { /* still no CONNACK */
+		snprintf(why, sizeof why, "no answer from the broker within %u s", m->keepalive_s);
+		down(m, why);
+		return;
+	}
 	check_rc(m, mosquitto_loop_misc(m->mosq));
 	sync_fd(m);
 }

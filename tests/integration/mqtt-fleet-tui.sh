@@ -2,7 +2,7 @@
 # The fleet dashboard in tmux at 80x24: a row per station and the line's
 # totals from a real mosquitto, a station's slots and last failures (Enter),
 # the help screen with every key, ASCII on a vt100 with NO_COLOR, q quits and
-# the terminal is restored.
+# the terminal is restored; a station's dashboard shows its MQTT link.
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/integration/flash-lib.sh"
 . "$srcdir/tests/integration/mqtt-lib.sh"
@@ -65,4 +65,14 @@ like "$(screen)" "Up/Dn Move  Enter Station" "... with an ASCII key bar"
 keys q
 wait_exit 10
 is "$(tui_exit_code)" 0 "... q quits"
+
+# the station's own dashboard says how its link is
+tui_start 80 24 xterm-256color "$FLASHBAY --config $T/st-a.conf --db $T/st-a.db --demo 2 tui"
+wait_for "MQTT: connected, 0 waiting"
+ok $? "a station's dashboard: 'MQTT: connected, 0 waiting' in its header"
+broker_stop
+wait_for "MQTT: down (connection lost)"
+ok $? "... the broker gone: 'MQTT: down (connection lost), N waiting'"
+ok "$(tui_fits 80 24; echo $?)" "... it fits 80x24"
+tui_stop
 done_testing

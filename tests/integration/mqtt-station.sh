@@ -135,4 +135,35 @@ is "$?" 130 "Ctrl-C ends the monitor (exit 130)"
 status=$(mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t fbt/st-b/status -C 1 -W 5)
 is "$(printf '%s\n' "$status" | json_field status) $(printf '%s\n' "$status" | json_field mode) $(printf '%s\n' "$status" | json_field waiting)" \
 	"offline monitor 0" "... its retained status: offline, monitor mode, nothing waiting"
+
+# a broker that takes the connection and never answers: a warning after the
+# keepalive (5 s), flashing is not held up
+"$PY" - "$T/blackhole.port" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+s.settimeout(30)
+try:
+    while True:
+        held.append(s.accept()[0])
+except Exception:
+    pass
+PY
+hole=$!
+wait_until 10 test -s "$T/blackhole.port"
+conf st-h "keepalive = 5"
+sed -i "s|^broker = .*|broker = mqtt://127.0.0.1:$(cat "$T/blackhole.port")|" "$T/st-h.conf"
+st st-h monitor $(port_args 1) > "$T/h.out" 2> "$T/h.err" &
+hmon=$!
+check "a broker that never answers: a warning after the keepalive" \
+	wait_until 15 grep -q 'MQTT: broker .*: no answer from the broker within 5 s; flashing goes on' "$T/h.err"
+like "$(cat "$T/h.out")" "\[Done\] slot 1 .*PASS" "... the board was flashed meanwhile"
+kill -INT "$(pgrep -f "^$FLASHBAY --config $T/st-h.conf")"
+wait "$hmon"
+kill "$hole"
+is "$(outbox st-h)" 1 "... its result waits in the outbox"
 done_testing
