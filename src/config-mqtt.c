@@ -13,6 +13,14 @@
 #include "str.h"
 #include "xalloc.h"
 
+void config_mqtt_defaults(struct config *cfg)
+{
+	cfg->mqtt_broker = xstrdup("mqtt://localhost:1883");
+	cfg->mqtt_topic = xstrdup("flashbay");
+	cfg->mqtt_qos = 1;
+	cfg->mqtt_keepalive_ms = 60000;
+}
+
 int config_mqtt_url(const char *url, char **host, int *port, bool *tls, struct strbuf *err)
 {
 	const char *h, *end, *colon;

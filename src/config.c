@@ -59,6 +59,8 @@ static const char *const size_choices[] = { "keep",  "detect", "256KB", "512KB",
 					    "2MB",   "4MB",    "8MB",   "16MB",  "32MB",
 					    "64MB",  "128MB",  NULL };
 static const char *const method_choices[] = { "katapult", "make_flash", NULL };
+static const char *const bool_choices[] = { "no", "yes", "false", "true", "off", "on",
+					    "0", "1", NULL };
 
 #define F(field) offsetof(struct config, field)
 
@@ -233,10 +235,7 @@ void config_defaults(struct config *cfg)
 	cfg->glyphs = GLYPHS_AUTO;
 	cfg->color = COLOR_AUTO;
 	cfg->fps = 10;
-	cfg->mqtt_broker = xstrdup("mqtt://localhost:1883");
-	cfg->mqtt_topic = xstrdup("flashbay");
-	cfg->mqtt_qos = 1;
-	cfg->mqtt_keepalive_ms = 60000;
+	config_mqtt_defaults(cfg);
 	free(state);
 	free(conf);
 	free(cache);
@@ -480,17 +479,14 @@ static void set_enum(struct parse *p, const struct key_def *k, void *field, cons
 		config_set_str(field, k->choices[i]);
 }
 
-/* A yes/no value. */
+/* A yes/no value (odd choices are yes). */
 static void set_bool(struct parse *p, const struct key_def *k, bool *field, const char *v)
 {
-	static const char *const words[] = { "no", "yes", "false", "true", "off", "on", "0", "1",
-					     NULL };
-	int i = find_choice(words, v);
+	int i = find_choice(bool_choices, v);
 
 	if (i < 0)
 		perr(p, "[%s] %s: '%s' is not yes or no", k->section, k->name, v);
-	else
-		*field = i & 1;
+	*field = i < 0 ? *field : i & 1;
 }
 
 /* Validate and store one value of a table key. */

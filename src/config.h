@@ -143,6 +143,9 @@ void config_set_str(char **field, const char *value);
  * 0 or -EINVAL. config_load() runs it when [mqtt] enabled = yes. */
 int config_mqtt_check(const struct config *cfg, bool station, struct strbuf *err);
 
+/* [mqtt]'s defaults (config_defaults() sets them). */
+void config_mqtt_defaults(struct config *cfg);
+
 /* An MQTT broker URL: mqtt://HOST[:PORT] (1883) or mqtts://HOST[:PORT]
  * (8883); HOST may be [IPv6]. 0, or -EINVAL with why in err. *host is
  * malloc'ed (NULL-able out). */
