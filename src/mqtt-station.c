@@ -38,6 +38,7 @@ struct mqtt_station {
 	struct sent *sent;
 	size_t nsent, sent_alloc;
 	long waiting;            /* attempts in the outbox */
+	bool missed;             /* an outbox row could not be handed over: try on up */
 	bool closed;             /* mqtt_station_close(): outbox only */
 	unsigned long status_sig;
 	uint64_t status_ms;      /* when the status was last published */
@@ -111,7 +112,8 @@ static int publish_row(const struct history_row *r, void *data)
 	rc = mqtt_publish(ms->m, ms->topic_attempts, out.buf, out.len, ms->qos, false, &mid);
 	if (rc == 0)
 		sent_add(ms, mid, r->id);
-	else if (rc != -ENOTCONN)
+	ms->missed |= rc != 0;
+	if (rc && rc != -ENOTCONN)
 		log_msg(LOG_WARN, NULL, "MQTT: cannot publish attempt %lld (it stays in the outbox)",
 			(long long)r->id);
 	strbuf_release(&out);
@@ -169,8 +171,11 @@ static void on_up(void *data)
 	publish_status(ms);
 	/* what could not be handed over while away, in order (libmosquitto
 	 * sends again by itself what it had) */
-	if (h && !ms->closed && history_outbox_rows(h, 0, publish_row, ms, &err))
-		log_msg(LOG_ERROR, NULL, "MQTT outbox: %s", err.buf);
+	if (h && !ms->closed && ms->missed) {
+		ms->missed = false;
+		if (history_outbox_rows(h, 0, publish_row, ms, &err))
+			log_msg(LOG_ERROR, NULL, "MQTT outbox: %s", err.buf);
+	}
 	update_link(ms);
 	strbuf_release(&err);
 }

@@ -136,6 +136,16 @@ status=$(mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t fbt/st-b/status -C 1 -W 5
 is "$(printf '%s\n' "$status" | json_field status) $(printf '%s\n' "$status" | json_field mode) $(printf '%s\n' "$status" | json_field waiting)" \
 	"offline monitor 0" "... its retained status: offline, monitor mode, nothing waiting"
 
+# --no-history: no outbox, so only the status is published
+conf st-n
+"$FLASHBAY" --config "$T/st-n.conf" --no-udev --sysfs-root "$T/sys" --dev-root "$T/dev" \
+	--no-history flash --port "$T/ports/ttyUSB1" > /dev/null 2> "$T/n.err"
+is "$?" 0 "--no-history with [mqtt]: exit 0"
+like "$(cat "$T/n.err")" "warning: --no-history: attempts are not published over MQTT" "... saying attempts are not published"
+status=$(mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t fbt/st-n/status -C 1 -W 5)
+is "$(printf '%s\n' "$status" | json_field status)" "offline" "... its status is"
+is "$(grep -c '^fbt/st-n/attempts ' "$T/sub-all.out")" 0 "... no attempt message"
+
 # a broker that takes the connection and never answers: a warning after the
 # keepalive (5 s), flashing is not held up
 "$PY" - "$T/blackhole.port" <<'PY' &
