@@ -33,6 +33,7 @@ enum key_type {
 	K_HEX32,    /* 0x... */
 	K_USBID_LIST, /* "vid:pid" words, pid may be "*" */
 	K_URL,      /* http(s)://... or empty */
+	K_SOURCE,   /* "counter:..." kept as it is, else a path (as K_PATH) */
 };
 
 struct key_def {
@@ -106,6 +107,12 @@ static const struct key_def keys[] = {
 	{ "klipper", "boards", K_PATH, F(boards_file), 0, 0, NULL },
 	{ "klipper", "configs_dir", K_PATH, F(configs_dir), 0, 0, NULL },
 
+	{ "unit", "command", K_CMD, F(unit_command), 0, 0, NULL },
+	{ "unit", "offset", K_HEX32, F(unit_offset), 0, 0, NULL },
+	{ "unit", "serials", K_SOURCE, F(unit_serials), 0, 0, NULL },
+	{ "unit", "timeout", K_DURATION, F(unit_timeout_ms), 1, 3600, NULL },
+	{ "unit", "max_size", K_UINT, F(unit_max_size), 1, 16777216, NULL },
+
 	{ "tui", "glyphs", K_ENUM, F(glyphs), 0, 0, glyph_choices },
 	{ "tui", "color", K_ENUM, F(color), 0, 0, color_choices },
 	{ "tui", "fps", K_UINT, F(fps), 1, 60, NULL },
@@ -153,6 +160,7 @@ void config_release(struct config *cfg)
 
 		switch (keys[i].type) {
 		case K_STR: case K_WORD: case K_PATH: case K_CMD: case K_ENUMSTR: case K_URL:
+		case K_SOURCE:
 			config_set_str(p, NULL);
 			break;
 		case K_LIST: case K_USBID_LIST:
@@ -217,6 +225,9 @@ void config_defaults(struct config *cfg)
 	cfg->make = xstrdup("make");
 	cfg->boards_file = xasprintf("%s/flashbay/boards.ini", conf);
 	cfg->configs_dir = xasprintf("%s/flashbay/configs", conf);
+	cfg->unit_offset = UNIT_OFFSET_UNSET;
+	cfg->unit_timeout_ms = 30000;
+	cfg->unit_max_size = 0x6000; /* ESP-IDF's default nvs partition */
 	cfg->glyphs = GLYPHS_AUTO;
 	cfg->color = COLOR_AUTO;
 	cfg->fps = 10;
@@ -486,6 +497,11 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 		free(*(char **)field);
 		*(char **)field = *v ? resolve_cmd(p, v) : NULL;
 		break;
+	case K_SOURCE:
+		free(*(char **)field);
+		*(char **)field = !*v ? NULL : str_starts_with(v, "counter:") ? xstrdup(v)
+									  : resolve_path(p, v);
+		break;
 	case K_URL:
 		if (*v && !str_starts_with(v, "http://") && !str_starts_with(v, "https://"))
 			perr(p, "[%s] %s: '%s' is not an http:// or https:// URL (empty turns it off)",
@@ -594,7 +610,7 @@ static void add_kind_rules(struct parse *p, const char *name, const char *v)
 }
 
 static const char *const known_sections[] = { "station", "devices", "kinds", "slots", "esp32",
-					      "firmware", "klipper", "tui", NULL };
+					      "firmware", "klipper", "unit", "tui", NULL };
 
 /* inih callback: one name = value. */
 static int handler(void *user, const char *section, const char *name, const char *value)

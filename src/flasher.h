@@ -33,6 +33,7 @@ enum phase {
 	PHASE_BUILD,
 	PHASE_SERVICE,
 	PHASE_REAPPEAR, /* waiting for the board to come back */
+	PHASE_UNIT,     /* per-unit data: read_mac, serial, the unit command */
 	PHASE_DONE,
 	PHASE__COUNT
 };
@@ -64,6 +65,8 @@ enum outcome {
 	OUTCOME_SERVICE_FAILED,
 	OUTCOME_PRINTER_BUSY,       /* Moonraker: printing or paused */
 	OUTCOME_INTERRUPTED,        /* flashbay died mid-attempt (set by history) */
+	/* per-unit data (unit.h) */
+	OUTCOME_UNIT_FAILED,        /* no MAC, no serial, or the unit command failed */
 	OUTCOME__COUNT
 };
 
