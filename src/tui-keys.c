@@ -249,6 +249,7 @@ static void command_key(struct tui *t, int key)
 		break;
 	case 'o': tui_files_open(t); break;
 	case 'i': tui_detail_open(t); break;
+	case 'L': tui_label_open(t); break;
 	case 'm': menuconfig_row(t, b); break;
 	case 'M': toggle_monitor(t); break;
 	case 'r':
