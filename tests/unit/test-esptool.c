@@ -653,7 +653,7 @@ static void names(void)
 		"ok", "no_sync", "port_busy", "permission", "no_port", "stopped_responding",
 		"verify_failed", "timeout", "cancelled", "tool_missing", "unplugged", "other",
 		"config_missing", "mcu_mismatch", "build_failed", "not_in_bootloader",
-		"did_not_return", "service_failed", "printer_busy", "interrupted",
+		"did_not_return", "service_failed", "printer_busy", "interrupted", "unit_failed",
 	};
 	bool all = true;
 
