@@ -25,7 +25,7 @@ static const char *const help_lines[] = {
 	"M             monitor mode on/off: flash each ESP32 board when plugged",
 	"r             rescan the devices",
 	"x             reset the statistics (asks first; nothing is deleted)",
-	"L             scan a label: the current board's (monitor: the next one's)",
+	"L             scan a label (monitor: the next board's)   N  new serial",
 	"l             focus the log: keys scroll it, nothing else (l, Esc: back)",
 	"?, F1         this help",
 	"q, Ctrl-C     quit: with attempts running, asks to wait, cancel or stay",
