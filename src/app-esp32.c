@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app-esp32-unit.h"
 #include "clock.h"
 #include "config.h"
 #include "esptool.h"
@@ -19,6 +20,7 @@
 #include "loop.h"
 #include "portlock.h"
 #include "str.h"
+#include "unit.h"
 #include "xalloc.h"
 
 enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
@@ -44,6 +46,8 @@ struct esp32_run {
 	bool port_seen;      /* the port existed when the job started */
 	double line_pct;     /* image_pct after the last complete line of output */
 	struct app_run *next; /* the waiting list (esp32_state.waiting) */
+	bool reading_mac;    /* its job is [unit]'s read_mac (app-esp32-unit.h) */
+	struct esp32_unit *unit; /* its per-unit step, once begun */
 };
 
 static void submit(struct app *app, struct app_run *run);
@@ -266,6 +270,8 @@ static struct app_run *esp32_run_new(struct app *app, struct app_board *b)
 
 static void esp32_run_free(struct app_run *run)
 {
+	if (run->plan_run)
+		esp32_unit_free(er(run)->unit);
 	free(run->plan_run);
 	run->plan_run = NULL;
 }
@@ -284,19 +290,33 @@ static bool port_exists(const char *port)
 	return stat(port, &st) == 0;
 }
 
+/* The images its flash writes: with [unit], the firmware and its unit image. */
+static const struct firmware *run_fw(const struct app_run *run)
+{
+	const struct firmware *fw = esp32_unit_firmware(er(run)->unit);
+
+	return fw ? fw : &run->app->fw;
+}
+
 static void run_started(struct runner_task *t, struct job *job, void *data)
 {
 	struct app_run *run = data;
 	struct app_board *b = run->b;
+	const struct firmware *fw = run_fw(run);
+	bool mac = er(run)->reading_mac;
 
 	(void)t;
 	(void)job;
-	flash_progress_init(&b->prog, (int)run->app->fw.n, run->app->fw.sizes);
-	b->prog.phase = PHASE_CONNECT;
+	flash_progress_init(&b->prog, mac ? 0 : (int)fw->n, mac ? NULL : fw->sizes);
+	b->prog.phase = mac ? PHASE_UNIT : PHASE_CONNECT;
 	b->state = BOARD_RUNNING;
-	b->run_start_ms = now_ms();
 	er(run)->port_seen = port_exists(run->port);
 	er(run)->line_pct = 0;
+	if (run->started) { /* the flash after [unit]'s step: the same attempt */
+		app_emit(run->app, b, APP_EV_PHASE);
+		return;
+	}
+	b->run_start_ms = now_ms();
 	app_run_started(run);
 	app_emit(run->app, b, APP_EV_STARTED);
 }
@@ -419,6 +439,36 @@ static bool should_retry(struct app_run *run, enum outcome o)
 	       run->b->dev && run->b->dev->present;
 }
 
+/* [unit]'s step is over: flash, or end the attempt. */
+static void unit_done(struct app_run *run, enum outcome o, const char *message)
+{
+	struct strbuf msg = STRBUF_INIT;
+
+	run->task = NULL;
+	if (o == OUTCOME_OK && !er(run)->cancel) {
+		submit(run->app, run);
+		return;
+	}
+	if (o == OUTCOME_OK || o == OUTCOME_CANCELLED) {
+		o = stopped(run, &msg);
+		message = msg.len ? msg.buf : NULL;
+	}
+	app_run_finish(run, o, message, NULL);
+	strbuf_release(&msg);
+}
+
+/* read_mac told the chip and MAC: [unit]'s serial and command. */
+static void unit_step(struct app_run *run, const struct job *job)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	er(run)->reading_mac = false;
+	run->task = NULL;
+	if (esp32_unit_start(&er(run)->unit, run, unit_done, &run->task, &err) < 0)
+		app_run_finish(run, OUTCOME_UNIT_FAILED, err.buf, job);
+	strbuf_release(&err);
+}
+
 static void run_done(struct runner_task *t, struct job *job, int err, void *data)
 {
 	struct app_run *run = data;
@@ -426,7 +476,9 @@ static void run_done(struct runner_task *t, struct job *job, int err, void *data
 	enum outcome o = judge(run, job, err, &msg);
 
 	(void)t;
-	if (should_retry(run, o)) {
+	if (o == OUTCOME_OK && er(run)->reading_mac) {
+		unit_step(run, job);
+	} else if (should_retry(run, o)) {
 		log_msg(LOG_WARN, NULL, "slot %u: %s at %u baud; retrying once at %u baud", run->slot,
 			outcome_name(o), er(run)->baud, run->app->cfg->retry_baud);
 		app_run_rearm(run, o, msg.len ? msg.buf : NULL, job);
@@ -461,7 +513,7 @@ static void submit(struct app *app, struct app_run *run)
 		.flash_freq = cfg->flash_freq,
 		.flash_size = cfg->flash_size,
 		.erase_all = cfg->erase == ERASE_ALL,
-		.fw = &app->fw,
+		.fw = run_fw(run),
 	};
 
 	if (!run->lock) {
@@ -475,7 +527,12 @@ static void submit(struct app *app, struct app_run *run)
 		}
 	}
 	er(run)->flasher = esptool_flasher(&esp(app)->tool);
-	er(run)->flasher->spec(&req, &spec);
+	/* [unit]: the chip and MAC first, once per attempt (app-esp32-unit.h) */
+	er(run)->reading_mac = unit_enabled(cfg) && !esp32_unit_firmware(er(run)->unit);
+	if (er(run)->reading_mac)
+		esptool_read_mac_spec(&esp(app)->tool, &req, &spec);
+	else
+		er(run)->flasher->spec(&req, &spec);
 	spec.tail_lines = 40;
 	spec.keep_fd = portlock_fd(run->lock); /* locked while esptool lives, even if we die */
 	run->task = runner_submit(app->runner, &spec, run->lock_key, &run_ops, run);

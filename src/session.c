@@ -101,7 +101,9 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 	int r = 0;
 
 	if (s->g->demo) {
-		/* the demo brings its own boards, flasher, firmware and history */
+		/* the demo brings its own boards, flasher, firmware and history,
+		 * and has no per-unit data */
+		config_set_str(&s->cfg.unit_command, NULL);
 		firmware_release(&s->fw);
 		s->demo = demo_new(s->g->demo, monitor, &s->cfg, &s->dopts, &s->fw, &err);
 		r = s->demo ? 0 : -EINVAL;
