@@ -98,6 +98,15 @@ for v in $ESPTOOLS; do
 	sim_landed "${v}b1" 0x9000 "$T/copies/SN-000005.bin"
 	ok $? "$v: ... and its new unit image"
 
+	# the line output: the Unit phase, the serial on the result line; `history` shows it
+	fb "$v" flash --port "$SIMDEV/${v}b3" > "$T/$v.out" 2> "$T/$v.err"
+	s3=$(result "$T/$v.json" "${v}b3" serial)
+	like "$(cat "$T/$v.out")" "^\[Unit\] slot 1 ${v}b3\$" "$v: line output: [Unit] while read_mac and the command run"
+	like "$(cat "$T/$v.out")" "^\[Done\] slot 1 ${v}b3 PASS .* $(mac_of 3 $vn) serial $s3 [0-9.]+m?s\$" \
+		"$v: line output: [Done] with the serial"
+	like "$(fb "$v" history --limit 1)" "^ +[0-9]+ .* ok +$s3\$" "$v: history: the Serial column"
+	like "$(fb "$v" history --limit 1 | head -n 1)" " Serial\$" "$v: ... named in the header"
+
 	# a label, untrusted: control characters dropped
 	fb "$v" flash --port "$SIMDEV/${v}b2" --label "$(printf 'BOX-7\033[31m red')" --json \
 		> "$T/$v.label" 2> "$T/$v.err"
