@@ -464,8 +464,11 @@ static void unit_step(struct app_run *run, const struct job *job)
 
 	er(run)->reading_mac = false;
 	run->task = NULL;
+	run->b->prog.phase = PHASE_UNIT; /* read_mac's end said Done: the step goes on */
 	if (esp32_unit_start(&er(run)->unit, run, unit_done, &run->task, &err) < 0)
 		app_run_finish(run, OUTCOME_UNIT_FAILED, err.buf, job);
+	else /* with its serial now */
+		app_emit(run->app, run->b, APP_EV_PHASE);
 	strbuf_release(&err);
 }
 
