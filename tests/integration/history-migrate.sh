@@ -1,5 +1,5 @@
 #!/bin/sh
-# Schema versions: a database made by an older schema (version 1 or 2) is
+# Schema versions: a database made by an older schema (version 1, 2 or 3) is
 # upgraded at open with its data intact (and the per-unit columns and
 # serials table of schema 5 added); a newer or foreign one is refused and
 # left untouched. The current version is the one a new database gets.
@@ -139,6 +139,32 @@ is "$(DB=$V2 sql "SELECT group_concat(reached, '') FROM (SELECT reached FROM att
 	outcome=ok >/dev/null
 is "$("$FLASHBAY" --db "$V2" stats --json | py 'd["boards"], d["boards_first_pass"], d["cancelled"]')" \
 	"(4, 3, 3)" "the triggers of version 3 keep the tallies after the upgrade"
+
+# A version 3 history (tests/fixtures/history-v3.sql, as schema 3 wrote it):
+# the upgrade keeps every row and value and adds the per-unit columns
+V3="$T/v3/h.db"
+mkdir -p "$T/v3"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read())' \
+	"$V3" "$srcdir/tests/fixtures/history-v3.sql"
+is "$(DB=$V3 sql 'PRAGMA user_version')" "3" "a version 3 database with three attempts"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute("SELECT * FROM attempts ORDER BY id").fetchall())' \
+	"$V3" > "$T/v3/before"
+j=$("$FLASHBAY" --db "$V3" stats --json)
+is "$(DB=$V3 sql 'PRAGMA user_version')" "$CUR" "... upgraded to the current version by a reader"
+is "$(unit_schema "$V3")" "3 000 0" "... with the per-unit columns (all NULL) and an empty serials table"
+"$PY" - "$V3" "$T/v3/before" <<'PYEOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+old = open(sys.argv[2]).read().strip()
+n = len(c.execute("SELECT * FROM attempts LIMIT 1").description) - 3
+new = str([r[:n] for r in c.execute("SELECT * FROM attempts ORDER BY id").fetchall()])
+sys.exit(0 if new == old else 1)
+PYEOF
+ok $? "... every version 3 value of every row unchanged"
+is "$(printf '%s\n' "$j" | py 'd["attempts"], d["ok"], d["failed"], d["boards"], d["boards_first_pass"]')" \
+	"(3, 2, 1, 2, 1)" "... and counted as before"
+is "$("$FLASHBAY" --db "$V3" history --json --limit 0 | py '[(r["serial"], r["unit_sha256"], r["unit_label"]) for r in d]')" \
+	"[(None, None, None), (None, None, None), (None, None, None)]" "... history --json names the new fields, null"
 
 # newer than this program: refused, untouched
 mkdir -p "$T/newer"
