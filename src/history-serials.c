@@ -106,7 +106,7 @@ static int take_counter(struct history *h, const struct serial_request *r, const
 }
 
 /* Was serial ever handed out? */
-static bool serial_used(struct history *h, sqlite3_stmt *st, const char *serial, int *rc)
+static bool serial_used(sqlite3_stmt *st, const char *serial, int *rc)
 {
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
@@ -117,7 +117,6 @@ static bool serial_used(struct history *h, sqlite3_stmt *st, const char *serial,
 		*rc = SQLITE_OK;
 		return used;
 	}
-	(void)h;
 	return true;
 }
 
@@ -131,7 +130,7 @@ static int take_csv(struct history *h, const struct serial_request *r, const cha
 	for (size_t i = 0; rc == SQLITE_OK && i < r->csv->n; i++) {
 		const char *s = r->csv->rows[i].v[r->csv->serial_col];
 
-		if (!*s || serial_used(h, st, s, &rc))
+		if (!*s || serial_used(st, s, &rc))
 			continue;
 		rc = put_serial(h, r, mac, s, 0);
 		if (rc == SQLITE_OK)

@@ -153,7 +153,7 @@ is "$(result "$T/f.json" f0 outcome) $(result "$T/f.json" f0 serial)" "ok SN-000
 
 # A CSV of serials with extra columns: rows in file order, columns as FLASHBAY_<COLUMN>
 printf 'Serial,batch id,key-2\r\nA-1,b7,"k,1"\r\nA-2,b8,k2\r\n' > "$T/serials.csv"
-sim_conf "$T/$v.conf" "$v" "$FW[unit]\ncommand = $UNITCMD\noffset = 0x9000\nserials = serials.csv\n"
+sim_conf "$T/$v.conf" "$v" "${FW}[unit]\ncommand = $UNITCMD\noffset = 0x9000\nserials = serials.csv\n"
 sim_start f1 "24:0a:c4:ee:00:02"
 fb "$v" flash --port "$SIMDEV/f0" --port "$SIMDEV/f1" --json > "$T/c.json" 2> "$T/c.err"
 is "$( (result "$T/c.json" f0 serial; result "$T/c.json" f1 serial) | sort | tr '\n' ' ')" "A-1 A-2 " \
