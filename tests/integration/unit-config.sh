@@ -65,8 +65,11 @@ like "$fb_out" "unit.conf:[0-9]+: \\[unit\\] timeout: 'soon' is not a duration f
 # --label is for one board
 out=$(fb flash --all --label BOX-1 2>&1 | head -n 1); rc=$(fb flash --all --label BOX-1 >/dev/null 2>&1; echo $?)
 is "$rc $out" "2 flashbay flash: --label is for one board: give one --port or --slot" "--label with --all is refused"
-# shellcheck disable=SC2046
-out=$(fb flash $(port_args 2) --label BOX-1 2>&1 | head -n 1); rc=$(fb flash $(port_args 2) --label BOX-1 >/dev/null 2>&1; echo $?)
+two="--port $T/ports/ttyUSB0 --port $T/ports/ttyUSB1"
+# shellcheck disable=SC2086
+out=$(fb flash $two --label BOX-1 2>&1 | head -n 1)
+# shellcheck disable=SC2086
+rc=$(fb flash $two --label BOX-1 >/dev/null 2>&1; echo $?)
 is "$rc $out" "2 flashbay flash: --label is for one board: give one --port or --slot" "--label with two --port is refused"
 out=$(fb monitor --label BOX-1 2>&1 | head -n 1); rc=$(fb monitor --label BOX-1 >/dev/null 2>&1; echo $?)
 is "$rc $out" "2 flashbay monitor: --label and --new-serial are for 'flash'" "monitor refuses --label"
