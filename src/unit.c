@@ -78,6 +78,14 @@ int unit_counter_parse(const char *fmt, struct unit_counter *c, struct strbuf *e
 		return -EINVAL;
 	}
 	c->suffix = strbuf_detach(&part);
+	/* the widest value (19 digits) must fit a serial */
+	if (strlen(c->prefix) + strlen(c->suffix) + (c->width > 19 ? (size_t)c->width : 19) >
+	    UNIT_SERIAL_MAX) {
+		strbuf_addf(err, "[unit] serials: 'counter:%s' makes serials longer than %d bytes",
+			    fmt, UNIT_SERIAL_MAX);
+		unit_counter_release(c);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -131,6 +139,12 @@ static int csv_add(struct unit_csv *csv, struct strvec *row, const char *path, s
 	}
 	while (row->n < csv->names.n)
 		strvec_push(row, "");
+	if (strlen(row->v[csv->serial_col]) > UNIT_SERIAL_MAX) {
+		strbuf_addf(err, "[unit] serials: %s:%zu: a serial longer than %d bytes", path, line,
+			    UNIT_SERIAL_MAX);
+		strvec_release(row);
+		return -EINVAL;
+	}
 	csv->rows = xrealloc(csv->rows, (csv->n + 1) * sizeof *csv->rows);
 	csv->rows[csv->n++] = *row;
 	strvec_init(row);

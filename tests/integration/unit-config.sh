@@ -43,6 +43,12 @@ for bad in 'SN-%s' 'SN-%d-%d' 'SN' 'SN-%6d' 'SN-%099d'; do
 	refused "flashbay flash: [unit] serials: 'counter:$bad' needs exactly one %d or %0Nd (e.g. counter:SN-%06d; %% is a '%')" \
 		"command = $UNITCMD\noffset = 0x9000\nserials = counter:$bad\n"
 done
+long=$(printf 'P%.0s' $(seq 50))
+refused "flashbay flash: [unit] serials: 'counter:$long-%d' makes serials longer than 64 bytes" \
+	"command = $UNITCMD\noffset = 0x9000\nserials = counter:$long-%d\n"
+printf 'serial\nA-1\n%s\n' "$(printf 'S%.0s' $(seq 65))" > "$T/longserial.csv"
+refused "flashbay flash: [unit] serials: $T/longserial.csv:3: a serial longer than 64 bytes" \
+	"command = $UNITCMD\noffset = 0x9000\nserials = longserial.csv\n"
 refused "flashbay flash: [unit] serials: not set (counter:PREFIX-%06d or a CSV file of serials)" \
 	"command = $UNITCMD\noffset = 0x9000\n"
 refused "flashbay flash: [unit] serials: cannot read '$T/nope.csv': No such file or directory" \
