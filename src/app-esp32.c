@@ -185,6 +185,9 @@ static void esp32_release(struct app *app)
 {
 	/* runs still waiting are freed with their boards by app_free() */
 	app->waiting = NULL;
+	for (size_t i = 0; i < app->nboards; i++)
+		if (app->boards[i]->run)
+			esp32_test_discard(app->boards[i]->run);
 }
 
 /* Does the port's path (or what its link points to) exist? */
@@ -205,9 +208,11 @@ static void run_started(struct runner_task *t, struct job *job, void *data)
 	flash_progress_init(&b->prog, (int)run->app->fw.n, run->app->fw.sizes);
 	b->prog.phase = PHASE_CONNECT;
 	b->state = BOARD_RUNNING;
-	b->run_start_ms = now_ms();
 	run->port_seen = port_exists(run->port);
 	run->line_pct = 0;
+	if (run->started)
+		return; /* the write after skip_identical's verify pass: the same attempt */
+	b->run_start_ms = now_ms();
 	app_run_started(run);
 	app_emit(run->app, b, APP_EV_STARTED);
 }
@@ -329,13 +334,58 @@ static bool should_retry(struct app_run *run, enum outcome o)
 	       run->b->dev && run->b->dev->present;
 }
 
+/* esptool ended with o: ok goes on to the test after flashing (if on);
+ * an ok that wrote nothing (every image already in flash) is "identical". */
+static void ended(struct app_run *run, enum outcome o, const char *msg, struct job *job)
+{
+	const struct flash_progress *p = &run->b->prog;
+	char *same = NULL;
+
+	if (o == OUTCOME_OK && p->images > 0 && p->skipped >= p->images) {
+		run->method = "identical";
+		same = xasprintf("identical: the flash already holds all %d images (MD5); nothing written",
+				 p->images);
+		msg = same;
+	}
+	if (o != OUTCOME_OK || !esp32_test_begin(run, msg, job))
+		app_run_finish(run, o, msg, job);
+	free(same);
+}
+
+/* skip_identical's verify pass (esptool v4) ended: exit 0 means every
+ * image is in flash already; a mismatch starts the write in the same
+ * attempt. false: judge it as any failure (no sync...). */
+static bool checked(struct app_run *run, struct job *job, int err)
+{
+	const struct job_status *st = job && !err ? job_status(job) : NULL;
+	struct flash_progress *p = &run->b->prog;
+
+	run->checking = false;
+	if (!st || st->timed_out || st->cancelled || run->cancel)
+		return false;
+	if (st->exited && st->code == 0 && !st->signo) {
+		p->skipped = p->verified = p->images;
+		ended(run, OUTCOME_OK, NULL, job);
+		return true;
+	}
+	if (p->error != OUTCOME_VERIFY_FAILED)
+		return false;
+	run->differs = true;
+	attempt_log(&run->at, "", "skip_identical: the flash differs from the images; writing them");
+	submit(run->app, run);
+	return true;
+}
+
 static void run_done(struct runner_task *t, struct job *job, int err, void *data)
 {
 	struct app_run *run = data;
 	struct strbuf msg = STRBUF_INIT;
-	enum outcome o = judge(run, job, err, &msg);
+	enum outcome o;
 
 	(void)t;
+	if (run->checking && checked(run, job, err))
+		return;
+	o = judge(run, job, err, &msg);
 	if (should_retry(run, o)) {
 		log_msg(LOG_WARN, NULL, "slot %u: %s at %u baud; retrying once at %u baud", run->slot,
 			outcome_name(o), run->baud, run->app->cfg->retry_baud);
@@ -345,7 +395,7 @@ static void run_done(struct runner_task *t, struct job *job, int err, void *data
 		run->b->attempts++;
 		submit(run->app, run);
 	} else {
-		app_run_finish(run, o, msg.len ? msg.buf : NULL, job);
+		ended(run, o, msg.len ? msg.buf : NULL, job);
 	}
 	strbuf_release(&msg);
 }
@@ -372,6 +422,7 @@ static void submit(struct app *app, struct app_run *run)
 		.flash_size = cfg->flash_size,
 		.erase_all = cfg->erase == ERASE_ALL,
 		.fw = &app->fw,
+		.skip_identical = cfg->skip_identical,
 	};
 
 	if (!run->lock) {
@@ -385,6 +436,9 @@ static void submit(struct app *app, struct app_run *run)
 		}
 	}
 	run->flasher = esptool_flasher(&app->tool);
+	/* esptool v4 has no --skip-flashed: a verify_flash first */
+	run->checking = req.skip_identical && !req.erase_all && app->tool.major < 5 && !run->differs;
+	req.verify_only = run->checking;
 	run->flasher->spec(&req, &spec);
 	spec.tail_lines = 40;
 	spec.keep_fd = portlock_fd(run->lock); /* locked while esptool lives, even if we die */
@@ -439,7 +493,9 @@ static int esp32_flash(struct app *app, struct app_board *const *rows, size_t n,
 static void esp32_stop(struct app *app, struct app_run *run)
 {
 	run->cancel = true;
-	if (run->task)
+	if (run->test)
+		esp32_test_stop(run);
+	else if (run->task)
 		runner_cancel(app->runner, run->task);
 	else
 		esp32_cancel_waiting(app, run);

@@ -16,6 +16,7 @@ struct portlock;
 struct app_klipper;
 struct kboard;
 struct plan_ops;
+struct esp32_test;
 
 enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
 
@@ -39,6 +40,10 @@ struct app_run {
 	bool started;        /* the job started (history row begun or attempted) */
 	bool port_seen;      /* the port existed when the job started */
 	double line_pct;     /* image_pct after the last complete line of output */
+	const char *method;  /* recorded instead of the flasher's ("identical"), or NULL */
+	bool checking;       /* the job is skip_identical's verify pass (esptool v4) */
+	bool differs;        /* that pass found the flash differs: write */
+	struct esp32_test *test; /* the test after flashing, while it runs (app-esp32-test.c) */
 	struct attempt_rec at; /* its record: history row, timings, log (attempt.h) */
 	struct app_run *next; /* waiting list */
 	const struct plan_ops *plan; /* the plan of its board's kind (plan.h) */
@@ -89,6 +94,13 @@ struct app_run *app_run_new(struct app *app, struct app_board *b);
  * job may be NULL (never ran). Frees the run. */
 void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 		    const struct job *job);
+/* The same with the tool's exit code (-1: none) and last lines of output
+ * (NULL: none) given (a step after the tool, e.g. the test, adds lines). */
+void app_run_finish_output(struct app_run *run, enum outcome o, const char *message,
+			   int exit_code, const char *output);
+/* job's last lines of output appended to out; its exit code, -1 if none
+ * (or no job). */
+int app_job_output(const struct job *job, struct strbuf *out);
 /* The job of run started: begin its history row and open its log. */
 void app_run_started(struct app_run *run);
 /* Copy the facts the tool reported so far (chip, MAC) into b's row, as soon
@@ -117,5 +129,14 @@ void app_run_free(struct app_run *run);
 /* Find esptool and ask its version now, before the first board needs it
  * (monitor mode: the first plug-in need not wait; a missing tool shows early). */
 void esp32_prepare(struct app *app);
+/* The test after flashing (app-esp32-test.c). esptool ended ok with
+ * message: with [test] on, start the Test phase and return true (the run
+ * ends when the test does: ok, test_failed, test_timeout or unplugged);
+ * false: no test, end the run as usual. */
+bool esp32_test_begin(struct app_run *run, const char *message, const struct job *job);
+/* Stop run's test now: the run ends cancelled (unplugged if run->unplugged). */
+void esp32_test_stop(struct app_run *run);
+/* Free run's test without ending the run (app_free). */
+void esp32_test_discard(struct app_run *run);
 
 #endif

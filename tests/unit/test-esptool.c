@@ -654,6 +654,7 @@ static void names(void)
 		"verify_failed", "timeout", "cancelled", "tool_missing", "unplugged", "other",
 		"config_missing", "mcu_mismatch", "build_failed", "not_in_bootloader",
 		"did_not_return", "service_failed", "printer_busy", "interrupted",
+		"test_failed", "test_timeout",
 	};
 	bool all = true;
 
@@ -672,6 +673,7 @@ static void names(void)
 	   "no_sync message: download mode, hold BOOT");
 	is_str(phase_name(PHASE_FLASH), "Flash", "phase name Flash");
 	is_str(phase_name(PHASE_CONNECT), "Connect", "phase name Connect");
+	is_str(phase_name(PHASE_TEST), "Test", "phase name Test");
 	is_str(phase_name(PHASE__COUNT), "?", "out of range phase");
 	ok(flasher_find("esptool-v4") == &flasher_esptool_v4 &&
 		   flasher_find("esptool-v5") == &flasher_esptool_v5 &&
