@@ -251,7 +251,9 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 	progress = b->prog.image_pct != run->line_pct;
 	run->line_pct = b->prog.image_pct;
 	if (!progress || b->prog.error != before.error)
-		app_run_output(run, s, line, b->prog.error != before.error);
+		/* skip_identical's verify pass failing is news only if not a mismatch */
+		app_run_output(run, s, line, b->prog.error != before.error &&
+				   !(run->checking && b->prog.error == OUTCOME_VERIFY_FAILED));
 	else
 		attempt_log(&run->at, "", line);
 }
@@ -343,7 +345,7 @@ static void ended(struct app_run *run, enum outcome o, const char *msg, struct j
 
 	if (o == OUTCOME_OK && p->images > 0 && p->skipped >= p->images) {
 		run->method = "identical";
-		same = xasprintf("identical: the flash already holds all %d images (MD5); nothing written",
+		same = xasprintf("identical: every image (%d) is in flash already (MD5); nothing written",
 				 p->images);
 		msg = same;
 	}
