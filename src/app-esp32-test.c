@@ -6,6 +6,8 @@
  * each prefixed "test: ". */
 #include "autoconf.h"
 
+#include "app-esp32-test.h"
+
 #include "app-internal.h"
 
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 
 struct esp32_test {
 	struct app_run *run;
+	struct esp32_test **slot; /* where the run keeps it */
 	struct teststep *ts;
 	struct strbuf output; /* esptool's last lines */
 	struct tail lines;    /* the test's last lines, "test: " prefixed */
@@ -27,8 +30,10 @@ struct esp32_test {
 	int exit_code;        /* esptool's */
 };
 
-static void test_free(struct esp32_test *t)
+void esp32_test_free(struct esp32_test *t)
 {
+	if (!t)
+		return;
 	teststep_free(t->ts);
 	strbuf_release(&t->output);
 	tail_release(&t->lines);
@@ -46,10 +51,10 @@ static void test_finish(struct esp32_test *t, enum outcome o, const char *messag
 	if (tail_count(&t->lines) && out.len)
 		strbuf_addch(&out, '\n');
 	tail_join(&t->lines, &out);
-	run->test = NULL;
+	*t->slot = NULL; /* the run (and slot) is freed by the finish */
 	app_run_finish_output(run, o, message, t->exit_code, out.buf);
 	strbuf_release(&out);
-	test_free(t);
+	esp32_test_free(t);
 }
 
 static void on_line(void *data, const char *line)
@@ -102,22 +107,24 @@ static void open_failed(struct esp32_test *t, const char *why)
 	test_finish(t, stat(t->run->port, &st) < 0 ? OUTCOME_UNPLUGGED : OUTCOME_TEST_FAILED, why);
 }
 
-bool esp32_test_begin(struct app_run *run, const char *message, const struct job *job)
+bool esp32_test_begin(struct app_run *run, struct esp32_test **slot, const char *message,
+		      const struct job *job)
 {
 	struct app *app = run->app;
 	struct app_board *b = run->b;
 	struct strbuf err = STRBUF_INIT;
 	struct esp32_test *t;
 
-	if (!test_enabled(app->cfg) || run->cancel || run->unplugged)
+	if (!test_enabled(app->cfg))
 		return false;
 	t = xcalloc(1, sizeof *t);
 	t->run = run;
+	t->slot = slot;
 	strbuf_init(&t->output);
 	tail_init(&t->lines, TEST_TAIL_LINES);
 	t->exit_code = app_job_output(job, &t->output);
 	t->ok_message = xstrdup(message ? message : outcome_message(OUTCOME_OK));
-	run->test = t;
+	*slot = t;
 	run->task = NULL; /* esptool's job is over */
 	b->prog.phase = PHASE_TEST;
 	t->ts = teststep_start(app->loop, app->cfg, run->port, &test_ops, t, &err);
@@ -133,23 +140,15 @@ bool esp32_test_begin(struct app_run *run, const char *message, const struct job
 	return true;
 }
 
-void esp32_test_stop(struct app_run *run)
+void esp32_test_stop(struct esp32_test **slot, bool unplugged)
 {
-	struct esp32_test *t = run->test;
+	struct esp32_test *t = *slot;
 	struct strbuf msg = STRBUF_INIT;
 
 	teststep_free(t->ts);
 	t->ts = NULL;
-	if (run->unplugged)
+	if (unplugged)
 		strbuf_addf(&msg, "%s (gone at Test)", outcome_message(OUTCOME_UNPLUGGED));
-	test_finish(t, run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED,
-		    msg.len ? msg.buf : NULL);
+	test_finish(t, unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED, msg.len ? msg.buf : NULL);
 	strbuf_release(&msg);
-}
-
-void esp32_test_discard(struct app_run *run)
-{
-	if (run->test)
-		test_free(run->test);
-	run->test = NULL;
 }

@@ -1,8 +1,12 @@
 /* app-esp32.c - the ESP32 plan: find esptool and its version once, then one
- * esptool job per board (with one lower-baud retry after a sync failure). */
+ * esptool job per board (with one lower-baud retry after a sync failure).
+ * Its state (struct esp32_state) and each run's (struct esp32_run) are
+ * private to this file. */
 #include "autoconf.h"
 
 #include "app-internal.h"
+
+#include "app-esp32-test.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +15,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "esptool.h"
 #include "log.h"
 #include "plan.h"
 #include "loop.h"
@@ -18,28 +23,71 @@
 #include "str.h"
 #include "xalloc.h"
 
+enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
+
+/* The plan's state in an app (plan_state(), set up by esp32_init): the
+ * esptool it found and the runs waiting for its version. */
+struct esp32_state {
+	struct esptool tool;
+	enum tool_state tool_state;
+	struct strbuf tool_error;
+	struct app_run *waiting; /* runs waiting for the tool's version */
+};
+
+/* The plan's own state of one run (app_run.plan_run): what only an ESP32
+ * attempt needs. A new field: add it here, set it up in esp32_run_new(),
+ * free what it owns in esp32_run_free(); the engine never looks inside. */
+struct esp32_run {
+	const struct flasher *flasher; /* the flasher of its job (set by submit()) */
+	unsigned baud;       /* the baud of its job: [esp32] baud, then retry_baud */
+	bool retried;        /* this is the automatic lower-baud retry */
+	bool cancel;         /* asked to stop */
+	bool unplugged;      /* its board expired while it ran */
+	bool port_seen;      /* the port existed when the job started */
+	double line_pct;     /* image_pct after the last complete line of output */
+	struct app_run *next; /* the waiting list (esp32_state.waiting) */
+	const char *method;  /* recorded instead of the flasher's ("identical"), or NULL */
+	bool checking;       /* the job is skip_identical's verify pass (esptool v4) */
+	bool differs;        /* that pass found the flash differs: write */
+	struct esp32_test *test; /* the test after flashing, while it runs (app-esp32-test.h) */
+};
+
 static void submit(struct app *app, struct app_run *run);
+
+static struct esp32_state *esp(const struct app *app)
+{
+	return plan_state(app, &plan_esp32);
+}
+
+static struct esp32_run *er(const struct app_run *run)
+{
+	return run->plan_run;
+}
 
 /* Fail every run waiting for the tool with the tool's error. */
 static void fail_waiting(struct app *app, enum outcome o)
 {
-	while (app->waiting) {
-		struct app_run *run = app->waiting;
+	struct esp32_state *es = esp(app);
 
-		app->waiting = run->next;
-		run->next = NULL;
-		app_run_finish(run, o, app->tool_error.buf, NULL);
+	while (es->waiting) {
+		struct app_run *run = es->waiting;
+
+		es->waiting = er(run)->next;
+		er(run)->next = NULL;
+		app_run_finish(run, o, es->tool_error.buf, NULL);
 	}
 }
 
 /* Queue every waiting run now that the version is known. */
 static void submit_waiting(struct app *app)
 {
-	while (app->waiting) {
-		struct app_run *run = app->waiting;
+	struct esp32_state *es = esp(app);
 
-		app->waiting = run->next;
-		run->next = NULL;
+	while (es->waiting) {
+		struct app_run *run = es->waiting;
+
+		es->waiting = er(run)->next;
+		er(run)->next = NULL;
 		submit(app, run);
 	}
 }
@@ -52,32 +100,33 @@ static void detect_line(struct runner_task *t, enum job_stream s, const char *li
 	(void)t;
 	(void)s;
 	(void)len;
-	if (!partial && !app->tool.major)
-		esptool_parse_version(&app->tool, line);
+	if (!partial && !esp(app)->tool.major)
+		esptool_parse_version(&esp(app)->tool, line);
 }
 
 static void detect_done(struct runner_task *t, struct job *job, int err, void *data)
 {
 	struct app *app = data;
-	char *cmd = strvec_join(&app->tool.cmd, " ");
+	struct esp32_state *es = esp(app);
+	char *cmd = strvec_join(&es->tool.cmd, " ");
 
 	(void)t;
-	if (app->tool.major) {
-		app->tool_state = TOOL_READY;
-		log_msg(LOG_INFO, NULL, "using %s (esptool v%s)", cmd, app->tool.version);
+	if (es->tool.major) {
+		es->tool_state = TOOL_READY;
+		log_msg(LOG_INFO, NULL, "using %s (esptool v%s)", cmd, es->tool.version);
 		submit_waiting(app);
 	} else {
-		app->tool_state = TOOL_FAILED;
-		strbuf_reset(&app->tool_error);
+		es->tool_state = TOOL_FAILED;
+		strbuf_reset(&es->tool_error);
 		if (err && err != -ECANCELED) {
-			job_spawn_error(&app->tool_error, app->tool.cmd.v[0], err);
+			job_spawn_error(&es->tool_error, es->tool.cmd.v[0], err);
 		} else {
-			strbuf_addf(&app->tool_error, "cannot tell the version of '%s'", cmd);
+			strbuf_addf(&es->tool_error, "cannot tell the version of '%s'", cmd);
 			if (job && tail_count(job_tail(job)))
-				strbuf_addf(&app->tool_error, ": %s",
+				strbuf_addf(&es->tool_error, ": %s",
 					    tail_get(job_tail(job), tail_count(job_tail(job)) - 1));
 		}
-		log_msg(LOG_ERROR, NULL, "%s", app->tool_error.buf);
+		log_msg(LOG_ERROR, NULL, "%s", es->tool_error.buf);
 		fail_waiting(app, err == -ECANCELED ? OUTCOME_CANCELLED : OUTCOME_TOOL_MISSING);
 	}
 	free(cmd);
@@ -88,23 +137,26 @@ static const struct runner_ops detect_ops = { NULL, detect_line, detect_done };
 /* Find esptool and start asking its version (once). */
 static void start_detect(struct app *app)
 {
+	struct esp32_state *es = esp(app);
 	struct job_spec spec = JOB_SPEC_INIT;
 
-	if (esptool_resolve(&app->tool, app->cfg->esptool, &app->tool_error) < 0) {
-		app->tool_state = TOOL_FAILED;
-		log_msg(LOG_ERROR, NULL, "%s", app->tool_error.buf);
+	if (esptool_resolve(&es->tool, app->cfg->esptool, &es->tool_error) < 0) {
+		es->tool_state = TOOL_FAILED;
+		log_msg(LOG_ERROR, NULL, "%s", es->tool_error.buf);
 		fail_waiting(app, OUTCOME_TOOL_MISSING);
 		return;
 	}
-	app->tool_state = TOOL_DETECTING;
-	esptool_version_spec(&app->tool, &spec);
+	es->tool_state = TOOL_DETECTING;
+	esptool_version_spec(&es->tool, &spec);
 	spec.timeout_ms = 30000;
 	runner_submit(app->runner, &spec, NULL, &detect_ops, app);
 }
 
-void esp32_prepare(struct app *app)
+/* Find esptool and ask its version now, before the first board needs it
+ * (monitor mode: the first plug-in need not wait; a missing tool shows early). */
+static void esp32_prepare(struct app *app)
 {
-	if (app->tool_state == TOOL_UNKNOWN)
+	if (esp(app)->tool_state == TOOL_UNKNOWN)
 		start_detect(app);
 }
 
@@ -113,11 +165,11 @@ static int check_failed(struct app *app, uint64_t timeout_ms, struct strbuf *err
 {
 	char *cmd;
 
-	if (app->tool_state == TOOL_FAILED) {
-		strbuf_addstr(err, app->tool_error.buf);
+	if (esp(app)->tool_state == TOOL_FAILED) {
+		strbuf_addstr(err, esp(app)->tool_error.buf);
 		return -ENOENT;
 	}
-	cmd = strvec_join(&app->tool.cmd, " ");
+	cmd = strvec_join(&esp(app)->tool.cmd, " ");
 	strbuf_addf(err, "'%s version' did not answer within %llu s (is it esptool? set [esp32] esptool)",
 		    cmd, (unsigned long long)(timeout_ms + 999) / 1000);
 	free(cmd);
@@ -128,16 +180,17 @@ int app_esptool_check(struct app *app, uint64_t timeout_ms,
 		      void (*slow)(const char *cmd, void *data), void *data, struct strbuf *err)
 {
 	uint64_t start = now_ms(), slow_at = start + timeout_ms / 5, end = start + timeout_ms;
+	struct esp32_state *es = esp(app);
 	bool told = false;
 
 	esp32_prepare(app);
-	while (app->tool_state == TOOL_DETECTING) {
+	while (es->tool_state == TOOL_DETECTING) {
 		uint64_t now = now_ms();
 
 		if (now >= end)
 			break;
 		if (!told && now >= slow_at) {
-			char *cmd = strvec_join(&app->tool.cmd, " ");
+			char *cmd = strvec_join(&es->tool.cmd, " ");
 
 			told = true;
 			if (slow)
@@ -146,23 +199,25 @@ int app_esptool_check(struct app *app, uint64_t timeout_ms,
 		}
 		loop_iterate(app->loop, (int)((told ? end : slow_at) - now));
 	}
-	return app->tool_state == TOOL_READY ? 0 : check_failed(app, timeout_ms, err);
+	return es->tool_state == TOOL_READY ? 0 : check_failed(app, timeout_ms, err);
 }
 
 /* Submit run now, fail it, or wait for the tool's version. */
 static void esp32_queue(struct app *app, struct app_run *run)
 {
-	switch (app->tool_state) {
+	struct esp32_state *es = esp(app);
+
+	switch (es->tool_state) {
 	case TOOL_READY:
 		submit(app, run);
 		return;
 	case TOOL_FAILED:
-		app_run_finish(run, OUTCOME_TOOL_MISSING, app->tool_error.buf, NULL);
+		app_run_finish(run, OUTCOME_TOOL_MISSING, es->tool_error.buf, NULL);
 		return;
 	default:
-		run->next = app->waiting;
-		app->waiting = run;
-		if (app->tool_state == TOOL_UNKNOWN)
+		er(run)->next = es->waiting;
+		es->waiting = run;
+		if (es->tool_state == TOOL_UNKNOWN)
 			start_detect(app);
 	}
 }
@@ -170,24 +225,65 @@ static void esp32_queue(struct app *app, struct app_run *run)
 /* Take a run off the waiting list and end it (cancelled or unplugged). */
 static void esp32_cancel_waiting(struct app *app, struct app_run *run)
 {
-	for (struct app_run **pp = &app->waiting; *pp; pp = &(*pp)->next) {
+	for (struct app_run **pp = &esp(app)->waiting; *pp; pp = &er(*pp)->next) {
 		if (*pp == run) {
-			*pp = run->next;
-			app_run_finish(run, run->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED,
+			*pp = er(run)->next;
+			app_run_finish(run, er(run)->unplugged ? OUTCOME_UNPLUGGED : OUTCOME_CANCELLED,
 				       NULL, NULL);
 			return;
 		}
 	}
 }
 
-/* Forget the waiting list. */
+/* The plan's state: no esptool found yet. */
+static void esp32_init(struct app *app)
+{
+	struct esp32_state *es = xcalloc(1, sizeof *es);
+
+	esptool_init(&es->tool);
+	strbuf_init(&es->tool_error);
+	plan_set_state(app, &plan_esp32, es);
+}
+
+/* Free the plan's state. */
 static void esp32_release(struct app *app)
 {
+	struct esp32_state *es = esp(app);
+
+	if (!es)
+		return;
 	/* runs still waiting are freed with their boards by app_free() */
-	app->waiting = NULL;
-	for (size_t i = 0; i < app->nboards; i++)
-		if (app->boards[i]->run)
-			esp32_test_discard(app->boards[i]->run);
+	esptool_release(&es->tool);
+	strbuf_release(&es->tool_error);
+	free(es);
+	plan_set_state(app, &plan_esp32, NULL);
+}
+
+/* A run's own state: its first job at [esp32] baud. */
+static struct app_run *esp32_run_new(struct app *app, struct app_board *b)
+{
+	struct app_run *run = app_run_new(app, b);
+	struct esp32_run *e = xcalloc(1, sizeof *e);
+
+	e->baud = app->cfg->baud;
+	run->plan_run = e;
+	return run;
+}
+
+static void esp32_run_free(struct app_run *run)
+{
+	if (run->plan_run)
+		esp32_test_free(er(run)->test);
+	free(run->plan_run);
+	run->plan_run = NULL;
+}
+
+/* What its history row says of how it was flashed. */
+static void esp32_row_facts(const struct app_run *run, struct attempt *a)
+{
+	const struct esp32_run *e = er(run);
+
+	a->method = e->method ? e->method : e->flasher ? e->flasher->method : "esptool";
 }
 
 /* Does the port's path (or what its link points to) exist? */
@@ -208,8 +304,8 @@ static void run_started(struct runner_task *t, struct job *job, void *data)
 	flash_progress_init(&b->prog, (int)run->app->fw.n, run->app->fw.sizes);
 	b->prog.phase = PHASE_CONNECT;
 	b->state = BOARD_RUNNING;
-	run->port_seen = port_exists(run->port);
-	run->line_pct = 0;
+	er(run)->port_seen = port_exists(run->port);
+	er(run)->line_pct = 0;
 	if (run->started)
 		return; /* the write after skip_identical's verify pass: the same attempt */
 	b->run_start_ms = now_ms();
@@ -241,19 +337,19 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 	bool progress;
 
 	(void)t;
-	run->flasher->parse(&b->prog, s, line, len, partial);
+	er(run)->flasher->parse(&b->prog, s, line, len, partial);
 	/* a partial line is a progress bar drawn before its terminator: it is
 	 * news now (its completed line repeats it and changes nothing) */
 	announce(run, &before);
 	if (partial)
 		return;
 	/* progress bars are not worth a log line; errors are */
-	progress = b->prog.image_pct != run->line_pct;
-	run->line_pct = b->prog.image_pct;
+	progress = b->prog.image_pct != er(run)->line_pct;
+	er(run)->line_pct = b->prog.image_pct;
 	if (!progress || b->prog.error != before.error)
 		/* skip_identical's verify pass failing is news only if not a mismatch */
 		app_run_output(run, s, line, b->prog.error != before.error &&
-				   !(run->checking && b->prog.error == OUTCOME_VERIFY_FAILED));
+				   !(er(run)->checking && b->prog.error == OUTCOME_VERIFY_FAILED));
 	else
 		attempt_log(&run->at, "", line);
 }
@@ -276,7 +372,7 @@ static bool port_went_away(const struct app_run *run)
 {
 	if (run->detached && !(run->b->dev && run->b->dev->present))
 		return true;
-	return run->port_seen && !port_exists(run->port);
+	return er(run)->port_seen && !port_exists(run->port);
 }
 
 /* A run stopped by the user, or because its board left for good: then
@@ -285,7 +381,7 @@ static enum outcome stopped(struct app_run *run, struct strbuf *msg)
 {
 	const struct flash_progress *p = &run->b->prog;
 
-	if (!run->unplugged)
+	if (!er(run)->unplugged)
 		return OUTCOME_CANCELLED;
 	strbuf_addf(msg, "%s (gone at %s, %.0f%%)", outcome_message(OUTCOME_UNPLUGGED),
 		    phase_name(p->phase), p->overall_pct);
@@ -304,7 +400,7 @@ static enum outcome judge(struct app_run *run, struct job *job, int err, struct 
 	if (err == -ECANCELED)
 		return stopped(run, msg);
 	if (err) {
-		job_spawn_error(msg, run->app->tool.cmd.v[0], err);
+		job_spawn_error(msg, esp(run->app)->tool.cmd.v[0], err);
 		return OUTCOME_TOOL_MISSING;
 	}
 	if (st->timed_out) {
@@ -315,7 +411,7 @@ static enum outcome judge(struct app_run *run, struct job *job, int err, struct 
 	}
 	if (st->cancelled)
 		return stopped(run, msg);
-	o = run->flasher->finish(p, st);
+	o = er(run)->flasher->finish(p, st);
 	if (o != OUTCOME_OK && port_went_away(run))
 		o = OUTCOME_UNPLUGGED;
 	if (o == OUTCOME_OK)
@@ -332,7 +428,8 @@ static bool should_retry(struct app_run *run, enum outcome o)
 	unsigned retry = run->app->cfg->retry_baud;
 
 	return (o == OUTCOME_NO_SYNC || o == OUTCOME_STOPPED_RESPONDING) && retry &&
-	       retry < run->baud && !run->retried && !run->cancel && !run->app->shutting_down &&
+	       retry < er(run)->baud && !er(run)->retried && !er(run)->cancel &&
+	       !run->app->shutting_down &&
 	       run->b->dev && run->b->dev->present;
 }
 
@@ -341,15 +438,16 @@ static bool should_retry(struct app_run *run, enum outcome o)
 static void ended(struct app_run *run, enum outcome o, const char *msg, struct job *job)
 {
 	const struct flash_progress *p = &run->b->prog;
+	struct esp32_run *e = er(run);
 	char *same = NULL;
 
 	if (o == OUTCOME_OK && p->images > 0 && p->skipped >= p->images) {
-		run->method = "identical";
+		e->method = "identical";
 		same = xasprintf("identical: every image (%d) is in flash already (MD5); nothing written",
 				 p->images);
 		msg = same;
 	}
-	if (o != OUTCOME_OK || !esp32_test_begin(run, msg, job))
+	if (o != OUTCOME_OK || e->cancel || e->unplugged || !esp32_test_begin(run, &e->test, msg, job))
 		app_run_finish(run, o, msg, job);
 	free(same);
 }
@@ -362,8 +460,8 @@ static bool checked(struct app_run *run, struct job *job, int err)
 	const struct job_status *st = job && !err ? job_status(job) : NULL;
 	struct flash_progress *p = &run->b->prog;
 
-	run->checking = false;
-	if (!st || st->timed_out || st->cancelled || run->cancel)
+	er(run)->checking = false;
+	if (!st || st->timed_out || st->cancelled || er(run)->cancel)
 		return false;
 	if (st->exited && st->code == 0 && !st->signo) {
 		p->skipped = p->verified = p->images;
@@ -372,7 +470,7 @@ static bool checked(struct app_run *run, struct job *job, int err)
 	}
 	if (p->error != OUTCOME_VERIFY_FAILED)
 		return false;
-	run->differs = true;
+	er(run)->differs = true;
 	attempt_log(&run->at, "", "skip_identical: the flash differs from the images; writing them");
 	submit(run->app, run);
 	return true;
@@ -385,15 +483,15 @@ static void run_done(struct runner_task *t, struct job *job, int err, void *data
 	enum outcome o;
 
 	(void)t;
-	if (run->checking && checked(run, job, err))
+	if (er(run)->checking && checked(run, job, err))
 		return;
 	o = judge(run, job, err, &msg);
 	if (should_retry(run, o)) {
 		log_msg(LOG_WARN, NULL, "slot %u: %s at %u baud; retrying once at %u baud", run->slot,
-			outcome_name(o), run->baud, run->app->cfg->retry_baud);
+			outcome_name(o), er(run)->baud, run->app->cfg->retry_baud);
 		app_run_rearm(run, o, msg.len ? msg.buf : NULL, job);
-		run->retried = true;
-		run->baud = run->app->cfg->retry_baud;
+		er(run)->retried = true;
+		er(run)->baud = run->app->cfg->retry_baud;
 		run->b->attempts++;
 		submit(run->app, run);
 	} else {
@@ -412,9 +510,9 @@ static void submit(struct app *app, struct app_run *run)
 	struct strbuf err = STRBUF_INIT;
 	struct flash_request req = {
 		.port = run->port,
-		.tool = &app->tool.cmd,
+		.tool = &esp(app)->tool.cmd,
 		.timeout_ms = cfg->flash_timeout_ms,
-		.baud = run->baud,
+		.baud = er(run)->baud,
 		.chip = cfg->chip,
 		.before = cfg->before,
 		.after = cfg->after,
@@ -437,11 +535,12 @@ static void submit(struct app *app, struct app_run *run)
 			return;
 		}
 	}
-	run->flasher = esptool_flasher(&app->tool);
+	er(run)->flasher = esptool_flasher(&esp(app)->tool);
 	/* esptool v4 has no --skip-flashed: a verify_flash first */
-	run->checking = req.skip_identical && !req.erase_all && app->tool.major < 5 && !run->differs;
-	req.verify_only = run->checking;
-	run->flasher->spec(&req, &spec);
+	er(run)->checking = req.skip_identical && !req.erase_all && esp(app)->tool.major < 5 &&
+			    !er(run)->differs;
+	req.verify_only = er(run)->checking;
+	er(run)->flasher->spec(&req, &spec);
 	spec.tail_lines = 40;
 	spec.keep_fd = portlock_fd(run->lock); /* locked while esptool lives, even if we die */
 	run->task = runner_submit(app->runner, &spec, run->lock_key, &run_ops, run);
@@ -461,7 +560,7 @@ static int esp32_flash_one(struct app *app, struct app_board *b, struct strbuf *
 		strbuf_addstr(why, "the history cannot be written (see the log); not starting new attempts");
 		return -EIO;
 	}
-	run = app_run_new(app, b);
+	run = esp32_run_new(app, b);
 	b->run = run;
 	b->state = BOARD_QUEUED;
 	b->attempts++;
@@ -494,9 +593,9 @@ static int esp32_flash(struct app *app, struct app_board *const *rows, size_t n,
 /* Cancel a run: its job, or its place on the waiting list. */
 static void esp32_stop(struct app *app, struct app_run *run)
 {
-	run->cancel = true;
-	if (run->test)
-		esp32_test_stop(run);
+	er(run)->cancel = true;
+	if (er(run)->test)
+		esp32_test_stop(&er(run)->test, er(run)->unplugged);
 	else if (run->task)
 		runner_cancel(app->runner, run->task);
 	else
@@ -506,7 +605,7 @@ static void esp32_stop(struct app *app, struct app_run *run)
 /* The board is gone for good: do not wait for the tool to notice. */
 static void esp32_run_expired(struct app *app, struct app_run *run)
 {
-	run->unplugged = true;
+	er(run)->unplugged = true;
 	esp32_stop(app, run);
 }
 
@@ -525,10 +624,13 @@ const struct plan_ops plan_esp32 = {
 	.name = "esp32",
 	.owns = kind_is_esp32,
 	.auto_flash = true,
+	.init = esp32_init,
 	.prepare = esp32_prepare,
 	.flash = esp32_flash,
 	.stop = esp32_stop,
 	.run_expired = esp32_run_expired,
 	.shutdown = esp32_shutdown,
+	.row_facts = esp32_row_facts,
+	.run_free = esp32_run_free,
 	.release = esp32_release,
 };

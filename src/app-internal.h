@@ -1,5 +1,5 @@
-/* app-internal.h - what app.c and the per-kind plans (app-esp32.c, ...)
- * share. Not for views: they use app.h. */
+/* app-internal.h - what the engine core (app.c) and the plans (plan.h's
+ * table) share. Not for views: they use app.h. */
 #ifndef FLASHBAY_APP_INTERNAL_H
 #define FLASHBAY_APP_INTERNAL_H
 
@@ -7,18 +7,13 @@
 
 #include "app.h"
 #include "attempt.h"
-#include "esptool.h"
 #include "loop.h"
+#include "plan.h"
 #include "runner.h"
 
 struct config;
 struct portlock;
-struct app_klipper;
-struct kboard;
 struct plan_ops;
-struct esp32_test;
-
-enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
 
 /* One attempt on one board (an automatic retry reuses it). */
 struct app_run {
@@ -31,23 +26,11 @@ struct app_run {
 	unsigned slot;
 	struct portlock *lock;
 	struct runner_task *task;
-	const struct flasher *flasher;
-	unsigned baud;
-	bool retried;        /* this is the automatic lower-baud retry */
-	bool cancel;         /* asked to stop */
-	bool unplugged;      /* its board expired while it ran */
 	bool detached;       /* its board went away at some point while it ran */
 	bool started;        /* the job started (history row begun or attempted) */
-	bool port_seen;      /* the port existed when the job started */
-	double line_pct;     /* image_pct after the last complete line of output */
-	const char *method;  /* recorded instead of the flasher's ("identical"), or NULL */
-	bool checking;       /* the job is skip_identical's verify pass (esptool v4) */
-	bool differs;        /* that pass found the flash differs: write */
-	struct esp32_test *test; /* the test after flashing, while it runs (app-esp32-test.c) */
 	struct attempt_rec at; /* its record: history row, timings, log (attempt.h) */
-	struct app_run *next; /* waiting list */
 	const struct plan_ops *plan; /* the plan of its board's kind (plan.h) */
-	struct kboard *klipper; /* set when the Klipper plan owns this run (app-klipper.c) */
+	void *plan_run;      /* the plan's own state of this run; plan->run_free frees it */
 };
 
 struct app {
@@ -58,10 +41,6 @@ struct app {
 	struct runner *runner;
 	struct firmware fw;
 	struct strbuf fw_json;
-	struct esptool tool;
-	enum tool_state tool_state;
-	struct strbuf tool_error;
-	struct app_run *waiting; /* runs waiting for the tool's version */
 	struct app_board **boards; /* sorted by slot; pointers stable */
 	size_t nboards, boards_alloc;
 	const struct app_view *view;
@@ -76,7 +55,7 @@ struct app {
 	size_t busy;
 	char *lock_dir;
 	bool log_dir_warned;
-	struct app_klipper *klipper; /* the Klipper plan's state (app-klipper.c), or NULL */
+	void *plan_state[PLAN_MAX]; /* each plan's own state, by its row in plan_table (plan.h) */
 	struct loop_timer hist_retry; /* retries results the history kept (app-history.c) */
 	bool hist_kept_said;
 	struct {
@@ -122,21 +101,8 @@ void app_history_settle(struct app *app);
  * the first time each is known (a row cut short keeps them). */
 /* One unit of app_busy() is over; APP_EV_IDLE when nothing is left. */
 void app_busy_done(struct app *app);
-/* Free a run's own fields and the run (not its board's state). */
+/* Free a run's own fields, the plan's state of it (plan->run_free) and the
+ * run (not its board's state). */
 void app_run_free(struct app_run *run);
-
-/* ESP32 plan (app-esp32.c; its table entry: plan_esp32, plan.h). */
-/* Find esptool and ask its version now, before the first board needs it
- * (monitor mode: the first plug-in need not wait; a missing tool shows early). */
-void esp32_prepare(struct app *app);
-/* The test after flashing (app-esp32-test.c). esptool ended ok with
- * message: with [test] on, start the Test phase and return true (the run
- * ends when the test does: ok, test_failed, test_timeout or unplugged);
- * false: no test, end the run as usual. */
-bool esp32_test_begin(struct app_run *run, const char *message, const struct job *job);
-/* Stop run's test now: the run ends cancelled (unplugged if run->unplugged). */
-void esp32_test_stop(struct app_run *run);
-/* Free run's test without ending the run (app_free). */
-void esp32_test_discard(struct app_run *run);
 
 #endif

@@ -225,8 +225,8 @@ static void kb_flash(struct kboard *k)
 				     .timeout_ms = app->cfg->klipper_flash_timeout_ms };
 
 	k->step = KS_FLASH;
-	k->pub.method = k->katapult ? "katapult" : "make_flash";
-	k->flasher = k->katapult ? &flasher_katapult : &flasher_make_flash;
+	k->flasher = flasher_find(k->katapult ? "katapult" : "make-flash");
+	k->pub.method = k->flasher->method;
 	k->flasher->spec(&req, &spec);
 	flash_progress_init(&k->pub.prog, 1, &k->pub.art.size);
 	k->pub.prog.phase = PHASE_QUEUED;
@@ -266,7 +266,7 @@ static void kb_left(struct kboard *k, const struct device *d, enum app_event ev)
 
 void klipper_device_event(struct app *app, struct device *d, enum app_event ev)
 {
-	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
+	struct kbatch *bt = klipper_batch(app);
 	char serial[128];
 	bool passed = false;
 

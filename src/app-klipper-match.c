@@ -150,7 +150,7 @@ static int kb_take_row(struct kboard *k, struct device *d, struct strbuf *why)
 		return -EBUSY;
 	}
 	k->run = app_run_new(app, b);
-	k->run->klipper = k;
+	k->run->plan_run = k; /* the plan's own state of the run (app-internal.h) */
 	k->pub.row = b;
 	b->run = k->run;
 	/* locked for the whole batch: a busy port must not cost a service stop */

@@ -17,7 +17,7 @@ struct app_menuconfig {
 /* Is the board with this key in the running batch? */
 static bool in_batch(struct app *app, const char *key)
 {
-	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
+	struct kbatch *bt = klipper_batch(app);
 
 	for (size_t i = 0; bt && bt->step != B_DONE && i < bt->n; i++)
 		if (!strcmp(bt->v[i]->pub.key, key) && !bt->v[i]->pub.done)

@@ -22,9 +22,20 @@
 
 struct app_klipper *klipper_state(struct app *app)
 {
-	if (!app->klipper)
-		app->klipper = xcalloc(1, sizeof *app->klipper);
-	return app->klipper;
+	struct app_klipper *ak = plan_state(app, &plan_klipper);
+
+	if (!ak) {
+		ak = xcalloc(1, sizeof *ak);
+		plan_set_state(app, &plan_klipper, ak);
+	}
+	return ak;
+}
+
+struct kbatch *klipper_batch(const struct app *app)
+{
+	struct app_klipper *ak = plan_state(app, &plan_klipper);
+
+	return ak ? ak->batch : NULL;
 }
 
 void batch_emit(struct kbatch *bt, struct kboard *k, enum app_kevent ev, enum phase ph,
@@ -446,24 +457,24 @@ int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_
 
 size_t app_klipper_count(const struct app *app)
 {
-	return app->klipper && app->klipper->batch ? app->klipper->batch->n : 0;
+	return klipper_batch(app) ? klipper_batch(app)->n : 0;
 }
 
 struct app_kboard *app_klipper_at(const struct app *app, size_t i)
 {
-	return i < app_klipper_count(app) ? &app->klipper->batch->v[i]->pub : NULL;
+	return i < app_klipper_count(app) ? &klipper_batch(app)->v[i]->pub : NULL;
 }
 
 const struct app_klipper_status *app_klipper_status(const struct app *app)
 {
 	static const struct app_klipper_status none;
 
-	return app->klipper && app->klipper->batch ? &app->klipper->batch->st : &none;
+	return klipper_batch(app) ? &klipper_batch(app)->st : &none;
 }
 
 void app_klipper_answer(struct app *app, bool yes)
 {
-	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
+	struct kbatch *bt = klipper_batch(app);
 
 	if (bt && bt->step == B_ASK)
 		svc_answer(bt, yes);
@@ -472,7 +483,7 @@ void app_klipper_answer(struct app *app, bool yes)
 /* app_stop() of a row the Klipper plan owns. */
 static void klipper_stop(struct app *app, struct app_run *run)
 {
-	struct kboard *k = run->klipper;
+	struct kboard *k = run->plan_run;
 
 	(void)app;
 	kb_cancel(k, "cancelled");
@@ -482,7 +493,7 @@ static void klipper_stop(struct app *app, struct app_run *run)
 /* app_shutdown(): cancel the batch's boards (cancel) and start nothing new. */
 static void klipper_shutdown(struct app *app, bool cancel)
 {
-	struct kbatch *bt = app->klipper ? app->klipper->batch : NULL;
+	struct kbatch *bt = klipper_batch(app);
 
 	if (!bt || bt->step == B_DONE)
 		return;
@@ -505,14 +516,14 @@ static void klipper_shutdown(struct app *app, bool cancel)
 /* Free the plan's state (runs it owns included). */
 static void klipper_release(struct app *app)
 {
-	struct app_klipper *ak = app->klipper;
+	struct app_klipper *ak = plan_state(app, &plan_klipper);
 
 	if (!ak)
 		return;
 	batch_free(ak->batch);
 	boards_release(&ak->reg);
 	free(ak);
-	app->klipper = NULL;
+	plan_set_state(app, &plan_klipper, NULL);
 }
 
 /* The dashboard's f on Klipper rows: one batch (one service stop) for all. */

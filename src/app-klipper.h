@@ -103,7 +103,10 @@ struct app_klipper {
 };
 
 /* app-klipper.c: the batch */
+/* The plan's state in app (plan_state()), made when first needed. */
 struct app_klipper *klipper_state(struct app *app);
+/* The running or last batch, or NULL. */
+struct kbatch *klipper_batch(const struct app *app);
 /* A line for the views (APP_KEV_NOTE) and the log, "KEY: text" (k may be NULL). */
 void kb_note(struct kbatch *bt, struct kboard *k, enum phase ph, enum log_level lvl,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));

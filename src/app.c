@@ -63,8 +63,8 @@ static void new_unit(struct app *app, struct app_board *b)
 		 b->dev && b->dev->port_key ? b->dev->port_key : "port", when);
 }
 
-/* Monitor mode: queue b's freshly plugged ESP32 board, unless the limit of
- * boards to start has been reached. */
+/* Monitor mode: queue b's freshly plugged board if its plan flashes on its
+ * own (auto_flash), unless the limit of boards to start has been reached. */
 static void monitor_flash(struct app *app, struct app_board *b)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -198,10 +198,11 @@ struct app *app_new(struct loop *loop, const struct app_opts *opts, struct strbu
 	app->monitor = opts->monitor;
 	firmware_init(&app->fw);
 	strbuf_init(&app->fw_json);
-	strbuf_init(&app->tool_error);
-	esptool_init(&app->tool);
 	app->lock_dir = config_lock_dir(app->cfg);
 	app->runner = runner_new(loop, app->cfg->max_workers);
+	for (size_t i = 0; plan_table[i]; i++)
+		if (plan_table[i]->init)
+			plan_table[i]->init(app);
 	if (opts->fw && opts->fw->n)
 		app_set_firmware(app, opts->fw);
 	if (open_history(app, opts, err) < 0 ||
@@ -239,8 +240,6 @@ void app_free(struct app *app)
 	history_close(app->hist);
 	firmware_release(&app->fw);
 	strbuf_release(&app->fw_json);
-	strbuf_release(&app->tool_error);
-	esptool_release(&app->tool);
 	free(app->lock_dir);
 	free(app);
 }
@@ -377,7 +376,6 @@ struct app_run *app_run_new(struct app *app, struct app_board *b)
 	run->usb_serial = xstrdup_or_null(d->serial);
 	run->vid = d->vid;
 	run->pid = d->pid;
-	run->baud = app->cfg->baud;
 	run->plan = plan_for_kind(d->kind);
 	return run;
 }
@@ -565,11 +563,12 @@ static void fill_attempt_start(struct app_run *run, struct attempt *a)
 	a->pid = run->pid;
 	a->usb_serial = run->usb_serial;
 	a->unit = run->b->unit;
-	a->method = run->method ? run->method : run->flasher ? run->flasher->method : "esptool";
 	a->firmware = app->fw_json.buf;
 	a->firmware_sha256 = app->fw.n ? app->fw.sha256 : NULL;
 	a->firmware_size = (int64_t)app->fw.total_size;
 	a->exit_code = -1;
+	if (run->plan->row_facts)
+		run->plan->row_facts(run, a);
 }
 
 void app_run_started(struct app_run *run)
@@ -696,6 +695,8 @@ void app_run_finish_output(struct app_run *run, enum outcome o, const char *mess
 
 void app_run_free(struct app_run *run)
 {
+	if (run->plan && run->plan->run_free)
+		run->plan->run_free(run);
 	free(run->port);
 	free(run->lock_key);
 	free(run->by_path);

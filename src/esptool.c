@@ -162,5 +162,5 @@ bool esptool_parse_version(struct esptool *t, const char *line)
 
 const struct flasher *esptool_flasher(const struct esptool *t)
 {
-	return t->major >= 5 ? &flasher_esptool_v5 : &flasher_esptool_v4;
+	return flasher_find(t->major >= 5 ? "esptool-v5" : "esptool-v4");
 }

@@ -115,10 +115,16 @@ static enum outcome makeflash_finish(struct flash_progress *p, const struct job_
 	return p->error;
 }
 
-/* spec(): make flash FLASH_DEVICE=PORT in r->kp's tree (NOSUDO=1 as root). */
+/* spec(): make KCONFIG_CONFIG=... OUT=... FLASH_DEVICE=PORT [NOSUDO=1] flash
+ * in r->kp's tree (NOSUDO=1 as root), with [klipper] flash_timeout. */
 static void makeflash_spec(const struct flash_request *r, struct job_spec *spec)
 {
-	klipper_flash_spec(r->kp, r->port, klipper_flash_nosudo(), spec);
+	klipper_make_spec(r->kp, spec);
+	strvec_pushf(&spec->argv, "FLASH_DEVICE=%s", r->port);
+	if (klipper_flash_nosudo())
+		strvec_push(&spec->argv, "NOSUDO=1");
+	strvec_push(&spec->argv, "flash");
+	spec->timeout_ms = r->kp->flash_timeout_ms;
 }
 
 const struct flasher flasher_make_flash = {

@@ -166,7 +166,8 @@ struct flasher {
 
 /* ------------------------------------------------------------ the table
  * One row per flasher in flasher.c; a new tool is its file, its row here
- * and in flasher.c's table, and the plan that picks it. */
+ * and in flasher.c's table, and the plan that picks it by name
+ * (flasher_find(); the plans name no flasher object). */
 
 /* esptool v4 / v5 (flasher-esptool.c); see esptool_flasher(). */
 extern const struct flasher flasher_esptool_v4;
@@ -178,13 +179,13 @@ extern const struct flasher flasher_esptool_v5;
  * 50-100 %), facts (mcu, Katapult version), success only with exit 0 and
  * "Programming Complete". */
 extern const struct flasher flasher_katapult;
-/* `make flash` (flasher-makeflash.c): its spec() is klipper_flash_spec(r->kp, r->port, NOSUDO=1
- * when root); dfu-util, rp2040_flash, hid-flash or Katapult via Klipper's
- * flash_usb.py; an exit 0 with "No rp2040 in BOOTSEL mode was found" fails. */
+/* `make flash` (flasher-makeflash.c): its spec() is make ... FLASH_DEVICE=PORT
+ * [NOSUDO=1 as root] flash in r->kp's tree (klipper_make_spec()); dfu-util,
+ * rp2040_flash, hid-flash or Katapult via Klipper's flash_usb.py; an exit 0 with "No rp2040 in BOOTSEL mode was found" fails. */
 extern const struct flasher flasher_make_flash;
 
 /* The flasher named name ("esptool-v4", "esptool-v5", "katapult",
- * "make-flash"), or NULL if there is none. */
+ * "make-flash"), or NULL if there is none: how plans pick theirs. */
 const struct flasher *flasher_find(const char *name);
 
 /* Record failure class o with a message, unless one is already known (the

@@ -340,10 +340,15 @@ static void make_vars(const struct klipper_paths *kp, struct job_spec *spec)
 	strvec_pushf(&spec->argv, "OUT=%s", kp->out);
 }
 
-void klipper_clean_spec(const struct klipper_paths *kp, struct job_spec *spec)
+void klipper_make_spec(const struct klipper_paths *kp, struct job_spec *spec)
 {
 	make_spec(kp, spec);
 	make_vars(kp, spec);
+}
+
+void klipper_clean_spec(const struct klipper_paths *kp, struct job_spec *spec)
+{
+	klipper_make_spec(kp, spec);
 	strvec_push(&spec->argv, "clean");
 	spec->timeout_ms = kp->build_timeout_ms;
 }
@@ -358,31 +363,17 @@ void klipper_build_spec(const struct klipper_paths *kp, unsigned jobs, struct jo
 
 void klipper_olddefconfig_spec(const struct klipper_paths *kp, struct job_spec *spec)
 {
-	make_spec(kp, spec);
-	make_vars(kp, spec);
+	klipper_make_spec(kp, spec);
 	strvec_push(&spec->argv, "olddefconfig");
 	spec->timeout_ms = kp->build_timeout_ms;
 }
 
 void klipper_menuconfig_spec(const struct klipper_paths *kp, struct job_spec *spec)
 {
-	make_spec(kp, spec);
-	make_vars(kp, spec);
+	klipper_make_spec(kp, spec);
 	strvec_push(&spec->argv, "menuconfig");
 	spec->interactive = true;
 	spec->timeout_ms = 0;
-}
-
-void klipper_flash_spec(const struct klipper_paths *kp, const char *device, bool nosudo,
-			struct job_spec *spec)
-{
-	make_spec(kp, spec);
-	make_vars(kp, spec);
-	strvec_pushf(&spec->argv, "FLASH_DEVICE=%s", device);
-	if (nosudo)
-		strvec_push(&spec->argv, "NOSUDO=1");
-	strvec_push(&spec->argv, "flash");
-	spec->timeout_ms = kp->flash_timeout_ms;
 }
 
 bool klipper_flash_nosudo(void)

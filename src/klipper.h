@@ -129,17 +129,17 @@ unsigned klipper_make_jobs(const struct config *cfg);
 
 /* Each fills an initialised spec (argv, env, cwd, timeout from kp):
  * `make KCONFIG_CONFIG=... OUT=... TARGET` run in the tree. */
+/* The common part, for a caller that adds its own words and timeout
+ * (flasher_make_flash's spec(): ... FLASH_DEVICE=... [NOSUDO=1] flash). */
+void klipper_make_spec(const struct klipper_paths *kp, struct job_spec *spec);
 void klipper_clean_spec(const struct klipper_paths *kp, struct job_spec *spec);
 void klipper_build_spec(const struct klipper_paths *kp, unsigned jobs, struct job_spec *spec);
 void klipper_olddefconfig_spec(const struct klipper_paths *kp, struct job_spec *spec);
 /* Interactive: the terminal is handed over; no timeout. */
 void klipper_menuconfig_spec(const struct klipper_paths *kp, struct job_spec *spec);
-/* make flash FLASH_DEVICE=device. nosudo adds NOSUDO=1 (sudo is pointless
- * as root, and absent on many hosts); see klipper_flash_nosudo(). */
-void klipper_flash_spec(const struct klipper_paths *kp, const char *device, bool nosudo,
-			struct job_spec *spec);
-/* NOSUDO=1 for `make flash`: true when running as root (FLASHBAY_EUID
- * overrides geteuid() for tests). */
+/* NOSUDO=1 for `make flash` (flasher_make_flash's spec()): true when
+ * running as root, where sudo is pointless (and absent on many hosts);
+ * FLASHBAY_EUID overrides geteuid() for tests. */
 bool klipper_flash_nosudo(void);
 /* git describe --always --dirty in the tree (the build cache's tree id). */
 void klipper_describe_spec(const struct klipper_paths *kp, struct job_spec *spec);

@@ -12,6 +12,10 @@
 #include "kind.h"
 
 struct app_run;
+struct attempt;
+
+/* At most this many plans in plan_table (the size of app's plan_state[]). */
+#define PLAN_MAX 8
 
 struct plan_ops {
 	const char *name;
@@ -19,6 +23,9 @@ struct plan_ops {
 	bool (*owns)(enum dev_kind kind);
 	/* Monitor mode and app_flash_all() start its boards one by one. */
 	bool auto_flash;
+	/* Set up the plan's state in app (plan_set_state) when the app is made;
+	 * may be NULL (a plan may set it up when first needed). */
+	void (*init)(struct app *app);
 	/* Get ready before the first board needs it (monitor mode); may be NULL. */
 	void (*prepare)(struct app *app);
 	/* A device event, for every device (ev: ATTACHED for attached and
@@ -33,7 +40,13 @@ struct plan_ops {
 	void (*run_expired)(struct app *app, struct app_run *run);
 	/* app_shutdown(): stop what runs when cancel, start nothing new. */
 	void (*shutdown)(struct app *app, bool cancel);
-	/* Free the plan's state (runs it owns included), before the runner. */
+	/* The fields of a run's history row only the plan knows (the method,
+	 * ...), onto a (whose common fields the engine filled); may be NULL. */
+	void (*row_facts)(const struct app_run *run, struct attempt *a);
+	/* Free run->plan_run (app_run_free(), the run's end); may be NULL. */
+	void (*run_free)(struct app_run *run);
+	/* Free the plan's state (runs it owns included), before the runner;
+	 * also called when init was not (an app that failed to open). */
 	void (*release)(struct app *app);
 };
 
@@ -45,5 +58,10 @@ extern const struct plan_ops *const plan_table[];
 
 /* The plan that flashes boards of kind, or NULL (unknown kinds). */
 const struct plan_ops *plan_for_kind(enum dev_kind kind);
+
+/* plan's own state in app (NULL until it sets one), and setting it. The
+ * plan owns it and frees it in its release hook. */
+void *plan_state(const struct app *app, const struct plan_ops *plan);
+void plan_set_state(struct app *app, const struct plan_ops *plan, void *state);
 
 #endif

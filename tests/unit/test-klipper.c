@@ -293,8 +293,12 @@ static void specs(void)
 	free(got);
 	job_spec_release(&spec);
 
-	klipper_flash_spec(&kp, "/dev/serial/by-id/usb-Klipper_stm32h723xx_29001A001151313531383332-if00",
-			   true, &spec);
+	setenv("FLASHBAY_EUID", "0", 1); /* root: NOSUDO=1 */
+	flasher_make_flash.spec(&(struct flash_request){
+					.port = "/dev/serial/by-id/usb-Klipper_stm32h723xx_29001A001151313531383332-if00",
+					.kp = &kp },
+				&spec);
+	unsetenv("FLASHBAY_EUID");
 	got = argv_join(&spec);
 	ok(strstr(got, " FLASH_DEVICE=/dev/serial/by-id/usb-Klipper_stm32h723xx_29001A001151313531383332-if00 NOSUDO=1 flash") &&
 		   strstr(got, " OUT="),
