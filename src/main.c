@@ -74,7 +74,7 @@ static const struct cmd commands[] = {
 	  "Exit 0 if every board passed, 1 if any failed, 2 on usage or configuration\n"
 	  "errors (nothing is flashed), 130 if interrupted.\n" },
 	{ "monitor", cmd_monitor, "flash every ESP32 board the moment it is plugged in",
-	  "[--port DEV]... [IMAGES] [--baud N] [--count N] [--skip-identical] [--json]\n\n"
+	  "[--port DEV]... [IMAGES] [--baud N] [--count N] [--json]\n\n"
 	  "Flash each ESP32 board once per plug-in (a re-enumeration is not a new\n"
 	  "plug-in) until Ctrl-C. Boards connected at start count as plugged in; so do\n"
 	  "the ports named with --port.\n\n"
