@@ -65,6 +65,8 @@ for v in $ESPTOOLS; do
 	like "$out" "^test: rst:0x1 \(POWERON_RESET\)" "$v pass: ... the application's boot log too"
 	like "$(printf '%s\n' "$out" | grep -n 'Hash of data verified' | cut -d: -f1) $(printf '%s\n' "$out" | grep -n '^test: ' | head -1 | cut -d: -f1)" \
 		'^[0-9]+ [0-9]+$' "$v pass: esptool's lines and the test's are both kept"
+	grep -rqx "test: selftest: PASS mac=$mac" "$XDG_STATE_HOME/flashbay/logs"
+	ok $? "$v pass: ... and in the attempt's log file"
 	sim_stop "p$vn"
 
 	# --- fail ----------------------------------------------------------------
