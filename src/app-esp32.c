@@ -574,9 +574,11 @@ static int esp32_flash_one(struct app *app, struct app_board *b, struct strbuf *
 
 /* Queue each row; one line in why per refusal. */
 static int esp32_flash(struct app *app, struct app_board *const *rows, size_t n,
-		       struct strbuf *why)
+		       const struct flash_order *order, struct strbuf *why)
 {
 	int queued = 0;
+
+	(void)order; /* no per-kind options yet */
 
 	for (size_t i = 0; i < n; i++) {
 		struct strbuf one = STRBUF_INIT;

@@ -387,8 +387,10 @@ static int batch_pick(struct kbatch *bt, const char *const *keys, size_t n, stru
 	return 0;
 }
 
-int app_klipper_start(struct app *app, const char *const *keys, size_t n,
-		      const struct app_klipper_opts *opts, struct strbuf *why)
+/* Start a batch for the boards with these keys (n == 0: every registered
+ * board), the registry read again first: 0, or -errno with why (app_flash()). */
+static int batch_start(struct app *app, const char *const *keys, size_t n,
+		       const struct app_klipper_opts *opts, struct strbuf *why)
 {
 	struct app_klipper *ak = klipper_state(app);
 	struct kbatch *bt;
@@ -422,8 +424,10 @@ int app_klipper_start(struct app *app, const char *const *keys, size_t n,
 	return 0;
 }
 
-int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_t n,
-			   const struct app_klipper_opts *opts, struct strbuf *why)
+/* The same for device rows: each must hold a registered Klipper/Katapult
+ * board; else -EINVAL naming the row. */
+static int rows_start(struct app *app, struct app_board *const *rows, size_t n,
+		      const struct app_klipper_opts *opts, struct strbuf *why)
 {
 	const char **keys = xcalloc(n ? n : 1, sizeof *keys);
 	struct strvec owned = STRVEC_INIT;
@@ -447,7 +451,7 @@ int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_
 		}
 	}
 	if (!r)
-		r = app_klipper_start(app, keys, n, opts, why);
+		r = batch_start(app, keys, n, opts, why);
 	free(keys);
 	strvec_release(&owned);
 	return r;
@@ -526,13 +530,28 @@ static void klipper_release(struct app *app)
 	plan_set_state(app, &plan_klipper, NULL);
 }
 
-/* The dashboard's f on Klipper rows: one batch (one service stop) for all. */
-static int klipper_flash(struct app *app, struct app_board *const *rows, size_t n,
-			 struct strbuf *why)
+/* The options of order's batch: its own, or the dashboard's. */
+static const struct app_klipper_opts *order_opts(const struct flash_order *order)
 {
-	const struct app_klipper_opts opts = { .flash = true, .ask_unreachable = true };
+	static const struct app_klipper_opts dashboard = { .flash = true, .ask_unreachable = true };
 
-	return app_klipper_flash_rows(app, rows, n, &opts, why) < 0 ? 0 : (int)n;
+	return order->klipper ? order->klipper : &dashboard;
+}
+
+/* Rows (the dashboard's f): one batch (one service stop) for all. */
+static int klipper_flash(struct app *app, struct app_board *const *rows, size_t n,
+			 const struct flash_order *order, struct strbuf *why)
+{
+	return rows_start(app, rows, n, order_opts(order), why) < 0 ? 0 : (int)n;
+}
+
+/* Registered boards by key (board flash, board build): one batch. */
+static int klipper_flash_named(struct app *app, const struct flash_order *order,
+			       struct strbuf *why)
+{
+	int r = batch_start(app, order->names, order->nnames, order_opts(order), why);
+
+	return r < 0 ? r : (int)klipper_batch(app)->n;
 }
 
 const struct plan_ops plan_klipper = {
@@ -540,6 +559,7 @@ const struct plan_ops plan_klipper = {
 	.owns = kind_is_klipper,
 	.device_event = klipper_device_event,
 	.flash = klipper_flash,
+	.flash_named = klipper_flash_named,
 	.stop = klipper_stop,
 	.shutdown = klipper_shutdown,
 	.release = klipper_release,

@@ -63,6 +63,8 @@ static void new_unit(struct app *app, struct app_board *b)
 		 b->dev && b->dev->port_key ? b->dev->port_key : "port", when);
 }
 
+static int flash_one(struct app *app, struct app_board *b, struct strbuf *why);
+
 /* Monitor mode: queue b's freshly plugged board if its plan flashes on its
  * own (auto_flash), unless the limit of boards to start has been reached. */
 static void monitor_flash(struct app *app, struct app_board *b)
@@ -78,7 +80,7 @@ static void monitor_flash(struct app *app, struct app_board *b)
 			b->slot, app->monitor_started, plural(app->monitor_started, "board", "boards"));
 		return;
 	}
-	if (app_flash(app, b, &why) < 0)
+	if (flash_one(app, b, &why) < 0)
 		log_msg(LOG_WARN, NULL, "slot %u: not flashing: %s", b->slot, why.buf);
 	else
 		app->monitor_started++;
@@ -406,19 +408,20 @@ static int check_flashable(struct app *app, struct app_board *b, const struct pl
 	return 0;
 }
 
-int app_flash(struct app *app, struct app_board *b, struct strbuf *why)
+/* check_flashable(), and with one_by_one, a kind its plan flashes one by one. */
+static int check_order_row(struct app *app, struct app_board *b, bool one_by_one,
+			   const struct plan_ops **plan, struct strbuf *why)
 {
-	const struct plan_ops *plan = NULL;
-	int r = check_flashable(app, b, &plan, why);
+	int r = check_flashable(app, b, plan, why);
 
 	if (r < 0)
 		return r;
-	if (!plan->auto_flash) {
+	if (one_by_one && !(*plan)->auto_flash) {
 		strbuf_addf(why, "slot %u holds a %s board: use 'flashbay board flash'", b->slot,
 			    kind_name(b->dev->kind));
 		return -EINVAL;
 	}
-	return plan->flash(app, &b, 1, why) == 1 ? 0 : -EINVAL;
+	return 0;
 }
 
 /* Add one line to why. */
@@ -427,8 +430,11 @@ static void why_line(struct strbuf *why, const struct strbuf *line)
 	strbuf_addf(why, "%s%s", why->len ? "\n" : "", line->buf);
 }
 
-int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, struct strbuf *why)
+/* app_flash() of order's rows. */
+static int flash_rows(struct app *app, const struct flash_order *order, struct strbuf *why)
 {
+	struct app_board *const *rows = order->rows;
+	size_t n = order->nrows;
 	const struct plan_ops **plans = xcalloc(n ? n : 1, sizeof *plans);
 	struct app_board **mine = xcalloc(n ? n : 1, sizeof *mine);
 	int queued = 0;
@@ -436,7 +442,7 @@ int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, str
 	for (size_t i = 0; i < n; i++) {
 		struct strbuf one = STRBUF_INIT;
 
-		if (check_flashable(app, rows[i], &plans[i], &one) < 0) {
+		if (check_order_row(app, rows[i], order->one_by_one, &plans[i], &one) < 0) {
 			plans[i] = NULL;
 			why_line(why, &one);
 		}
@@ -451,7 +457,7 @@ int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, str
 			if (plans[i] == plan_table[p])
 				mine[k++] = rows[i];
 		if (k)
-			queued += plan_table[p]->flash(app, mine, k, &one);
+			queued += plan_table[p]->flash(app, mine, k, order, &one);
 		if (one.len)
 			why_line(why, &one);
 		strbuf_release(&one);
@@ -459,6 +465,30 @@ int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, str
 	free(mine);
 	free(plans);
 	return queued;
+}
+
+/* app_flash() of order's boards named for order->plan. */
+static int flash_named(struct app *app, const struct flash_order *order, struct strbuf *why)
+{
+	for (size_t i = 0; plan_table[i]; i++)
+		if (plan_table[i]->flash_named && !strcmp(plan_table[i]->name, order->plan))
+			return plan_table[i]->flash_named(app, order, why);
+	strbuf_addf(why, "no plan '%s' flashes boards by name", order->plan);
+	return -ENOENT;
+}
+
+int app_flash(struct app *app, const struct flash_order *order, struct strbuf *why)
+{
+	return order->plan ? flash_named(app, order, why) : flash_rows(app, order, why);
+}
+
+/* One board of a kind flashed one by one (monitor mode, app_flash_all()):
+ * 0, or -EINVAL with why. */
+static int flash_one(struct app *app, struct app_board *b, struct strbuf *why)
+{
+	const struct flash_order order = { .rows = &b, .nrows = 1, .one_by_one = true };
+
+	return app_flash(app, &order, why) == 1 ? 0 : -EINVAL;
 }
 
 int app_flash_all(struct app *app)
@@ -471,7 +501,7 @@ int app_flash_all(struct app *app)
 		struct strbuf why = STRBUF_INIT;
 
 		if (b->dev && b->dev->present && plan && plan->auto_flash && !b->run &&
-		    app_flash(app, b, &why) == 0)
+		    flash_one(app, b, &why) == 0)
 			n++;
 		strbuf_release(&why);
 	}

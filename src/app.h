@@ -70,7 +70,7 @@ enum app_event {
 
 struct app_kboard;
 
-/* Klipper batch events (see app_klipper_start()). */
+/* Klipper batch events (see app_flash()). */
 enum app_kevent {
 	APP_KEV_PHASE,    /* k's phase changed (k NULL: the batch moved on) */
 	APP_KEV_PROGRESS, /* k->prog changed */
@@ -139,19 +139,35 @@ struct app_board *app_board_for_slot(const struct app *app, unsigned slot);
  * as an error, except the time-out. */
 int app_esptool_check(struct app *app, uint64_t timeout_ms,
 		      void (*slow)(const char *cmd, void *data), void *data, struct strbuf *err);
-/* The one flash entry point, for every kind of board: each row goes to its
- * kind's plan (plan.h), each plan gets its rows at once (the Klipper plan:
- * one batch, one service stop, as the dashboard asks it: Moonraker
- * unreachable is a question). Returns how many boards were queued; why gets
- * one line per refusal (busy, no board, no firmware, shutting down...). */
-int app_flash_rows(struct app *app, struct app_board *const *rows, size_t n, struct strbuf *why);
-/* One board of a kind flashed one by one (ESP32; what `flash` and monitor
- * mode use): 0, or -EBUSY if it is already queued or running, -ENODEV if no
- * board is present, -EINVAL for a kind flashed in batches (Klipper: use
- * 'flashbay board flash'), -EPERM once the app is shutting down, or
- * -EINVAL when its plan refused it (no firmware...); why gets the reason. */
-int app_flash(struct app *app, struct app_board *b, struct strbuf *why);
-/* Queue every present ESP32-kind board that is not busy; returns how many. */
+struct app_klipper_opts;
+
+/* What app_flash() is asked to flash: device rows of any kind, or boards
+ * registered by name with the plan named plan (Klipper's registry: they
+ * need not be connected, a build needs no board at all). */
+struct flash_order {
+	struct app_board *const *rows; /* each goes to its kind's plan */
+	size_t nrows;
+	bool one_by_one;   /* refuse rows of kinds flashed in batches (`flash`, monitor mode) */
+	const char *plan;  /* names: the plan that keeps them ("klipper"), else NULL */
+	const char *const *names;
+	size_t nnames;     /* 0 with plan set: every registered board */
+	/* per-kind options; NULL: the dashboard's (Klipper: flash, Moonraker
+	 * unreachable is a question) */
+	const struct app_klipper_opts *klipper;
+};
+
+/* The one flash entry point, for every kind of board. Rows: each row goes
+ * to its kind's plan (plan.h), each plan gets its rows at once (the Klipper
+ * plan: one batch, one service stop); returns how many boards were queued,
+ * why gets one line per refusal (busy, no board, no firmware, a kind flashed
+ * in batches when one_by_one, shutting down...). Names: the plan starts
+ * them as one batch (the registry read again first); returns how many, or
+ * -EBUSY (a batch runs), -EPERM (shutting down), -ENOENT (unknown name or
+ * plan), -EINVAL (registry errors, no boards) with one message in why.
+ * Progress arrives through the view. */
+int app_flash(struct app *app, const struct flash_order *order, struct strbuf *why);
+/* Queue every present board of a kind flashed one by one (ESP32) that is
+ * not busy; returns how many. */
 int app_flash_all(struct app *app);
 /* Cancel b's attempt (queued or running); a second call kills at once. */
 void app_stop(struct app *app, struct app_board *b);
@@ -240,6 +256,7 @@ struct app_kboard {
 	uint64_t duration_ms;        /* when done */
 };
 
+/* Options of a Klipper batch (flash_order.klipper). */
 struct app_klipper_opts {
 	bool flash;            /* false: build only (no discovery, no service) */
 	bool rebuild;          /* ignore the build cache */
@@ -258,16 +275,6 @@ struct app_klipper_status {
 	bool cancelled;         /* the batch was cancelled */
 };
 
-/* Start a batch for the boards with these keys (n == 0: every registered
- * board). The registry is read again first. 0, or -EBUSY (a batch runs),
- * -EPERM (shutting down), -ENOENT (unknown key), -EINVAL (registry errors,
- * no boards); why gets one message. Progress arrives through the view. */
-int app_klipper_start(struct app *app, const char *const *keys, size_t n,
-		      const struct app_klipper_opts *opts, struct strbuf *why);
-/* The same for device rows (the dashboard; opts->flash should be set): each
- * must hold a registered Klipper/Katapult board; else -EINVAL naming the row. */
-int app_klipper_flash_rows(struct app *app, struct app_board *const *rows, size_t n,
-			   const struct app_klipper_opts *opts, struct strbuf *why);
 /* The boards of the current (or last) batch, in the order asked. */
 size_t app_klipper_count(const struct app *app);
 struct app_kboard *app_klipper_at(const struct app *app, size_t i);

@@ -480,9 +480,13 @@ static int run_batch(struct krun *r)
 	loop_signal_add(r->s.loop, SIGINT, on_signal, r);
 	loop_signal_add(r->s.loop, SIGTERM, on_signal, r);
 	loop_signal_add(r->s.loop, SIGHUP, on_signal, r);
-	ret = app_klipper_start(r->s.app, keys, r->all ? 0 : r->keys.n, &r->o, &why);
+	ret = app_flash(r->s.app,
+			&(const struct flash_order){ .plan = "klipper", .names = keys,
+						     .nnames = r->all ? 0 : r->keys.n,
+						     .klipper = &r->o },
+			&why);
 	free(keys);
-	if (ret) {
+	if (ret < 0) {
 		ret = board_fail(r->sub, ret == -EBUSY ? EXIT_FAIL : EXIT_USAGE, why.buf);
 	} else {
 		loop_run(r->s.loop);

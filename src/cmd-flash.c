@@ -525,7 +525,10 @@ static int queue_boards(struct flash_cli *c)
 		bad = fprintf(stderr, "flashbay %s: no ESP32 boards connected (see 'flashbay list')\n",
 			      c->cmd);
 	for (size_t i = 0; !bad && i < c->nchosen; i++) {
-		if (app_flash(c->app, c->chosen[i].b, &err) < 0) {
+		const struct flash_order one = { .rows = &c->chosen[i].b, .nrows = 1,
+						 .one_by_one = true };
+
+		if (app_flash(c->app, &one, &err) != 1) {
 			bad = fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
 			app_shutdown(c->app, true);
 		}

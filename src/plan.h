@@ -31,9 +31,14 @@ struct plan_ops {
 	/* A device event, for every device (ev: ATTACHED for attached and
 	 * changed, DETACHED, EXPIRED before d is freed); may be NULL. */
 	void (*device_event)(struct app *app, struct device *d, enum app_event ev);
-	/* Queue flashes of rows (each present, of a kind it owns, not busy).
-	 * Returns how many were queued; why gets one line per refusal. */
-	int (*flash)(struct app *app, struct app_board *const *rows, size_t n, struct strbuf *why);
+	/* Queue flashes of rows (each present, of a kind it owns, not busy),
+	 * with order's options for its kind (app_flash()). Returns how many
+	 * were queued; why gets one line per refusal. */
+	int (*flash)(struct app *app, struct app_board *const *rows, size_t n,
+		     const struct flash_order *order, struct strbuf *why);
+	/* Start order's boards registered by name with this plan (app_flash()
+	 * with order->plan its name): how many, or -errno with why; may be NULL. */
+	int (*flash_named)(struct app *app, const struct flash_order *order, struct strbuf *why);
 	/* app_stop() of a run it owns. */
 	void (*stop)(struct app *app, struct app_run *run);
 	/* The board of a run it owns expired (gone for good); may be NULL. */

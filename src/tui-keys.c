@@ -62,7 +62,7 @@ static void flash_selected(struct tui *t)
 		if (t->nselected ? tui_is_selected(t, b->slot) : b == cur)
 			rows[nr++] = b;
 	}
-	n = app_flash_rows(t->app, rows, nr, &why);
+	n = app_flash(t->app, &(const struct flash_order){ .rows = rows, .nrows = nr }, &why);
 	for (char *line = why.buf, *end; why.len && line; line = end ? end + 1 : NULL) {
 		end = strchr(line, '\n');
 		if (end)
