@@ -59,7 +59,7 @@ static const struct cmd commands[] = {
 	  "                          does not know it (a pty); repeatable\n"
 	  FIRMWARE_HELP },
 	{ "flash", cmd_flash, "flash ESP32 boards in parallel with esptool",
-	  "BOARDS [IMAGES] [--baud N] [--json]\n\n"
+	  "BOARDS [IMAGES] [--baud N] [--skip-identical] [--json]\n\n"
 	  "Flash the boards named, up to [station] max_workers at once. BOARDS: --port\n"
 	  "and --slot (each repeatable, mixed as you like), or --all.\n\n"
 	  "  --port DEV              the board on serial port DEV (any tty path, links\n"
@@ -68,6 +68,8 @@ static const struct cmd commands[] = {
 	  "  --all                   every ESP32 board connected\n"
 	  FIRMWARE_HELP
 	  "  --baud N                esptool's baud rate (default: [esp32] baud)\n"
+	  "  --skip-identical        write nothing to a board whose flash already holds\n"
+	  "                          every image (as [esp32] skip_identical = yes)\n"
 	  "  --json                  one JSON object per board, then a summary object\n\n"
 	  "Exit 0 if every board passed, 1 if any failed, 2 on usage or configuration\n"
 	  "errors (nothing is flashed), 130 if interrupted.\n" },
@@ -82,6 +84,8 @@ static const struct cmd commands[] = {
 	  "  --baud N                esptool's baud rate (default: [esp32] baud)\n"
 	  "  --count N               stop once N boards have finished (never more than\n"
 	  "                          N started)\n"
+	  "  --skip-identical        write nothing to a board whose flash already holds\n"
+	  "                          every image (as [esp32] skip_identical = yes)\n"
 	  "  --json                  one JSON object per board, then a summary object\n" },
 
 	/* history */
