@@ -1,5 +1,5 @@
 #!/bin/sh
-# Figure 9: what per-unit data ([unit]) costs per board. The real esptool
+# Figure 10: what per-unit data ([unit]) costs per board. The real esptool
 # (v4.12.0 and v5.3.1, ../shared/tools) flashes one simulated ESP32 board
 # (../shared/sim/esp_rom_sim.py on a pty) with a 256 KiB app, without and
 # with [unit] (tests/helper/unit-cmd.sh writing a 4 KiB unit image); the
@@ -8,7 +8,7 @@
 # command and the 4 KiB more to write), and the median wall time of the
 # `esptool --no-stub read_mac` run alone.
 . "$S/bench/lib.sh"
-figure_no 9
+figure_no 10
 
 SHARED=${FLASHBAY_SHARED:-$(cd "$S/.." && pwd)/shared}
 SIM_PY=/usr/bin/python3

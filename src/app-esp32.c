@@ -6,6 +6,8 @@
 
 #include "app-internal.h"
 
+#include "app-esp32-test.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,10 @@ struct esp32_run {
 	bool port_seen;      /* the port existed when the job started */
 	double line_pct;     /* image_pct after the last complete line of output */
 	struct app_run *next; /* the waiting list (esp32_state.waiting) */
+	const char *method;  /* recorded instead of the flasher's ("identical"), or NULL */
+	bool checking;       /* the job is skip_identical's verify pass (esptool v4) */
+	bool differs;        /* that pass found the flash differs: write */
+	struct esp32_test *test; /* the test after flashing, while it runs (app-esp32-test.h) */
 	bool reading_mac;    /* its job is [unit]'s read_mac (app-esp32-unit.h) */
 	struct esp32_unit *unit; /* its per-unit step, once begun */
 };
@@ -270,8 +276,10 @@ static struct app_run *esp32_run_new(struct app *app, struct app_board *b)
 
 static void esp32_run_free(struct app_run *run)
 {
-	if (run->plan_run)
+	if (run->plan_run) {
+		esp32_test_free(er(run)->test);
 		esp32_unit_free(er(run)->unit);
+	}
 	free(run->plan_run);
 	run->plan_run = NULL;
 }
@@ -279,7 +287,9 @@ static void esp32_run_free(struct app_run *run)
 /* What its history row says of how it was flashed. */
 static void esp32_row_facts(const struct app_run *run, struct attempt *a)
 {
-	a->method = er(run)->flasher ? er(run)->flasher->method : "esptool";
+	const struct esp32_run *e = er(run);
+
+	a->method = e->method ? e->method : e->flasher ? e->flasher->method : "esptool";
 }
 
 /* Does the port's path (or what its link points to) exist? */
@@ -312,7 +322,7 @@ static void run_started(struct runner_task *t, struct job *job, void *data)
 	b->state = BOARD_RUNNING;
 	er(run)->port_seen = port_exists(run->port);
 	er(run)->line_pct = 0;
-	if (run->started) { /* the flash after [unit]'s step: the same attempt */
+	if (run->started) { /* after [unit]'s step or skip_identical's verify pass: the same attempt */
 		app_emit(run->app, b, APP_EV_PHASE);
 		return;
 	}
@@ -355,7 +365,9 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 	progress = b->prog.image_pct != er(run)->line_pct;
 	er(run)->line_pct = b->prog.image_pct;
 	if (!progress || b->prog.error != before.error)
-		app_run_output(run, s, line, b->prog.error != before.error);
+		/* skip_identical's verify pass failing is news only if not a mismatch */
+		app_run_output(run, s, line, b->prog.error != before.error &&
+				   !(er(run)->checking && b->prog.error == OUTCOME_VERIFY_FAILED));
 	else
 		attempt_log(&run->at, "", line);
 }
@@ -439,6 +451,49 @@ static bool should_retry(struct app_run *run, enum outcome o)
 	       run->b->dev && run->b->dev->present;
 }
 
+/* esptool ended with o: ok goes on to the test after flashing (if on);
+ * an ok that wrote nothing (every image already in flash) is "identical". */
+static void ended(struct app_run *run, enum outcome o, const char *msg, struct job *job)
+{
+	const struct flash_progress *p = &run->b->prog;
+	struct esp32_run *e = er(run);
+	char *same = NULL;
+
+	if (o == OUTCOME_OK && p->images > 0 && p->skipped >= p->images) {
+		e->method = "identical";
+		same = xasprintf("identical: every image (%d) is in flash already (MD5); nothing written",
+				 p->images);
+		msg = same;
+	}
+	if (o != OUTCOME_OK || e->cancel || e->unplugged || !esp32_test_begin(run, &e->test, msg, job))
+		app_run_finish(run, o, msg, job);
+	free(same);
+}
+
+/* skip_identical's verify pass (esptool v4) ended: exit 0 means every
+ * image is in flash already; a mismatch starts the write in the same
+ * attempt. false: judge it as any failure (no sync...). */
+static bool checked(struct app_run *run, struct job *job, int err)
+{
+	const struct job_status *st = job && !err ? job_status(job) : NULL;
+	struct flash_progress *p = &run->b->prog;
+
+	er(run)->checking = false;
+	if (!st || st->timed_out || st->cancelled || er(run)->cancel)
+		return false;
+	if (st->exited && st->code == 0 && !st->signo) {
+		p->skipped = p->verified = p->images;
+		ended(run, OUTCOME_OK, NULL, job);
+		return true;
+	}
+	if (p->error != OUTCOME_VERIFY_FAILED)
+		return false;
+	er(run)->differs = true;
+	attempt_log(&run->at, "", "skip_identical: the flash differs from the images; writing them");
+	submit(run->app, run);
+	return true;
+}
+
 /* [unit]'s step is over: flash, or end the attempt. */
 static void unit_done(struct app_run *run, enum outcome o, const char *message)
 {
@@ -476,9 +531,12 @@ static void run_done(struct runner_task *t, struct job *job, int err, void *data
 {
 	struct app_run *run = data;
 	struct strbuf msg = STRBUF_INIT;
-	enum outcome o = judge(run, job, err, &msg);
+	enum outcome o;
 
 	(void)t;
+	if (er(run)->checking && checked(run, job, err))
+		return;
+	o = judge(run, job, err, &msg);
 	if (o == OUTCOME_OK && er(run)->reading_mac) {
 		unit_step(run, job);
 	} else if (should_retry(run, o)) {
@@ -490,7 +548,7 @@ static void run_done(struct runner_task *t, struct job *job, int err, void *data
 		run->b->attempts++;
 		submit(run->app, run);
 	} else {
-		app_run_finish(run, o, msg.len ? msg.buf : NULL, job);
+		ended(run, o, msg.len ? msg.buf : NULL, job);
 	}
 	strbuf_release(&msg);
 }
@@ -517,6 +575,7 @@ static void submit(struct app *app, struct app_run *run)
 		.flash_size = cfg->flash_size,
 		.erase_all = cfg->erase == ERASE_ALL,
 		.fw = run_fw(run),
+		.skip_identical = cfg->skip_identical,
 	};
 
 	if (!run->lock) {
@@ -532,6 +591,10 @@ static void submit(struct app *app, struct app_run *run)
 	er(run)->flasher = esptool_flasher(&esp(app)->tool);
 	/* [unit]: the chip and MAC first, once per attempt (app-esp32-unit.h) */
 	er(run)->reading_mac = unit_enabled(cfg) && !esp32_unit_firmware(er(run)->unit);
+	/* esptool v4 has no --skip-flashed: a verify_flash first */
+	er(run)->checking = !er(run)->reading_mac && req.skip_identical && !req.erase_all &&
+			    esp(app)->tool.major < 5 && !er(run)->differs;
+	req.verify_only = er(run)->checking;
 	if (er(run)->reading_mac)
 		esptool_read_mac_spec(&esp(app)->tool, &req, &spec);
 	else
@@ -591,7 +654,9 @@ static int esp32_flash(struct app *app, struct app_board *const *rows, size_t n,
 static void esp32_stop(struct app *app, struct app_run *run)
 {
 	er(run)->cancel = true;
-	if (run->task)
+	if (er(run)->test)
+		esp32_test_stop(&er(run)->test, er(run)->unplugged);
+	else if (run->task)
 		runner_cancel(app->runner, run->task);
 	else
 		esp32_cancel_waiting(app, run);

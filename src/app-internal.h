@@ -74,6 +74,13 @@ struct app_run *app_run_new(struct app *app, struct app_board *b);
  * job may be NULL (never ran). Frees the run. */
 void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 		    const struct job *job);
+/* The same with the tool's exit code (-1: none) and last lines of output
+ * (NULL: none) given (a step after the tool, e.g. the test, adds lines). */
+void app_run_finish_output(struct app_run *run, enum outcome o, const char *message,
+			   int exit_code, const char *output);
+/* job's last lines of output appended to out; its exit code, -1 if none
+ * (or no job). */
+int app_job_output(const struct job *job, struct strbuf *out);
 /* The job of run started: begin its history row and open its log. */
 void app_run_started(struct app_run *run);
 /* Copy the facts the tool reported so far (chip, MAC) into b's row, as soon

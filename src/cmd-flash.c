@@ -362,8 +362,8 @@ static void summary(struct flash_cli *c)
 	fflush(stdout);
 }
 
-enum { OPT_PORT = 256, OPT_SLOT, OPT_ALL, OPT_BAUD, OPT_JSON, OPT_COUNT, OPT_LABEL,
-       OPT_NEW_SERIAL };
+enum { OPT_PORT = 256, OPT_SLOT, OPT_ALL, OPT_BAUD, OPT_JSON, OPT_COUNT, OPT_SKIP_IDENTICAL,
+       OPT_LABEL, OPT_NEW_SERIAL };
 
 static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
@@ -373,6 +373,7 @@ static const struct option long_opts[] = {
 	{ "baud", required_argument, NULL, OPT_BAUD },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "skip-identical", no_argument, NULL, OPT_SKIP_IDENTICAL },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "new-serial", no_argument, NULL, OPT_NEW_SERIAL },
 	{ NULL, 0, NULL, 0 },
@@ -404,6 +405,7 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 			c->s.cfg.baud = (unsigned)n;
 			break;
 		case OPT_JSON: c->json = true; break;
+		case OPT_SKIP_IDENTICAL: c->s.cfg.skip_identical = 1; break;
 		case OPT_COUNT:
 			if (!c->monitor || parse_long(optarg, 1, 1000000, &c->count))
 				return cmd_usage_error(c->cmd, "--count: only for monitor, a number >= 1");

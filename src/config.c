@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "path.h"
 #include "str.h"
+#include "teststep.h"
 #include "xalloc.h"
 
 enum key_type {
@@ -33,6 +34,7 @@ enum key_type {
 	K_HEX32,    /* 0x... */
 	K_USBID_LIST, /* "vid:pid" words, pid may be "*" */
 	K_URL,      /* http(s)://... or empty */
+	K_REGEX,    /* a POSIX extended regular expression (teststep.h), or empty */
 	K_SOURCE,   /* "counter:..." kept as it is, else a path (as K_PATH) */
 };
 
@@ -59,6 +61,8 @@ static const char *const size_choices[] = { "keep",  "detect", "256KB", "512KB",
 					    "2MB",   "4MB",    "8MB",   "16MB",  "32MB",
 					    "64MB",  "128MB",  NULL };
 static const char *const method_choices[] = { "katapult", "make_flash", NULL };
+static const char *const no_yes_choices[] = { "no", "yes", NULL };
+static const char *const test_on_choices[] = { "auto", "no", "yes", NULL };
 
 #define F(field) offsetof(struct config, field)
 
@@ -87,6 +91,7 @@ static const struct key_def keys[] = {
 	{ "esp32", "flash_size", K_ENUMSTR, F(flash_size), 0, 0, size_choices },
 	{ "esp32", "erase", K_ENUM, F(erase), 0, 0, erase_choices },
 	{ "esp32", "retry_baud", K_UINT, F(retry_baud), 300, 12000000, NULL },
+	{ "esp32", "skip_identical", K_ENUM, F(skip_identical), 0, 0, no_yes_choices },
 
 	{ "firmware", "offset", K_HEX32, F(fw_offset), 0, 0, NULL },
 	{ "firmware", "flash_args", K_PATH, F(flash_args), 0, 0, NULL },
@@ -107,6 +112,12 @@ static const struct key_def keys[] = {
 	{ "klipper", "boards", K_PATH, F(boards_file), 0, 0, NULL },
 	{ "klipper", "configs_dir", K_PATH, F(configs_dir), 0, 0, NULL },
 
+	{ "test", "enabled", K_ENUM, F(test_on), 0, 0, test_on_choices },
+	{ "test", "baud", K_UINT, F(test_baud), 300, 12000000, NULL },
+	{ "test", "send", K_STR, F(test_send), 0, 0, NULL },
+	{ "test", "timeout", K_DURATION, F(test_timeout_ms), 1, 3600, NULL },
+	{ "test", "pass", K_REGEX, F(test_pass), 0, 0, NULL },
+	{ "test", "fail", K_REGEX, F(test_fail), 0, 0, NULL },
 	{ "unit", "command", K_CMD, F(unit_command), 0, 0, NULL },
 	{ "unit", "offset", K_HEX32, F(unit_offset), 0, 0, NULL },
 	{ "unit", "serials", K_SOURCE, F(unit_serials), 0, 0, NULL },
@@ -159,7 +170,7 @@ void config_release(struct config *cfg)
 		void *p = (char *)cfg + keys[i].off;
 
 		switch (keys[i].type) {
-		case K_STR: case K_WORD: case K_PATH: case K_CMD: case K_ENUMSTR: case K_URL:
+		case K_STR: case K_WORD: case K_PATH: case K_CMD: case K_ENUMSTR: case K_URL: case K_REGEX:
 		case K_SOURCE:
 			config_set_str(p, NULL);
 			break;
@@ -231,6 +242,8 @@ void config_defaults(struct config *cfg)
 	cfg->glyphs = GLYPHS_AUTO;
 	cfg->color = COLOR_AUTO;
 	cfg->fps = 10;
+	cfg->test_baud = 115200;
+	cfg->test_timeout_ms = 10000;
 	free(state);
 	free(conf);
 	free(cache);
@@ -474,6 +487,19 @@ static void set_enum(struct parse *p, const struct key_def *k, void *field, cons
 		config_set_str(field, k->choices[i]);
 }
 
+/* A regular expression, compiled once here to refuse a bad one (empty: none). */
+static void set_regex(struct parse *p, const struct key_def *k, void *field, const char *v)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	if (*v && test_regex_check(v, &why))
+		perr(p, "[%s] %s: '%s' is not a regular expression: %s", k->section, k->name, v,
+		     why.buf);
+	else
+		config_set_str(field, *v ? v : NULL);
+	strbuf_release(&why);
+}
+
 /* Validate and store one value of a table key. */
 static void set_key(struct parse *p, const struct key_def *k, const char *v)
 {
@@ -511,6 +537,9 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 		break;
 	case K_ENUM: case K_ENUMSTR:
 		set_enum(p, k, field, v);
+		break;
+	case K_REGEX:
+		set_regex(p, k, field, v);
 		break;
 	case K_LIST: case K_USBID_LIST:
 		set_list(p, k, field, v);
@@ -610,7 +639,7 @@ static void add_kind_rules(struct parse *p, const char *name, const char *v)
 }
 
 static const char *const known_sections[] = { "station", "devices", "kinds", "slots", "esp32",
-					      "firmware", "klipper", "unit", "tui", NULL };
+					      "firmware", "klipper", "tui", "test", "unit", NULL };
 
 /* inih callback: one name = value. */
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -765,6 +794,8 @@ int config_load(struct config *cfg, const char *extra, struct strbuf *err, struc
 	if (config_read_file(cfg, user, false, err, warn) == -EINVAL)
 		ret = -EINVAL;
 	if (extra && config_read_file(cfg, extra, true, err, warn) < 0)
+		ret = -EINVAL;
+	if (!ret && test_config_check(cfg, err))
 		ret = -EINVAL;
 	free(user);
 	free(xdg);

@@ -140,6 +140,18 @@ static void check_complete(struct flash_progress *p)
 		p->complete = true;
 }
 
+/* An image already in flash: as good as written and verified. */
+static void skipped(struct flash_progress *p)
+{
+	image_start(p);
+	es_state(p)->wrote++;
+	es_state(p)->in_image = false;
+	p->skipped++;
+	p->verified++;
+	set_image_pct(p, 100.0);
+	check_complete(p);
+}
+
 /* v4: "Writing at 0x00016d9b... (5 %)" (maybe followed by other text on a pty). */
 static bool progress_v4(const char *rest, double *pct)
 {
@@ -321,8 +333,10 @@ static bool parse_markers(struct flash_progress *p, const char *line)
 	} else if (after(line, "Compressed ")) {
 		image_start(p);
 		set_phase(p, PHASE_ERASE); /* the region is erased before the first block */
-	} else if (after(line, "Verifying written data")) {
+	} else if (after(line, "Verifying written data") || after(line, "Verifying 0x")) {
 		set_phase(p, PHASE_VERIFY);
+	} else if (strstr(line, " already in flash, skipping write.")) {
+		skipped(p); /* v5 write-flash --skip-flashed: its MD5 matched */
 	} else if (after(line, "Hash of data verified")) {
 		p->verified++;
 		check_complete(p);
@@ -546,7 +560,12 @@ static void push_write_flash(struct strvec *argv, const struct flash_request *r,
 	const char *freq = flash_opt(fw ? fw->flash_freq : NULL, r->flash_freq);
 	const char *size = flash_opt(fw ? fw->flash_size : NULL, r->flash_size);
 
-	strvec_push(argv, v5 ? "write-flash" : "write_flash");
+	if (r->verify_only)
+		strvec_push(argv, v5 ? "verify-flash" : "verify_flash");
+	else
+		strvec_push(argv, v5 ? "write-flash" : "write_flash");
+	if (r->skip_identical && v5 && !r->verify_only && !r->erase_all)
+		strvec_push(argv, "--skip-flashed");
 	if (mode) {
 		strvec_push(argv, v5 ? "--flash-mode" : "--flash_mode");
 		strvec_push(argv, mode);
@@ -559,7 +578,7 @@ static void push_write_flash(struct strvec *argv, const struct flash_request *r,
 		strvec_push(argv, v5 ? "--flash-size" : "--flash_size");
 		strvec_push(argv, size);
 	}
-	if (r->erase_all)
+	if (r->erase_all && !r->verify_only)
 		strvec_push(argv, "--erase-all");
 	for (size_t i = 0; fw && i < fw->n; i++) {
 		strvec_pushf(argv, "0x%x", fw->images[i].offset);

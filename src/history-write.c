@@ -599,13 +599,15 @@ static int update_row(struct history *h, int64_t id, const struct attempt *a, co
 		"UPDATE attempts SET finished_ms = ?19, finished_at = ?20,"
 		" chip = coalesce(?21, chip), mac = coalesce(?22, mac), outcome = ?23,"
 		" failure_class = ?24, message = ?25, exit_code = ?26, duration_ms = ?27,"
-		" bytes_written = ?28, kbps = ?29, reached = ?32 WHERE id = ?1");
+		" bytes_written = ?28, kbps = ?29, reached = ?32,"
+		" method = coalesce(?13, method) WHERE id = ?1");
 	char finished_at[32];
 	int rc;
 
 	if (!st)
 		return sqlite3_extended_errcode(h->db);
 	sqlite3_bind_int64(st, 1, id);
+	history_bind_text(st, 13, a->method); /* "identical" is known only at the end */
 	bind_finish(st, a, mac, a->finished_ms ? a->finished_ms : wall_ms(), finished_at);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);

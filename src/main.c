@@ -59,8 +59,8 @@ static const struct cmd commands[] = {
 	  "                          does not know it (a pty); repeatable\n"
 	  FIRMWARE_HELP },
 	{ "flash", cmd_flash, "flash ESP32 boards in parallel with esptool",
-	  "BOARDS [IMAGES] [--baud N] [--json] [--label TEXT]\n"
-	  "                        [--new-serial]\n\n"
+	  "BOARDS [IMAGES] [--baud N] [--skip-identical] [--json]\n"
+	  "                        [--label TEXT] [--new-serial]\n\n"
 	  "Flash the boards named, up to [station] max_workers at once. BOARDS: --port\n"
 	  "and --slot (each repeatable, mixed as you like), or --all.\n\n"
 	  "  --port DEV              the board on serial port DEV (any tty path, links\n"
@@ -69,6 +69,8 @@ static const struct cmd commands[] = {
 	  "  --all                   every ESP32 board connected\n"
 	  FIRMWARE_HELP
 	  "  --baud N                esptool's baud rate (default: [esp32] baud)\n"
+	  "  --skip-identical        write nothing to a board whose flash already holds\n"
+	  "                          every image (as [esp32] skip_identical = yes)\n"
 	  "  --json                  one JSON object per board, then a summary object\n"
 	  "  --label TEXT            the unit's label (one board), kept with its attempt\n"
 	  "  --new-serial            with [unit]: new serials, even for boards with one\n\n"
@@ -85,6 +87,8 @@ static const struct cmd commands[] = {
 	  "  --baud N                esptool's baud rate (default: [esp32] baud)\n"
 	  "  --count N               stop once N boards have finished (never more than\n"
 	  "                          N started)\n"
+	  "  --skip-identical        write nothing to a board whose flash already holds\n"
+	  "                          every image (as [esp32] skip_identical = yes)\n"
 	  "  --json                  one JSON object per board, then a summary object\n" },
 
 	/* history */

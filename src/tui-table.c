@@ -26,6 +26,8 @@ enum tui_role tui_state_text(const struct app_board *b, char *out, size_t n)
 			snprintf(out, n, "Flash %d/%d %.0f%%", p->image, p->images, p->overall_pct);
 		else if (p->phase == PHASE_FLASH)
 			snprintf(out, n, "Flash %.0f%%", p->overall_pct);
+		else if (p->phase == PHASE_TEST)
+			snprintf(out, n, "Test %us", tui_seconds_left(p));
 		else
 			snprintf(out, n, "%s", phase_name(p->phase));
 		return ROLE_ACTIVE;

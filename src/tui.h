@@ -25,6 +25,7 @@
 
 struct app;
 struct app_board;
+struct flash_progress;
 struct config;
 struct job_spec;
 struct strvec;
@@ -142,6 +143,8 @@ char *tui_safe(struct tui *t, const char *raw);
 void tui_wrap(const char *s, int width, int indent, struct strvec *out);
 /* A horizontal rule across row y with a title (reversed when focused). */
 void tui_rule(struct tui *t, int y, const char *title, bool focused);
+/* Whole seconds left of a timed step (the Test countdown), rounded up. */
+unsigned tui_seconds_left(const struct flash_progress *p);
 /* n bytes as a short human size ("1.1M", "340K", "512") into out. */
 void tui_human(uint64_t n, char out[16]);
 
