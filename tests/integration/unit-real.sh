@@ -3,7 +3,8 @@
 # against simulated ESP32 boards: one read_mac, a serial per board, the unit
 # command's image written at [unit] offset in the same esptool run as the
 # firmware (every image byte-exact in each simulated flash), different bytes
-# per board, the serial kept on a second flash and a new one on request, the
+# per board, the serial kept on a second flash (and then skip_identical finds
+# the board identical) and a new one on request, the
 # row's serial, unit_sha256 and unit_label in history and export, the
 # command's failures as unit_failed with its stderr (the serial stays with
 # the MAC), and a CSV of serials with extra columns.
@@ -92,6 +93,11 @@ for v in $ESPTOOLS; do
 	fb "$v" flash --port "$SIMDEV/${v}b0" --json > "$T/$v.again" 2> "$T/$v.err"
 	is "$(result "$T/$v.again" "${v}b0" outcome) $(result "$T/$v.again" "${v}b0" serial)" \
 		"ok $(result "$T/$v.json" "${v}b0" serial)" "$v: flashed again, board 0 keeps its serial"
+	# skip if identical: the same serial and MAC make the same unit image, so nothing is written
+	fb "$v" flash --port "$SIMDEV/${v}b0" --skip-identical --json > "$T/$v.same" 2> "$T/$v.err"
+	is "$(result "$T/$v.same" "${v}b0" outcome) $(result "$T/$v.same" "${v}b0" serial) $(row "$v" "${v}b0" method)" \
+		"ok $(result "$T/$v.json" "${v}b0" serial) identical" \
+		"$v: --skip-identical: the board with its kept serial is identical (nothing written)"
 	fb "$v" flash --port "$SIMDEV/${v}b1" --new-serial --json > "$T/$v.new" 2> "$T/$v.err"
 	is "$(result "$T/$v.new" "${v}b1" outcome) $(result "$T/$v.new" "${v}b1" serial)" "ok SN-000005" \
 		"$v: --new-serial: board 1 gets the next serial"
