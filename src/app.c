@@ -112,6 +112,7 @@ static void on_attached(struct device *d, bool fresh, void *data)
 	d->user = b;
 	if (fresh) {
 		new_unit(app, b);
+		app_unit_plugged(app, b);
 		b->attempts = 0;
 		b->done_this_plug = false;
 		if (!b->run) {
@@ -379,6 +380,7 @@ struct app_run *app_run_new(struct app *app, struct app_board *b)
 	run->vid = d->vid;
 	run->pid = d->pid;
 	run->plan = plan_for_kind(d->kind);
+	app_unit_run_new(run);
 	return run;
 }
 

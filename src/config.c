@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "config-internal.h"
 #include "files.h"
 #include "parse.h"
 #include "path.h"
@@ -35,6 +36,7 @@ enum key_type {
 	K_USBID_LIST, /* "vid:pid" words, pid may be "*" */
 	K_URL,      /* http(s)://... or empty */
 	K_REGEX,    /* a POSIX extended regular expression (teststep.h), or empty */
+	K_SOURCE,   /* "counter:..." kept as it is, else a path (as K_PATH) */
 };
 
 struct key_def {
@@ -117,6 +119,11 @@ static const struct key_def keys[] = {
 	{ "test", "timeout", K_DURATION, F(test_timeout_ms), 1, 3600, NULL },
 	{ "test", "pass", K_REGEX, F(test_pass), 0, 0, NULL },
 	{ "test", "fail", K_REGEX, F(test_fail), 0, 0, NULL },
+	{ "unit", "command", K_CMD, F(unit_command), 0, 0, NULL },
+	{ "unit", "offset", K_HEX32, F(unit_offset), 0, 0, NULL },
+	{ "unit", "serials", K_SOURCE, F(unit_serials), 0, 0, NULL },
+	{ "unit", "timeout", K_DURATION, F(unit_timeout_ms), 1, 3600, NULL },
+	{ "unit", "max_size", K_UINT, F(unit_max_size), 1, 16777216, NULL },
 
 	{ "tui", "glyphs", K_ENUM, F(glyphs), 0, 0, glyph_choices },
 	{ "tui", "color", K_ENUM, F(color), 0, 0, color_choices },
@@ -165,6 +172,7 @@ void config_release(struct config *cfg)
 
 		switch (keys[i].type) {
 		case K_STR: case K_WORD: case K_PATH: case K_CMD: case K_ENUMSTR: case K_URL: case K_REGEX:
+		case K_SOURCE:
 			config_set_str(p, NULL);
 			break;
 		case K_LIST: case K_USBID_LIST:
@@ -229,6 +237,9 @@ void config_defaults(struct config *cfg)
 	cfg->make = xstrdup("make");
 	cfg->boards_file = xasprintf("%s/flashbay/boards.ini", conf);
 	cfg->configs_dir = xasprintf("%s/flashbay/configs", conf);
+	cfg->unit_offset = UNIT_OFFSET_UNSET;
+	cfg->unit_timeout_ms = 30000;
+	cfg->unit_max_size = 0x6000; /* ESP-IDF's default nvs partition */
 	cfg->glyphs = GLYPHS_AUTO;
 	cfg->color = COLOR_AUTO;
 	cfg->fps = 10;
@@ -294,88 +305,6 @@ static char *resolve_path(struct parse *p, const char *v)
 	return r;
 }
 
-/* "120", "120s", "500ms", "2m", "1h" -> ms. */
-static int parse_duration(const char *v, uint64_t *ms)
-{
-	static const struct {
-		const char *unit;
-		uint64_t mul;
-	} units[] = { { "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { "h", 3600000 } };
-	char *end;
-	unsigned long long n;
-
-	if (!isdigit((unsigned char)v[0]))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || n > 1000000000ull)
-		return -EINVAL;
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (!strcmp(end, units[i].unit)) {
-			*ms = n * units[i].mul;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* Index of v in choices with '-' == '_', or -1. */
-static int find_choice(const char *const *choices, const char *v)
-{
-	for (int i = 0; choices[i]; i++) {
-		size_t j = 0;
-
-		for (; choices[i][j] && v[j]; j++) {
-			char a = choices[i][j] == '-' ? '_' : choices[i][j];
-			char b = v[j] == '-' ? '_' : v[j];
-
-			if (tolower((unsigned char)a) != tolower((unsigned char)b))
-				break;
-		}
-		if (!choices[i][j] && !v[j])
-			return i;
-	}
-	return -1;
-}
-
-/* "a, b, c" for messages. */
-static void list_choices(struct strbuf *sb, const char *const *choices)
-{
-	for (int i = 0; choices[i]; i++)
-		strbuf_addf(sb, "%s%s", i ? ", " : "", choices[i]);
-}
-
-/* Parse "vid:pid" (pid may be '*' when allow_any). */
-static int parse_usbid(const char *s, uint16_t *vid, uint16_t *pid, bool *any)
-{
-	uint32_t v, q = 0;
-	char *tmp = xstrdup(s), *colon = strchr(tmp, ':');
-	int ret = -EINVAL;
-
-	if (colon && strlen(tmp) - strlen(colon) == 4) {
-		*colon = '\0';
-		*any = !strcmp(colon + 1, "*");
-		if (!parse_hex_u32(tmp, &v) && v <= 0xffff &&
-		    (*any || (strlen(colon + 1) == 4 && !parse_hex_u32(colon + 1, &q) && q <= 0xffff))) {
-			*vid = (uint16_t)v;
-			*pid = (uint16_t)q;
-			ret = 0;
-		}
-	}
-	free(tmp);
-	return ret;
-}
-
-static bool valid_word(const char *v)
-{
-	if (!*v)
-		return false;
-	for (; *v; v++)
-		if (!isalnum((unsigned char)*v) && !strchr("._-", *v))
-			return false;
-	return true;
-}
-
 /* Store a K_CMD value: words; a relative first word with '/' is resolved. */
 static char *resolve_cmd(struct parse *p, const char *v)
 {
@@ -415,7 +344,7 @@ static void set_number(struct parse *p, const struct key_def *k, void *field, co
 		}
 		break;
 	case K_DURATION:
-		if (parse_duration(v, &ms) || ms < (uint64_t)k->min * 1000 ||
+		if (config_parse_duration(v, &ms) || ms < (uint64_t)k->min * 1000 ||
 		    ms > (uint64_t)k->max * 1000)
 			perr(p, "[%s] %s: '%s' is not a duration from %ld to %ld seconds (e.g. 30, 30s, 500ms, 2m)",
 			     k->section, k->name, v, k->min, k->max);
@@ -448,7 +377,7 @@ static void set_list(struct parse *p, const struct key_def *k, struct strvec *sv
 		uint16_t vid, pid;
 		bool any;
 
-		if (k->type == K_USBID_LIST && parse_usbid(words.v[i], &vid, &pid, &any)) {
+		if (k->type == K_USBID_LIST && config_parse_usbid(words.v[i], &vid, &pid, &any)) {
 			perr(p, "[%s] %s: '%s' is not a USB id (vid:pid in hex, e.g. 10c4:ea60 or 1a86:*)",
 			     k->section, k->name, words.v[i]);
 			continue;
@@ -462,11 +391,11 @@ static void set_list(struct parse *p, const struct key_def *k, struct strvec *sv
 /* Enumerations: K_ENUM (index) and K_ENUMSTR (normalised string). */
 static void set_enum(struct parse *p, const struct key_def *k, void *field, const char *v)
 {
-	int i = find_choice(k->choices, v);
+	int i = config_find_choice(k->choices, v);
 	struct strbuf sb = STRBUF_INIT;
 
 	if (i < 0) {
-		list_choices(&sb, k->choices);
+		config_list_choices(&sb, k->choices);
 		perr(p, "[%s] %s: '%s' is not one of: %s", k->section, k->name, v, sb.buf);
 		strbuf_release(&sb);
 		return;
@@ -500,7 +429,7 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 		config_set_str(field, v);
 		break;
 	case K_WORD:
-		if (!valid_word(v))
+		if (!config_valid_word(v))
 			perr(p, "[%s] %s: '%s' must be a single word", k->section, k->name, v);
 		else
 			config_set_str(field, v);
@@ -512,6 +441,11 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 	case K_CMD:
 		free(*(char **)field);
 		*(char **)field = *v ? resolve_cmd(p, v) : NULL;
+		break;
+	case K_SOURCE:
+		free(*(char **)field);
+		*(char **)field = !*v ? NULL : str_starts_with(v, "counter:") ? xstrdup(v)
+									  : resolve_path(p, v);
 		break;
 	case K_URL:
 		if (*v && !str_starts_with(v, "http://") && !str_starts_with(v, "https://"))
@@ -612,7 +546,7 @@ static void add_kind_rules(struct parse *p, const char *name, const char *v)
 	for (size_t i = 0; i < ids.n; i++) {
 		struct kind_rule r = { .kind = (enum dev_kind)kind };
 
-		if (parse_usbid(ids.v[i], &r.vid, &r.pid, &r.any_pid)) {
+		if (config_parse_usbid(ids.v[i], &r.vid, &r.pid, &r.any_pid)) {
 			perr(p, "[kinds] %s: '%s' is not a USB id (vid:pid in hex, e.g. 303a:8000 or 1a86:*)",
 			     name, ids.v[i]);
 			continue;
@@ -624,7 +558,7 @@ static void add_kind_rules(struct parse *p, const char *name, const char *v)
 }
 
 static const char *const known_sections[] = { "station", "devices", "kinds", "slots", "esp32",
-					      "firmware", "klipper", "tui", "test", NULL };
+					      "firmware", "klipper", "tui", "test", "unit", NULL };
 
 /* inih callback: one name = value. */
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -648,7 +582,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		add_slot(p, name, value);
 	else if (!strcmp(section, "kinds"))
 		add_kind_rules(p, name, value);
-	else if (find_choice(known_sections, section) < 0)
+	else if (config_find_choice(known_sections, section) < 0)
 		pwarn(p, "unknown section [%s] (ignored)", section);
 	else
 		pwarn(p, "unknown key '%s' in [%s] (ignored)", name, section);

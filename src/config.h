@@ -43,6 +43,9 @@ struct slot_pin {
 	char *path; /* ID_PATH or a /dev/serial/by-path link */
 };
 
+/* [unit] offset not given. */
+#define UNIT_OFFSET_UNSET UINT32_MAX
+
 enum erase_mode { ERASE_NONE, ERASE_ALL };
 enum glyphs_mode { GLYPHS_AUTO, GLYPHS_UTF8, GLYPHS_ASCII };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -106,6 +109,12 @@ struct config {
 	char *test_send;
 	uint64_t test_timeout_ms;
 	char *test_pass, *test_fail; /* POSIX extended regular expressions */
+	/* [unit] per-unit data (unit.h; on when unit_command is set) */
+	char *unit_command;       /* words, no shell */
+	uint32_t unit_offset;     /* UNIT_OFFSET_UNSET: not given */
+	char *unit_serials;       /* "counter:FORMAT" or a CSV file's path */
+	uint64_t unit_timeout_ms;
+	unsigned unit_max_size;   /* bytes; the largest unit image accepted */
 
 	/* [tui] */
 	int glyphs; /* enum glyphs_mode */

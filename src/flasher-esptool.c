@@ -586,11 +586,9 @@ static void push_write_flash(struct strvec *argv, const struct flash_request *r,
 	}
 }
 
-/* The esptool job for r in v4 or v5 spelling. */
-static void esptool_spec(const struct flash_request *r, struct job_spec *spec, bool v5)
+/* The tool and its connection options (port, baud, chip, resets). */
+static void push_connect(struct strvec *argv, const struct flash_request *r, bool v5)
 {
-	struct strvec *argv = &spec->argv;
-
 	strvec_copy(argv, r->tool);
 	strvec_push(argv, "--port");
 	strvec_push(argv, r->port);
@@ -608,7 +606,26 @@ static void esptool_spec(const struct flash_request *r, struct job_spec *spec, b
 		strvec_push(argv, "--connect-attempts");
 		strvec_pushf(argv, "%u", r->connect_attempts);
 	}
-	push_write_flash(argv, r, v5);
+}
+
+/* The esptool job for r in v4 or v5 spelling. */
+static void esptool_spec(const struct flash_request *r, struct job_spec *spec, bool v5)
+{
+	push_connect(&spec->argv, r, v5);
+	push_write_flash(&spec->argv, r, v5);
+	esptool_push_env(&spec->env);
+	spec->timeout_ms = r->timeout_ms;
+}
+
+void esptool_read_mac_spec(const struct esptool *t, const struct flash_request *r,
+			   struct job_spec *spec)
+{
+	bool v5 = t->major >= 5;
+
+	push_connect(&spec->argv, r, v5);
+	/* the ROM loader reads the eFuses: no stub to upload */
+	strvec_push(&spec->argv, "--no-stub");
+	strvec_push(&spec->argv, v5 ? "read-mac" : "read_mac");
 	esptool_push_env(&spec->env);
 	spec->timeout_ms = r->timeout_ms;
 }

@@ -33,6 +33,7 @@ enum phase {
 	PHASE_BUILD,
 	PHASE_SERVICE,
 	PHASE_REAPPEAR, /* waiting for the board to come back */
+	PHASE_UNIT,     /* per-unit data: read_mac, serial, the unit command */
 	PHASE_DONE,
 	PHASE_TEST,     /* the test after flashing reads the board (teststep.h) */
 	PHASE__COUNT
@@ -68,6 +69,8 @@ enum outcome {
 	/* the test after flashing (teststep.h) */
 	OUTCOME_TEST_FAILED,        /* [test] fail matched a line */
 	OUTCOME_TEST_TIMEOUT,       /* [test] pass matched no line in time */
+	/* per-unit data (unit.h) */
+	OUTCOME_UNIT_FAILED,        /* no MAC, no serial, or the unit command failed */
 	OUTCOME__COUNT
 };
 

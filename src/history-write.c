@@ -496,6 +496,8 @@ int history_insert_row(struct history *h, const struct attempt *a, bool finished
 	board_id = board_identity(h, finished ? a : &start, &rc);
 	if (rc == SQLITE_OK)
 		rc = insert_step(h, a, finished, period, started_ms, board_id, id);
+	if (rc == SQLITE_OK)
+		rc = history_unit_row(h, *id, a);
 	if (rc == SQLITE_OK && !*board_id)
 		rc = own_board(h, *id, &board_id);
 	if (rc == SQLITE_OK && finished)
@@ -646,6 +648,8 @@ int history_finish_row(struct history *h, int64_t id, const struct attempt *a)
 
 	if (rc == SQLITE_OK)
 		rc = update_row(h, id, a, mac);
+	if (rc == SQLITE_OK)
+		rc = history_unit_row(h, id, a);
 	if (rc == SQLITE_OK)
 		rc = put_output(h, id, a->output);
 	if (rc == SQLITE_OK && (mac || ri.mac))

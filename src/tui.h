@@ -9,8 +9,8 @@
  *
  * Shared by tui.c (core), tui-draw.c (frame: header, key bar, layout),
  * tui-table.c (board table), tui-progress.c (progress pane), tui-log.c (log
- * pane), tui-keys.c (commands), tui-dialog.c (help, confirmations, messages)
- * and tui-files.c (firmware browser).
+ * pane), tui-keys.c (commands), tui-dialog.c (help, confirmations, messages),
+ * tui-files.c (firmware browser) and tui-label.c (the label scan field).
  */
 #ifndef FLASHBAY_TUI_H
 #define FLASHBAY_TUI_H
@@ -167,7 +167,7 @@ void tui_ask_quit(struct tui *t);
 
 /* tui-dialog.c */
 enum dialog_kind { DIALOG_HELP, DIALOG_CONFIRM, DIALOG_QUIT, DIALOG_MESSAGE, DIALOG_FILES,
-		   DIALOG_DETAIL };
+		   DIALOG_DETAIL, DIALOG_LABEL };
 struct tui_dialog {
 	enum dialog_kind kind;
 	char title[64];
@@ -176,6 +176,7 @@ struct tui_dialog {
 	void (*no)(struct tui *t);   /* DIALOG_CONFIRM: n, Esc, or closed unanswered (may be NULL) */
 	void *files;                 /* DIALOG_FILES state (tui-files.c) */
 	void *detail;                /* DIALOG_DETAIL state (tui-detail.c) */
+	void *label;                 /* DIALOG_LABEL state (tui-label.c; freed with the dialog) */
 };
 void tui_dialog_open(struct tui *t, enum dialog_kind kind, const char *title, const char *text,
 		     void (*yes)(struct tui *t));
@@ -189,6 +190,13 @@ void tui_files_open(struct tui *t);
 void tui_files_key(struct tui *t, int key);
 void tui_files_draw(struct tui *t, int y, int x, int h, int w);
 void tui_files_free(void *files);
+
+/* tui-label.c: the scan field (L): a label for the current board, or in
+ * monitor mode for the next board plugged in (app_set_label()); its field
+ * is drawn on row y from column x, w columns wide. */
+void tui_label_open(struct tui *t);
+void tui_label_key(struct tui *t, int key);
+void tui_label_draw(struct tui *t, int y, int x, int w);
 
 /* tui-detail.c: one board's details (i) */
 void tui_detail_open(struct tui *t);

@@ -686,7 +686,7 @@ static void names(void)
 		"verify_failed", "timeout", "cancelled", "tool_missing", "unplugged", "other",
 		"config_missing", "mcu_mismatch", "build_failed", "not_in_bootloader",
 		"did_not_return", "service_failed", "printer_busy", "interrupted",
-		"test_failed", "test_timeout",
+		"test_failed", "test_timeout", "unit_failed",
 	};
 	bool all = true;
 
