@@ -1,5 +1,5 @@
 #!/bin/sh
-# Figure 9, a line of stations over MQTT (issue 14), against a private
+# Figure 11, a line of stations over MQTT (issue 14), against a private
 # mosquitto on 127.0.0.1:
 # - the cost of publishing: `flashbay --demo 32 monitor --count 32` with
 #   [mqtt] enabled and disabled: flashbay's CPU time (spawn-stats, children
@@ -12,7 +12,7 @@
 #   bytes it writes to an 80x24 terminal per second (ptymeter).
 . "$S/bench/lib.sh"
 
-figure_no 9
+figure_no 11
 PATH="$PATH:/usr/sbin:/sbin"
 if ! command -v mosquitto >/dev/null || ! command -v mosquitto_sub >/dev/null; then
 	figure "MQTT figures" "not measured: install mosquitto mosquitto-clients" "-" "-"

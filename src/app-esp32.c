@@ -6,11 +6,14 @@
 
 #include "app-internal.h"
 
+#include "app-esp32-test.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app-esp32-unit.h"
 #include "clock.h"
 #include "config.h"
 #include "esptool.h"
@@ -19,6 +22,7 @@
 #include "loop.h"
 #include "portlock.h"
 #include "str.h"
+#include "unit.h"
 #include "xalloc.h"
 
 enum tool_state { TOOL_UNKNOWN, TOOL_DETECTING, TOOL_READY, TOOL_FAILED };
@@ -44,6 +48,12 @@ struct esp32_run {
 	bool port_seen;      /* the port existed when the job started */
 	double line_pct;     /* image_pct after the last complete line of output */
 	struct app_run *next; /* the waiting list (esp32_state.waiting) */
+	const char *method;  /* recorded instead of the flasher's ("identical"), or NULL */
+	bool checking;       /* the job is skip_identical's verify pass (esptool v4) */
+	bool differs;        /* that pass found the flash differs: write */
+	struct esp32_test *test; /* the test after flashing, while it runs (app-esp32-test.h) */
+	bool reading_mac;    /* its job is [unit]'s read_mac (app-esp32-unit.h) */
+	struct esp32_unit *unit; /* its per-unit step, once begun */
 };
 
 static void submit(struct app *app, struct app_run *run);
@@ -266,6 +276,10 @@ static struct app_run *esp32_run_new(struct app *app, struct app_board *b)
 
 static void esp32_run_free(struct app_run *run)
 {
+	if (run->plan_run) {
+		esp32_test_free(er(run)->test);
+		esp32_unit_free(er(run)->unit);
+	}
 	free(run->plan_run);
 	run->plan_run = NULL;
 }
@@ -273,7 +287,9 @@ static void esp32_run_free(struct app_run *run)
 /* What its history row says of how it was flashed. */
 static void esp32_row_facts(const struct app_run *run, struct attempt *a)
 {
-	a->method = er(run)->flasher ? er(run)->flasher->method : "esptool";
+	const struct esp32_run *e = er(run);
+
+	a->method = e->method ? e->method : e->flasher ? e->flasher->method : "esptool";
 }
 
 /* Does the port's path (or what its link points to) exist? */
@@ -284,19 +300,33 @@ static bool port_exists(const char *port)
 	return stat(port, &st) == 0;
 }
 
+/* The images its flash writes: with [unit], the firmware and its unit image. */
+static const struct firmware *run_fw(const struct app_run *run)
+{
+	const struct firmware *fw = esp32_unit_firmware(er(run)->unit);
+
+	return fw ? fw : &run->app->fw;
+}
+
 static void run_started(struct runner_task *t, struct job *job, void *data)
 {
 	struct app_run *run = data;
 	struct app_board *b = run->b;
+	const struct firmware *fw = run_fw(run);
+	bool mac = er(run)->reading_mac;
 
 	(void)t;
 	(void)job;
-	flash_progress_init(&b->prog, (int)run->app->fw.n, run->app->fw.sizes);
-	b->prog.phase = PHASE_CONNECT;
+	flash_progress_init(&b->prog, mac ? 0 : (int)fw->n, mac ? NULL : fw->sizes);
+	b->prog.phase = mac ? PHASE_UNIT : PHASE_CONNECT;
 	b->state = BOARD_RUNNING;
-	b->run_start_ms = now_ms();
 	er(run)->port_seen = port_exists(run->port);
 	er(run)->line_pct = 0;
+	if (run->started) { /* after [unit]'s step or skip_identical's verify pass: the same attempt */
+		app_emit(run->app, b, APP_EV_PHASE);
+		return;
+	}
+	b->run_start_ms = now_ms();
 	app_run_started(run);
 	app_emit(run->app, b, APP_EV_STARTED);
 }
@@ -335,7 +365,9 @@ static void run_line(struct runner_task *t, enum job_stream s, const char *line,
 	progress = b->prog.image_pct != er(run)->line_pct;
 	er(run)->line_pct = b->prog.image_pct;
 	if (!progress || b->prog.error != before.error)
-		app_run_output(run, s, line, b->prog.error != before.error);
+		/* skip_identical's verify pass failing is news only if not a mismatch */
+		app_run_output(run, s, line, b->prog.error != before.error &&
+				   !(er(run)->checking && b->prog.error == OUTCOME_VERIFY_FAILED));
 	else
 		attempt_log(&run->at, "", line);
 }
@@ -419,14 +451,95 @@ static bool should_retry(struct app_run *run, enum outcome o)
 	       run->b->dev && run->b->dev->present;
 }
 
+/* esptool ended with o: ok goes on to the test after flashing (if on);
+ * an ok that wrote nothing (every image already in flash) is "identical". */
+static void ended(struct app_run *run, enum outcome o, const char *msg, struct job *job)
+{
+	const struct flash_progress *p = &run->b->prog;
+	struct esp32_run *e = er(run);
+	char *same = NULL;
+
+	if (o == OUTCOME_OK && p->images > 0 && p->skipped >= p->images) {
+		e->method = "identical";
+		same = xasprintf("identical: every image (%d) is in flash already (MD5); nothing written",
+				 p->images);
+		msg = same;
+	}
+	if (o != OUTCOME_OK || e->cancel || e->unplugged || !esp32_test_begin(run, &e->test, msg, job))
+		app_run_finish(run, o, msg, job);
+	free(same);
+}
+
+/* skip_identical's verify pass (esptool v4) ended: exit 0 means every
+ * image is in flash already; a mismatch starts the write in the same
+ * attempt. false: judge it as any failure (no sync...). */
+static bool checked(struct app_run *run, struct job *job, int err)
+{
+	const struct job_status *st = job && !err ? job_status(job) : NULL;
+	struct flash_progress *p = &run->b->prog;
+
+	er(run)->checking = false;
+	if (!st || st->timed_out || st->cancelled || er(run)->cancel)
+		return false;
+	if (st->exited && st->code == 0 && !st->signo) {
+		p->skipped = p->verified = p->images;
+		ended(run, OUTCOME_OK, NULL, job);
+		return true;
+	}
+	if (p->error != OUTCOME_VERIFY_FAILED)
+		return false;
+	er(run)->differs = true;
+	attempt_log(&run->at, "", "skip_identical: the flash differs from the images; writing them");
+	submit(run->app, run);
+	return true;
+}
+
+/* [unit]'s step is over: flash, or end the attempt. */
+static void unit_done(struct app_run *run, enum outcome o, const char *message)
+{
+	struct strbuf msg = STRBUF_INIT;
+
+	run->task = NULL;
+	if (o == OUTCOME_OK && !er(run)->cancel) {
+		submit(run->app, run);
+		return;
+	}
+	if (o == OUTCOME_OK || o == OUTCOME_CANCELLED) {
+		o = stopped(run, &msg);
+		message = msg.len ? msg.buf : NULL;
+	}
+	app_run_finish(run, o, message, NULL);
+	strbuf_release(&msg);
+}
+
+/* read_mac told the chip and MAC: [unit]'s serial and command. */
+static void unit_step(struct app_run *run, const struct job *job)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	er(run)->reading_mac = false;
+	run->task = NULL;
+	run->b->prog.phase = PHASE_UNIT; /* read_mac's end said Done: the step goes on */
+	if (esp32_unit_start(&er(run)->unit, run, unit_done, &run->task, &err) < 0)
+		app_run_finish(run, OUTCOME_UNIT_FAILED, err.buf, job);
+	else /* with its serial now */
+		app_emit(run->app, run->b, APP_EV_PHASE);
+	strbuf_release(&err);
+}
+
 static void run_done(struct runner_task *t, struct job *job, int err, void *data)
 {
 	struct app_run *run = data;
 	struct strbuf msg = STRBUF_INIT;
-	enum outcome o = judge(run, job, err, &msg);
+	enum outcome o;
 
 	(void)t;
-	if (should_retry(run, o)) {
+	if (er(run)->checking && checked(run, job, err))
+		return;
+	o = judge(run, job, err, &msg);
+	if (o == OUTCOME_OK && er(run)->reading_mac) {
+		unit_step(run, job);
+	} else if (should_retry(run, o)) {
 		log_msg(LOG_WARN, NULL, "slot %u: %s at %u baud; retrying once at %u baud", run->slot,
 			outcome_name(o), er(run)->baud, run->app->cfg->retry_baud);
 		app_run_rearm(run, o, msg.len ? msg.buf : NULL, job);
@@ -435,7 +548,7 @@ static void run_done(struct runner_task *t, struct job *job, int err, void *data
 		run->b->attempts++;
 		submit(run->app, run);
 	} else {
-		app_run_finish(run, o, msg.len ? msg.buf : NULL, job);
+		ended(run, o, msg.len ? msg.buf : NULL, job);
 	}
 	strbuf_release(&msg);
 }
@@ -461,7 +574,8 @@ static void submit(struct app *app, struct app_run *run)
 		.flash_freq = cfg->flash_freq,
 		.flash_size = cfg->flash_size,
 		.erase_all = cfg->erase == ERASE_ALL,
-		.fw = &app->fw,
+		.fw = run_fw(run),
+		.skip_identical = cfg->skip_identical,
 	};
 
 	if (!run->lock) {
@@ -475,7 +589,16 @@ static void submit(struct app *app, struct app_run *run)
 		}
 	}
 	er(run)->flasher = esptool_flasher(&esp(app)->tool);
-	er(run)->flasher->spec(&req, &spec);
+	/* [unit]: the chip and MAC first, once per attempt (app-esp32-unit.h) */
+	er(run)->reading_mac = unit_enabled(cfg) && !esp32_unit_firmware(er(run)->unit);
+	/* esptool v4 has no --skip-flashed: a verify_flash first */
+	er(run)->checking = !er(run)->reading_mac && req.skip_identical && !req.erase_all &&
+			    esp(app)->tool.major < 5 && !er(run)->differs;
+	req.verify_only = er(run)->checking;
+	if (er(run)->reading_mac)
+		esptool_read_mac_spec(&esp(app)->tool, &req, &spec);
+	else
+		er(run)->flasher->spec(&req, &spec);
 	spec.tail_lines = 40;
 	spec.keep_fd = portlock_fd(run->lock); /* locked while esptool lives, even if we die */
 	run->task = runner_submit(app->runner, &spec, run->lock_key, &run_ops, run);
@@ -531,7 +654,9 @@ static int esp32_flash(struct app *app, struct app_board *const *rows, size_t n,
 static void esp32_stop(struct app *app, struct app_run *run)
 {
 	er(run)->cancel = true;
-	if (run->task)
+	if (er(run)->test)
+		esp32_test_stop(&er(run)->test, er(run)->unplugged);
+	else if (run->task)
 		runner_cancel(app->runner, run->task);
 	else
 		esp32_cancel_waiting(app, run);

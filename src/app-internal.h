@@ -58,6 +58,7 @@ struct app {
 	void *plan_state[PLAN_MAX]; /* each plan's own state, by its row in plan_table (plan.h) */
 	struct loop_timer hist_retry; /* retries results the history kept (app-history.c) */
 	bool hist_kept_said;
+	char next_label[UNIT_LABEL_MAX + 1]; /* for the next board plugged in (app-unit.c) */
 	struct {
 		attempt_sub_fn *fn;
 		void *data;
@@ -74,6 +75,13 @@ struct app_run *app_run_new(struct app *app, struct app_board *b);
  * job may be NULL (never ran). Frees the run. */
 void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 		    const struct job *job);
+/* The same with the tool's exit code (-1: none) and last lines of output
+ * (NULL: none) given (a step after the tool, e.g. the test, adds lines). */
+void app_run_finish_output(struct app_run *run, enum outcome o, const char *message,
+			   int exit_code, const char *output);
+/* job's last lines of output appended to out; its exit code, -1 if none
+ * (or no job). */
+int app_job_output(const struct job *job, struct strbuf *out);
 /* The job of run started: begin its history row and open its log. */
 void app_run_started(struct app_run *run);
 /* Copy the facts the tool reported so far (chip, MAC) into b's row, as soon
@@ -95,6 +103,11 @@ void app_history_settle(struct app *app);
  * the first time each is known (a row cut short keeps them). */
 /* One unit of app_busy() is over; APP_EV_IDLE when nothing is left. */
 void app_busy_done(struct app *app);
+/* Per-unit data (app-unit.c): a fresh plug-in in b's slot starts with no
+ * serial or label (in monitor mode it takes the waiting label); a new run
+ * takes its board's label. */
+void app_unit_plugged(struct app *app, struct app_board *b);
+void app_unit_run_new(struct app_run *run);
 /* Free a run's own fields, the plan's state of it (plan->run_free) and the
  * run (not its board's state). */
 void app_run_free(struct app_run *run);

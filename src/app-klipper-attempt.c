@@ -41,6 +41,7 @@ static void hist_fill(struct kboard *k, struct attempt *a, struct strbuf *fw)
 	a->pid = k->run->pid;
 	a->usb_serial = k->run->usb_serial;
 	a->unit = k->pub.row->unit;
+	a->unit_label = k->pub.row->label[0] ? k->pub.row->label : NULL; /* app-unit.c */
 	a->board = k->pub.key;
 	a->method = kb_method(k);
 	a->exit_code = -1;

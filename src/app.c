@@ -112,6 +112,7 @@ static void on_attached(struct device *d, bool fresh, void *data)
 	d->user = b;
 	if (fresh) {
 		new_unit(app, b);
+		app_unit_plugged(app, b);
 		b->attempts = 0;
 		b->done_this_plug = false;
 		if (!b->run) {
@@ -380,6 +381,7 @@ struct app_run *app_run_new(struct app *app, struct app_board *b)
 	run->vid = d->vid;
 	run->pid = d->pid;
 	run->plan = plan_for_kind(d->kind);
+	app_unit_run_new(run);
 	return run;
 }
 
@@ -624,13 +626,13 @@ void app_run_output(struct app_run *run, enum job_stream s, const char *line, bo
 			run->slot, line);
 }
 
-/* Write the end of run's attempt to the history (beginning it if needed). */
-static void record_end(struct app_run *run, enum outcome o, const char *message,
-		       const struct job *job)
+/* Write the end of run's attempt to the history (beginning it if needed):
+ * the tool's exit code (-1: none) and last lines (NULL: none). */
+static void record_end(struct app_run *run, enum outcome o, const char *message, int exit_code,
+		       const char *output)
 {
 	struct app *app = run->app;
 	struct app_board *b = run->b;
-	struct strbuf out = STRBUF_INIT;
 	struct attempt a;
 
 	if (!app->hist || (!run->started && o == OUTCOME_CANCELLED))
@@ -641,14 +643,19 @@ static void record_end(struct app_run *run, enum outcome o, const char *message,
 	a.chip = b->prog.facts.chip[0] ? b->chip : NULL;
 	a.mac = b->prog.facts.mac[0] ? b->prog.facts.mac : NULL;
 	a.heard = b->prog.facts.chip[0] || b->prog.facts.mac[0] || b->prog.facts.mcu[0];
-	a.exit_code = job && job_status(job)->exited ? job_status(job)->code : -1;
+	a.exit_code = exit_code;
 	a.bytes_written = (int64_t)b->prog.bytes_written;
 	a.kbps = b->prog.kbps;
-	if (job)
-		tail_join(job_tail(job), &out);
-	a.output = job ? out.buf : NULL;
+	a.output = output;
 	attempt_end(app, &run->at, &a, o, message);
-	strbuf_release(&out);
+}
+
+int app_job_output(const struct job *job, struct strbuf *out)
+{
+	if (!job)
+		return -1;
+	tail_join(job_tail(job), out);
+	return job_status(job)->exited ? job_status(job)->code : -1;
 }
 
 void app_board_keep_facts(struct app_board *b)
@@ -669,8 +676,12 @@ void app_board_keep_facts(struct app_board *b)
 
 void app_run_rearm(struct app_run *run, enum outcome o, const char *message, const struct job *job)
 {
+	struct strbuf out = STRBUF_INIT;
+	int code = app_job_output(job, &out);
+
 	app_board_keep_facts(run->b);
-	record_end(run, o, message, job);
+	record_end(run, o, message, code, job ? out.buf : NULL);
+	strbuf_release(&out);
 	attempt_close_log(&run->at);
 	run->started = false;
 	run->task = NULL;
@@ -680,11 +691,21 @@ void app_run_rearm(struct app_run *run, enum outcome o, const char *message, con
 void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 		    const struct job *job)
 {
+	struct strbuf out = STRBUF_INIT;
+	int code = app_job_output(job, &out);
+
+	app_run_finish_output(run, o, message, code, job ? out.buf : NULL);
+	strbuf_release(&out);
+}
+
+void app_run_finish_output(struct app_run *run, enum outcome o, const char *message,
+			   int exit_code, const char *output)
+{
 	struct app *app = run->app;
 	struct app_board *b = run->b;
 
 	app_board_keep_facts(b);
-	record_end(run, o, message, job);
+	record_end(run, o, message, exit_code, output);
 	portlock_release(run->lock);
 	attempt_close_log(&run->at);
 	b->run = NULL;
@@ -693,7 +714,7 @@ void app_run_finish(struct app_run *run, enum outcome o, const char *message,
 	b->prog.phase = PHASE_DONE;
 	snprintf(b->message, sizeof b->message, "%s", message ? message : outcome_message(o));
 	b->result_wall_ms = wall_ms();
-	b->exit_code = job && job_status(job)->exited ? job_status(job)->code : -1;
+	b->exit_code = exit_code;
 	b->duration_ms = run->started ? now_ms() - run->at.start_mono : 0;
 	b->done_this_plug = true;
 	if (!b->dev && b->state == BOARD_IDLE)

@@ -19,6 +19,7 @@
 #include "history.h"
 #include "klipper.h"
 #include "strbuf.h"
+#include "unit.h"
 
 struct loop;
 struct config;
@@ -50,6 +51,10 @@ struct app_board {
 	int exit_code;              /* the last attempt's tool exit code, -1: none */
 	unsigned attempts;          /* attempts on this plug-in */
 	bool done_this_plug;        /* monitor mode flashes once per plug-in */
+	/* per-unit data of this plug-in (app-unit.c; raw: sanitise to display) */
+	char serial[UNIT_SERIAL_MAX + 1]; /* its serial, once taken ("" none) */
+	char label[UNIT_LABEL_MAX + 1];   /* its label, scanned or --label ("" none) */
+	bool new_serial;            /* its next attempt takes a new serial */
 	struct app_run *run;        /* the attempt queued or in progress */
 };
 
@@ -199,6 +204,16 @@ void app_history_finish(struct app *app);
  * 3 waiting"; "" when there is none. A change is an APP_EV_HEADER. */
 void app_set_link_status(struct app *app, const char *line);
 const char *app_link_status(const struct app *app);
+
+/* Unit labels and serials (app-unit.c). Give b's unit a label (made safe
+ * with unit_label_clean(); "" clears it): recorded with its running attempt,
+ * else with its next one, and kept on its row for this plug-in. b NULL: the
+ * next board plugged in gets it (monitor mode; a newer label replaces it). */
+void app_set_label(struct app *app, struct app_board *b, const char *label);
+/* The label waiting for the next board plugged in ("" none). */
+const char *app_next_label(const struct app *app);
+/* b's next attempt takes a new serial even if its MAC has one ([unit]). */
+void app_want_new_serial(struct app *app, struct app_board *b);
 
 /* Identity text for a board: "slot 3 ttyUSB2" (raw strings: sanitise). */
 void app_board_name(const struct app_board *b, struct strbuf *out);

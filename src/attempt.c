@@ -83,6 +83,14 @@ void attempt_close_log(struct attempt_rec *r)
 	r->log = NULL;
 }
 
+/* r's per-unit data into a (those known). */
+static void unit_fields(const struct attempt_rec *r, struct attempt *a)
+{
+	a->serial = r->serial[0] ? r->serial : a->serial;
+	a->unit_sha256 = r->unit_sha256[0] ? r->unit_sha256 : a->unit_sha256;
+	a->unit_label = r->unit_label[0] ? r->unit_label : a->unit_label;
+}
+
 void attempt_begin(struct app *app, struct attempt_rec *r, struct attempt *a)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -92,6 +100,7 @@ void attempt_begin(struct app *app, struct attempt_rec *r, struct attempt *a)
 	if (!r->start_wall)
 		attempt_clock(r);
 	a->started_ms = r->start_wall;
+	unit_fields(r, a);
 	if (history_begin(app->hist, a, &r->hist_id, &err) < 0) {
 		r->hist_id = 0;
 		app_history_failed(app, "record an attempt in", &err);
@@ -116,6 +125,7 @@ void attempt_end(struct app *app, struct attempt_rec *r, struct attempt *a, enum
 	a->failure_class = o == OUTCOME_OK ? NULL : outcome_name(o);
 	a->message = message;
 	a->duration_ms = (int64_t)(now_ms() - r->start_mono);
+	unit_fields(r, a);
 	if (history_finish(app->hist, r->hist_id, a, &err) < 0)
 		app_history_failed(app, "complete an attempt in", &err);
 	r->hist_id = 0;

@@ -13,6 +13,7 @@
 #include "history.h"
 #include "job.h"
 #include "flasher.h"
+#include "unit.h"
 
 struct app;
 struct strbuf;
@@ -25,6 +26,10 @@ struct attempt_rec {
 	FILE *log;           /* the attempt's log file in log_dir, or NULL */
 	int64_t noted_id;    /* the row noted_chip/noted_mac are about */
 	bool noted_chip, noted_mac; /* the row was told the chip / the MAC */
+	/* per-unit data (unit.h), written with the row when set ("": none) */
+	char serial[UNIT_SERIAL_MAX + 1];
+	char unit_sha256[65];
+	char unit_label[UNIT_LABEL_MAX + 1];
 };
 
 enum attempt_event {
@@ -54,7 +59,8 @@ void attempt_log(struct attempt_rec *r, const char *prefix, const char *line);
 void attempt_output(struct attempt_rec *r, enum job_stream s, const char *line);
 /* Close r's log file (if open). */
 void attempt_close_log(struct attempt_rec *r);
-/* Open r's history row from a (the plan's fields; started_ms is set here,
+/* Open r's history row from a (the plan's fields, and r's per-unit data;
+ * started_ms is set here,
  * the clocks started first if need be). Nothing without a history or when
  * a row is open; a failure is counted (app_history_failed) and r has no row. */
 void attempt_begin(struct app *app, struct attempt_rec *r, struct attempt *a);

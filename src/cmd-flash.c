@@ -51,6 +51,8 @@ struct flash_cli {
 	struct strvec ports;
 	struct strvec slots;
 	bool all;
+	const char *label;         /* flash --label TEXT (one board) */
+	bool new_serial;           /* flash --new-serial */
 };
 
 /* Print a line with a phase label for board b. */
@@ -121,6 +123,8 @@ static void json_result(struct flash_cli *c, struct app_board *b)
 		jw_null(&jw, "exit_code");
 	jw_int(&jw, "attempts", b->attempts);
 	jw_str(&jw, "firmware_sha256", app_firmware(c->app)->sha256);
+	jw_str(&jw, "serial", b->serial[0] ? b->serial : NULL);
+	jw_str(&jw, "unit_label", b->label[0] ? b->label : NULL);
 	jw_object_end(&jw);
 	printf("%s\n", sb.buf);
 	fflush(stdout);
@@ -136,7 +140,8 @@ static void result_line(struct flash_cli *c, struct app_board *b)
 	if (c->json) {
 		json_result(c, b);
 	} else if (b->outcome == OUTCOME_OK) {
-		board_line(c, b, "Done", "PASS %s%s%s %s", b->chip, b->mac[0] ? " " : "", b->mac, dur);
+		board_line(c, b, "Done", "PASS %s%s%s%s%s %s", b->chip, b->mac[0] ? " " : "", b->mac,
+			   b->serial[0] ? " serial " : "", b->serial, dur);
 	} else {
 		board_line(c, b, "Fail", "FAIL %s: %s (%s)", outcome_name(b->outcome), b->message,
 			   dur);
@@ -357,7 +362,8 @@ static void summary(struct flash_cli *c)
 	fflush(stdout);
 }
 
-enum { OPT_PORT = 256, OPT_SLOT, OPT_ALL, OPT_BAUD, OPT_JSON, OPT_COUNT };
+enum { OPT_PORT = 256, OPT_SLOT, OPT_ALL, OPT_BAUD, OPT_JSON, OPT_COUNT, OPT_SKIP_IDENTICAL,
+       OPT_LABEL, OPT_NEW_SERIAL };
 
 static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
@@ -367,6 +373,9 @@ static const struct option long_opts[] = {
 	{ "baud", required_argument, NULL, OPT_BAUD },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "skip-identical", no_argument, NULL, OPT_SKIP_IDENTICAL },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "new-serial", no_argument, NULL, OPT_NEW_SERIAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -396,14 +405,25 @@ static int parse_opts(struct flash_cli *c, int argc, char **argv)
 			c->s.cfg.baud = (unsigned)n;
 			break;
 		case OPT_JSON: c->json = true; break;
+		case OPT_SKIP_IDENTICAL: c->s.cfg.skip_identical = 1; break;
 		case OPT_COUNT:
 			if (!c->monitor || parse_long(optarg, 1, 1000000, &c->count))
 				return cmd_usage_error(c->cmd, "--count: only for monitor, a number >= 1");
+			break;
+		case OPT_LABEL: case OPT_NEW_SERIAL:
+			if (c->monitor)
+				return cmd_usage_error(c->cmd, "--label and --new-serial are for 'flash'");
+			if (opt == OPT_LABEL)
+				c->label = optarg;
+			else
+				c->new_serial = true;
 			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
+	if (c->label && (c->all || c->ports.n + c->slots.n != 1))
+		return cmd_usage_error(c->cmd, "--label is for one board: give one --port or --slot");
 	if (optind < argc)
 		return cmd_usage_error(c->cmd, "unexpected argument '%s'", argv[optind]);
 	if (!c->monitor && !c->all && !c->ports.n && !c->slots.n)
@@ -526,6 +546,10 @@ static int queue_boards(struct flash_cli *c)
 		const struct flash_order one = { .rows = &c->chosen[i].b, .nrows = 1,
 						 .one_by_one = true };
 
+		if (c->label)
+			app_set_label(c->app, c->chosen[i].b, c->label);
+		if (c->new_serial)
+			app_want_new_serial(c->app, c->chosen[i].b);
 		if (app_flash(c->app, &one, &err) != 1) {
 			bad = fprintf(stderr, "flashbay %s: %s\n", c->cmd, err.buf);
 			app_shutdown(c->app, true);

@@ -15,6 +15,7 @@
 #include "str.h"
 #include "strvec.h"
 #include "text.h"
+#include "unit.h"
 
 #define DEFAULT_LIMIT 20
 
@@ -89,14 +90,15 @@ static int parse_opts(int argc, char **argv, struct history_opts *o)
 }
 
 /* A table line of the seven columns: ID STARTED SLOT PORT BOARD TIME RESULT
- * (at most 79 terminal columns). */
-static void put_line(const char *const col[7])
+ * (at most 79 terminal columns), and an eighth, SERIAL, when there is one
+ * ([unit]; "" leaves it out). */
+static void put_line(const char *const col[8])
 {
-	static const size_t width[7] = { 6, 19, 4, 8, 17, 6, 13 };
-	static const bool right[7] = { true, false, true, false, false, true, false };
+	static const size_t width[8] = { 6, 19, 4, 8, 17, 6, 13, 24 };
+	static const bool right[8] = { true, false, true, false, false, true, false, false };
 	struct strbuf line = STRBUF_INIT;
 
-	for (size_t i = 0; i < 7; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		if (i)
 			strbuf_addch(&line, ' ');
 		text_cell_align(&line, col[i], width[i], right[i], false);
@@ -134,10 +136,11 @@ static int print_row(const struct history_row *r, void *data)
 		format_duration((uint64_t)a->duration_ms, dur);
 	if (a->failure_class && strcmp(a->outcome, "ok") && strcmp(a->outcome, "running"))
 		result = a->failure_class;
-	put_line((const char *const[7]){ id, t, a->slot ? slot : NULL,
+	put_line((const char *const[8]){ id, t, a->slot ? slot : NULL,
 					 short_port(a),
 					 a->mac ? a->mac : a->board ? a->board : a->chip,
-					 a->duration_ms >= 0 ? dur : NULL, result });
+					 a->duration_ms >= 0 ? dur : NULL, result,
+					 a->serial ? a->serial : "" });
 	return 0;
 }
 
@@ -171,8 +174,9 @@ static int list(struct histcmd *c, struct history_opts *o)
 		if (!r)
 			printf("%s\n", out.buf);
 	} else {
-		put_line((const char *const[7]){ "ID", "Started (UTC)", "Slot", "Port",
-						 "Board/MAC", "Time", "Result" });
+		put_line((const char *const[8]){ "ID", "Started (UTC)", "Slot", "Port",
+						 "Board/MAC", "Time", "Result",
+						 unit_enabled(&c->cfg) ? "Serial" : "" });
 		r = history_rows(c->h, &o->f, print_row, &n, &err);
 		if (!r && !n)
 			printf("no attempts match\n");

@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "config-internal.h"
 #include "files.h"
 #include "parse.h"
 #include "path.h"
 #include "str.h"
+#include "teststep.h"
 #include "xalloc.h"
 
 enum key_type {
@@ -34,6 +36,8 @@ enum key_type {
 	K_USBID_LIST, /* "vid:pid" words, pid may be "*" */
 	K_URL,      /* http(s)://... or empty */
 	K_BOOL,     /* yes/no, true/false, on/off, 1/0 */
+	K_REGEX,    /* a POSIX extended regular expression (teststep.h), or empty */
+	K_SOURCE,   /* "counter:..." kept as it is, else a path (as K_PATH) */
 };
 
 struct key_def {
@@ -61,6 +65,8 @@ static const char *const size_choices[] = { "keep",  "detect", "256KB", "512KB",
 static const char *const method_choices[] = { "katapult", "make_flash", NULL };
 static const char *const bool_choices[] = { "no", "yes", "false", "true", "off", "on",
 					    "0", "1", NULL };
+static const char *const no_yes_choices[] = { "no", "yes", NULL };
+static const char *const test_on_choices[] = { "auto", "no", "yes", NULL };
 
 #define F(field) offsetof(struct config, field)
 
@@ -89,6 +95,7 @@ static const struct key_def keys[] = {
 	{ "esp32", "flash_size", K_ENUMSTR, F(flash_size), 0, 0, size_choices },
 	{ "esp32", "erase", K_ENUM, F(erase), 0, 0, erase_choices },
 	{ "esp32", "retry_baud", K_UINT, F(retry_baud), 300, 12000000, NULL },
+	{ "esp32", "skip_identical", K_ENUM, F(skip_identical), 0, 0, no_yes_choices },
 
 	{ "firmware", "offset", K_HEX32, F(fw_offset), 0, 0, NULL },
 	{ "firmware", "flash_args", K_PATH, F(flash_args), 0, 0, NULL },
@@ -120,6 +127,17 @@ static const struct key_def keys[] = {
 	{ "mqtt", "key_file", K_PATH, F(mqtt_key_file), 0, 0, NULL },
 	{ "mqtt", "qos", K_UINT, F(mqtt_qos), 0, 2, NULL },
 	{ "mqtt", "keepalive", K_DURATION, F(mqtt_keepalive_ms), 5, 3600, NULL },
+	{ "test", "enabled", K_ENUM, F(test_on), 0, 0, test_on_choices },
+	{ "test", "baud", K_UINT, F(test_baud), 300, 12000000, NULL },
+	{ "test", "send", K_STR, F(test_send), 0, 0, NULL },
+	{ "test", "timeout", K_DURATION, F(test_timeout_ms), 1, 3600, NULL },
+	{ "test", "pass", K_REGEX, F(test_pass), 0, 0, NULL },
+	{ "test", "fail", K_REGEX, F(test_fail), 0, 0, NULL },
+	{ "unit", "command", K_CMD, F(unit_command), 0, 0, NULL },
+	{ "unit", "offset", K_HEX32, F(unit_offset), 0, 0, NULL },
+	{ "unit", "serials", K_SOURCE, F(unit_serials), 0, 0, NULL },
+	{ "unit", "timeout", K_DURATION, F(unit_timeout_ms), 1, 3600, NULL },
+	{ "unit", "max_size", K_UINT, F(unit_max_size), 1, 16777216, NULL },
 
 	{ "tui", "glyphs", K_ENUM, F(glyphs), 0, 0, glyph_choices },
 	{ "tui", "color", K_ENUM, F(color), 0, 0, color_choices },
@@ -128,7 +146,6 @@ static const struct key_def keys[] = {
 
 #undef F
 
-_Static_assert(sizeof keys / sizeof keys[0] <= 64, "set_list() tracks keys in a 64-bit mask");
 
 void config_init(struct config *cfg)
 {
@@ -167,7 +184,8 @@ void config_release(struct config *cfg)
 		void *p = (char *)cfg + keys[i].off;
 
 		switch (keys[i].type) {
-		case K_STR: case K_WORD: case K_PATH: case K_CMD: case K_ENUMSTR: case K_URL:
+		case K_STR: case K_WORD: case K_PATH: case K_CMD: case K_ENUMSTR: case K_URL: case K_REGEX:
+		case K_SOURCE:
 			config_set_str(p, NULL);
 			break;
 		case K_LIST: case K_USBID_LIST:
@@ -232,10 +250,15 @@ void config_defaults(struct config *cfg)
 	cfg->make = xstrdup("make");
 	cfg->boards_file = xasprintf("%s/flashbay/boards.ini", conf);
 	cfg->configs_dir = xasprintf("%s/flashbay/configs", conf);
+	cfg->unit_offset = UNIT_OFFSET_UNSET;
+	cfg->unit_timeout_ms = 30000;
+	cfg->unit_max_size = 0x6000; /* ESP-IDF's default nvs partition */
 	cfg->glyphs = GLYPHS_AUTO;
 	cfg->color = COLOR_AUTO;
 	cfg->fps = 10;
 	config_mqtt_defaults(cfg);
+	cfg->test_baud = 115200;
+	cfg->test_timeout_ms = 10000;
 	free(state);
 	free(conf);
 	free(cache);
@@ -253,7 +276,7 @@ struct parse {
 	struct strbuf *err, *warn;
 	struct strbuf msgs; /* this file's errors and warnings, in line order */
 	int errors;
-	uint64_t lists_set; /* bit i: list key i already set by this file */
+	bool lists_set[ARRAY_SIZE(keys)]; /* list key i already set by this file */
 };
 
 static void perr(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -296,88 +319,6 @@ static char *resolve_path(struct parse *p, const char *v)
 	return r;
 }
 
-/* "120", "120s", "500ms", "2m", "1h" -> ms. */
-static int parse_duration(const char *v, uint64_t *ms)
-{
-	static const struct {
-		const char *unit;
-		uint64_t mul;
-	} units[] = { { "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { "h", 3600000 } };
-	char *end;
-	unsigned long long n;
-
-	if (!isdigit((unsigned char)v[0]))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || n > 1000000000ull)
-		return -EINVAL;
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (!strcmp(end, units[i].unit)) {
-			*ms = n * units[i].mul;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* Index of v in choices with '-' == '_', or -1. */
-static int find_choice(const char *const *choices, const char *v)
-{
-	for (int i = 0; choices[i]; i++) {
-		size_t j = 0;
-
-		for (; choices[i][j] && v[j]; j++) {
-			char a = choices[i][j] == '-' ? '_' : choices[i][j];
-			char b = v[j] == '-' ? '_' : v[j];
-
-			if (tolower((unsigned char)a) != tolower((unsigned char)b))
-				break;
-		}
-		if (!choices[i][j] && !v[j])
-			return i;
-	}
-	return -1;
-}
-
-/* "a, b, c" for messages. */
-static void list_choices(struct strbuf *sb, const char *const *choices)
-{
-	for (int i = 0; choices[i]; i++)
-		strbuf_addf(sb, "%s%s", i ? ", " : "", choices[i]);
-}
-
-/* Parse "vid:pid" (pid may be '*' when allow_any). */
-static int parse_usbid(const char *s, uint16_t *vid, uint16_t *pid, bool *any)
-{
-	uint32_t v, q = 0;
-	char *tmp = xstrdup(s), *colon = strchr(tmp, ':');
-	int ret = -EINVAL;
-
-	if (colon && strlen(tmp) - strlen(colon) == 4) {
-		*colon = '\0';
-		*any = !strcmp(colon + 1, "*");
-		if (!parse_hex_u32(tmp, &v) && v <= 0xffff &&
-		    (*any || (strlen(colon + 1) == 4 && !parse_hex_u32(colon + 1, &q) && q <= 0xffff))) {
-			*vid = (uint16_t)v;
-			*pid = (uint16_t)q;
-			ret = 0;
-		}
-	}
-	free(tmp);
-	return ret;
-}
-
-static bool valid_word(const char *v)
-{
-	if (!*v)
-		return false;
-	for (; *v; v++)
-		if (!isalnum((unsigned char)*v) && !strchr("._-", *v))
-			return false;
-	return true;
-}
-
 /* Store a K_CMD value: words; a relative first word with '/' is resolved. */
 static char *resolve_cmd(struct parse *p, const char *v)
 {
@@ -417,7 +358,7 @@ static void set_number(struct parse *p, const struct key_def *k, void *field, co
 		}
 		break;
 	case K_DURATION:
-		if (parse_duration(v, &ms) || ms < (uint64_t)k->min * 1000 ||
+		if (config_parse_duration(v, &ms) || ms < (uint64_t)k->min * 1000 ||
 		    ms > (uint64_t)k->max * 1000)
 			perr(p, "[%s] %s: '%s' is not a duration from %ld to %ld seconds (e.g. 30, 30s, 500ms, 2m)",
 			     k->section, k->name, v, k->min, k->max);
@@ -438,11 +379,9 @@ static void set_number(struct parse *p, const struct key_def *k, void *field, co
 static void set_list(struct parse *p, const struct key_def *k, struct strvec *sv, const char *v)
 {
 	struct strvec words = STRVEC_INIT;
-	uint64_t bit = 1ull << (k - keys);
-
-	if (!(p->lists_set & bit)) {
+	if (!p->lists_set[k - keys]) {
 		strvec_release(sv);
-		p->lists_set |= bit;
+		p->lists_set[k - keys] = true;
 	}
 
 	strvec_split(&words, v, " \t,");
@@ -450,7 +389,7 @@ static void set_list(struct parse *p, const struct key_def *k, struct strvec *sv
 		uint16_t vid, pid;
 		bool any;
 
-		if (k->type == K_USBID_LIST && parse_usbid(words.v[i], &vid, &pid, &any)) {
+		if (k->type == K_USBID_LIST && config_parse_usbid(words.v[i], &vid, &pid, &any)) {
 			perr(p, "[%s] %s: '%s' is not a USB id (vid:pid in hex, e.g. 10c4:ea60 or 1a86:*)",
 			     k->section, k->name, words.v[i]);
 			continue;
@@ -464,11 +403,11 @@ static void set_list(struct parse *p, const struct key_def *k, struct strvec *sv
 /* Enumerations: K_ENUM (index) and K_ENUMSTR (normalised string). */
 static void set_enum(struct parse *p, const struct key_def *k, void *field, const char *v)
 {
-	int i = find_choice(k->choices, v);
+	int i = config_find_choice(k->choices, v);
 	struct strbuf sb = STRBUF_INIT;
 
 	if (i < 0) {
-		list_choices(&sb, k->choices);
+		config_list_choices(&sb, k->choices);
 		perr(p, "[%s] %s: '%s' is not one of: %s", k->section, k->name, v, sb.buf);
 		strbuf_release(&sb);
 		return;
@@ -482,11 +421,24 @@ static void set_enum(struct parse *p, const struct key_def *k, void *field, cons
 /* A yes/no value (odd choices are yes). */
 static void set_bool(struct parse *p, const struct key_def *k, bool *field, const char *v)
 {
-	int i = find_choice(bool_choices, v);
+	int i = config_find_choice(bool_choices, v);
 
 	if (i < 0)
 		perr(p, "[%s] %s: '%s' is not yes or no", k->section, k->name, v);
 	*field = i < 0 ? *field : i & 1;
+}
+
+/* A regular expression, compiled once here to refuse a bad one (empty: none). */
+static void set_regex(struct parse *p, const struct key_def *k, void *field, const char *v)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	if (*v && test_regex_check(v, &why))
+		perr(p, "[%s] %s: '%s' is not a regular expression: %s", k->section, k->name, v,
+		     why.buf);
+	else
+		config_set_str(field, *v ? v : NULL);
+	strbuf_release(&why);
 }
 
 /* Validate and store one value of a table key. */
@@ -499,7 +451,7 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 		config_set_str(field, v);
 		break;
 	case K_WORD:
-		if (!valid_word(v))
+		if (!config_valid_word(v))
 			perr(p, "[%s] %s: '%s' must be a single word", k->section, k->name, v);
 		else
 			config_set_str(field, v);
@@ -511,6 +463,11 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 	case K_CMD:
 		free(*(char **)field);
 		*(char **)field = *v ? resolve_cmd(p, v) : NULL;
+		break;
+	case K_SOURCE:
+		free(*(char **)field);
+		*(char **)field = !*v ? NULL : str_starts_with(v, "counter:") ? xstrdup(v)
+									  : resolve_path(p, v);
 		break;
 	case K_URL:
 		if (*v && !str_starts_with(v, "http://") && !str_starts_with(v, "https://"))
@@ -524,6 +481,9 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 		break;
 	case K_BOOL:
 		set_bool(p, k, field, v);
+		break;
+	case K_REGEX:
+		set_regex(p, k, field, v);
 		break;
 	case K_LIST: case K_USBID_LIST:
 		set_list(p, k, field, v);
@@ -611,7 +571,7 @@ static void add_kind_rules(struct parse *p, const char *name, const char *v)
 	for (size_t i = 0; i < ids.n; i++) {
 		struct kind_rule r = { .kind = (enum dev_kind)kind };
 
-		if (parse_usbid(ids.v[i], &r.vid, &r.pid, &r.any_pid)) {
+		if (config_parse_usbid(ids.v[i], &r.vid, &r.pid, &r.any_pid)) {
 			perr(p, "[kinds] %s: '%s' is not a USB id (vid:pid in hex, e.g. 303a:8000 or 1a86:*)",
 			     name, ids.v[i]);
 			continue;
@@ -623,7 +583,7 @@ static void add_kind_rules(struct parse *p, const char *name, const char *v)
 }
 
 static const char *const known_sections[] = { "station", "devices", "kinds", "slots", "esp32",
-					      "firmware", "klipper", "tui", NULL };
+					      "firmware", "klipper", "tui", "test", "unit", NULL };
 
 /* inih callback: one name = value. */
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -647,7 +607,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		add_slot(p, name, value);
 	else if (!strcmp(section, "kinds"))
 		add_kind_rules(p, name, value);
-	else if (find_choice(known_sections, section) < 0)
+	else if (config_find_choice(known_sections, section) < 0)
 		pwarn(p, "unknown section [%s] (ignored)", section);
 	else
 		pwarn(p, "unknown key '%s' in [%s] (ignored)", name, section);
@@ -778,6 +738,8 @@ int config_load(struct config *cfg, const char *extra, struct strbuf *err, struc
 	if (config_read_file(cfg, user, false, err, warn) == -EINVAL)
 		ret = -EINVAL;
 	if (extra && config_read_file(cfg, extra, true, err, warn) < 0)
+		ret = -EINVAL;
+	if (!ret && test_config_check(cfg, err))
 		ret = -EINVAL;
 	if (!ret && cfg->mqtt_enabled && config_mqtt_check(cfg, true, err))
 		ret = -EINVAL;

@@ -43,6 +43,9 @@ struct slot_pin {
 	char *path; /* ID_PATH or a /dev/serial/by-path link */
 };
 
+/* [unit] offset not given. */
+#define UNIT_OFFSET_UNSET UINT32_MAX
+
 enum erase_mode { ERASE_NONE, ERASE_ALL };
 enum glyphs_mode { GLYPHS_AUTO, GLYPHS_UTF8, GLYPHS_ASCII };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -77,6 +80,7 @@ struct config {
 	char *flash_mode, *flash_freq, *flash_size;
 	int erase; /* enum erase_mode */
 	unsigned retry_baud; /* 0: no retry */
+	int skip_identical; /* 1: write nothing when the flash already holds every image */
 
 	/* [firmware] */
 	uint32_t fw_offset; /* for --firmware FILE without @OFFSET */
@@ -98,6 +102,19 @@ struct config {
 	char *make;
 	char *boards_file;
 	char *configs_dir;
+
+	/* [test] (teststep.h: on when pass is set, see test_enabled()) */
+	int test_on; /* enabled: 0 auto (on with pass), 1 no, 2 yes */
+	unsigned test_baud;
+	char *test_send;
+	uint64_t test_timeout_ms;
+	char *test_pass, *test_fail; /* POSIX extended regular expressions */
+	/* [unit] per-unit data (unit.h; on when unit_command is set) */
+	char *unit_command;       /* words, no shell */
+	uint32_t unit_offset;     /* UNIT_OFFSET_UNSET: not given */
+	char *unit_serials;       /* "counter:FORMAT" or a CSV file's path */
+	uint64_t unit_timeout_ms;
+	unsigned unit_max_size;   /* bytes; the largest unit image accepted */
 
 	/* [tui] */
 	int glyphs; /* enum glyphs_mode */

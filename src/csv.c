@@ -1,9 +1,12 @@
-/* csv.c - RFC 4180 fields with the formula-injection guard. */
+/* csv.c - RFC 4180 fields with the formula-injection guard, and reading rows back. */
 #include "autoconf.h"
 
 #include "csv.h"
 
+#include <errno.h>
 #include <string.h>
+
+#include "strvec.h"
 
 /* Length of the valid UTF-8 sequence at s, or 0. */
 static size_t utf8_len(const unsigned char *s)
@@ -73,4 +76,55 @@ void csv_field(struct strbuf *out, const char *s, bool first, bool guard)
 void csv_end_row(struct strbuf *out)
 {
 	strbuf_addstr(out, "\r\n");
+}
+
+/* One quoted field at *p (past its opening quote) into f; -EINVAL if unclosed. */
+static int read_quoted(const char **p, const char *end, struct strbuf *f)
+{
+	const char *s = *p;
+
+	while (s < end) {
+		if (*s != '"') {
+			strbuf_addch(f, *s++);
+		} else if (s + 1 < end && s[1] == '"') {
+			strbuf_addch(f, '"');
+			s += 2;
+		} else {
+			*p = s + 1;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int csv_read_row(const char **p, const char *end, struct strvec *fields)
+{
+	const char *s = *p;
+	struct strbuf f = STRBUF_INIT;
+	int r = 1;
+
+	if (s >= end)
+		return 0;
+	for (;;) {
+		if (s < end && *s == '"') {
+			s++;
+			if (read_quoted(&s, end, &f) < 0) {
+				r = -EINVAL;
+				break;
+			}
+		}
+		while (s < end && *s != ',' && *s != '\n' && !(*s == '\r' && s + 1 < end && s[1] == '\n'))
+			strbuf_addch(&f, *s++);
+		strvec_push(fields, f.buf);
+		strbuf_reset(&f);
+		if (s < end && *s == ',') {
+			s++;
+			continue;
+		}
+		s += s < end ? (*s == '\r' ? 2 : 1) : 0;
+		break;
+	}
+	*p = s;
+	strbuf_release(&f);
+	return r;
 }

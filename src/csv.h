@@ -18,4 +18,11 @@ void csv_field(struct strbuf *out, const char *s, bool first, bool guard);
 /* End the row. */
 void csv_end_row(struct strbuf *out);
 
+struct strvec;
+/* Read the row of RFC 4180 text at *p (text ends at end) into fields
+ * (appended): quoted fields with doubled quotes may hold commas and line
+ * breaks; rows end in CRLF or LF; *p moves past the row. Returns 1 (a row),
+ * 0 (no text left) or -EINVAL (a quote left open). */
+int csv_read_row(const char **p, const char *end, struct strvec *fields);
+
 #endif

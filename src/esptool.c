@@ -27,38 +27,6 @@ void esptool_release(struct esptool *t)
 	esptool_init(t);
 }
 
-/* An executable regular file? */
-static bool is_executable(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
-}
-
-/* name itself if it has a '/', else the first match on $PATH. Caller frees. */
-static char *path_search(const char *name)
-{
-	const char *path = getenv("PATH"), *p;
-
-	if (strchr(name, '/'))
-		return is_executable(name) ? xstrdup(name) : NULL;
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path;; p++) {
-		size_t n = strcspn(p, ":");
-		char *dir = n ? xstrndup(p, n) : xstrdup(".");
-		char *cand = path_join(dir, name);
-
-		free(dir);
-		if (is_executable(cand))
-			return cand;
-		free(cand);
-		p += n;
-		if (!*p)
-			return NULL;
-	}
-}
-
 int esptool_resolve(struct esptool *t, const char *configured, struct strbuf *err)
 {
 	struct strvec words = STRVEC_INIT;
@@ -68,7 +36,7 @@ int esptool_resolve(struct esptool *t, const char *configured, struct strbuf *er
 	if (configured)
 		strvec_split(&words, configured, " \t");
 	if (words.n) {
-		found = path_search(words.v[0]);
+		found = path_which(words.v[0]);
 		if (!found) {
 			strbuf_addf(err, "esptool command '%s' not found%s ([esp32] esptool = %s)",
 				    words.v[0], strchr(words.v[0], '/') ? "" : " on PATH", configured);
@@ -76,9 +44,9 @@ int esptool_resolve(struct esptool *t, const char *configured, struct strbuf *er
 			return -ENOENT;
 		}
 	} else {
-		found = path_search("esptool");
+		found = path_which("esptool");
 		if (!found)
-			found = path_search("esptool.py");
+			found = path_which("esptool.py");
 		if (!found) {
 			strbuf_addstr(err, "esptool not found: neither 'esptool' nor 'esptool.py' is on PATH (install esptool, or set [esp32] esptool)");
 			return -ENOENT;

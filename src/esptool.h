@@ -46,6 +46,13 @@ void esptool_push_env(struct strvec *env);
  * the resolved t->cmd. */
 const struct flasher *esptool_flasher(const struct esptool *t);
 
+/* The job that reads the board's chip and MAC (per-unit data): r's
+ * connection options (port, baud, chip, before, after, connect attempts,
+ * timeout) and `--no-stub read_mac` (v5: read-mac). Its output goes to an
+ * esptool flasher's parse() like a flash's; finish() with no images. */
+void esptool_read_mac_spec(const struct esptool *t, const struct flash_request *r,
+			   struct job_spec *spec);
+
 /* For tests and tools: "Wrote N bytes" lines seen, and whether esptool
  * said it lost the port, in a progress that an esptool flasher parsed. */
 int esptool_progress_wrote(const struct flash_progress *p);

@@ -140,6 +140,18 @@ static void check_complete(struct flash_progress *p)
 		p->complete = true;
 }
 
+/* An image already in flash: as good as written and verified. */
+static void skipped(struct flash_progress *p)
+{
+	image_start(p);
+	es_state(p)->wrote++;
+	es_state(p)->in_image = false;
+	p->skipped++;
+	p->verified++;
+	set_image_pct(p, 100.0);
+	check_complete(p);
+}
+
 /* v4: "Writing at 0x00016d9b... (5 %)" (maybe followed by other text on a pty). */
 static bool progress_v4(const char *rest, double *pct)
 {
@@ -321,8 +333,10 @@ static bool parse_markers(struct flash_progress *p, const char *line)
 	} else if (after(line, "Compressed ")) {
 		image_start(p);
 		set_phase(p, PHASE_ERASE); /* the region is erased before the first block */
-	} else if (after(line, "Verifying written data")) {
+	} else if (after(line, "Verifying written data") || after(line, "Verifying 0x")) {
 		set_phase(p, PHASE_VERIFY);
+	} else if (strstr(line, " already in flash, skipping write.")) {
+		skipped(p); /* v5 write-flash --skip-flashed: its MD5 matched */
 	} else if (after(line, "Hash of data verified")) {
 		p->verified++;
 		check_complete(p);
@@ -546,7 +560,12 @@ static void push_write_flash(struct strvec *argv, const struct flash_request *r,
 	const char *freq = flash_opt(fw ? fw->flash_freq : NULL, r->flash_freq);
 	const char *size = flash_opt(fw ? fw->flash_size : NULL, r->flash_size);
 
-	strvec_push(argv, v5 ? "write-flash" : "write_flash");
+	if (r->verify_only)
+		strvec_push(argv, v5 ? "verify-flash" : "verify_flash");
+	else
+		strvec_push(argv, v5 ? "write-flash" : "write_flash");
+	if (r->skip_identical && v5 && !r->verify_only && !r->erase_all)
+		strvec_push(argv, "--skip-flashed");
 	if (mode) {
 		strvec_push(argv, v5 ? "--flash-mode" : "--flash_mode");
 		strvec_push(argv, mode);
@@ -559,7 +578,7 @@ static void push_write_flash(struct strvec *argv, const struct flash_request *r,
 		strvec_push(argv, v5 ? "--flash-size" : "--flash_size");
 		strvec_push(argv, size);
 	}
-	if (r->erase_all)
+	if (r->erase_all && !r->verify_only)
 		strvec_push(argv, "--erase-all");
 	for (size_t i = 0; fw && i < fw->n; i++) {
 		strvec_pushf(argv, "0x%x", fw->images[i].offset);
@@ -567,11 +586,9 @@ static void push_write_flash(struct strvec *argv, const struct flash_request *r,
 	}
 }
 
-/* The esptool job for r in v4 or v5 spelling. */
-static void esptool_spec(const struct flash_request *r, struct job_spec *spec, bool v5)
+/* The tool and its connection options (port, baud, chip, resets). */
+static void push_connect(struct strvec *argv, const struct flash_request *r, bool v5)
 {
-	struct strvec *argv = &spec->argv;
-
 	strvec_copy(argv, r->tool);
 	strvec_push(argv, "--port");
 	strvec_push(argv, r->port);
@@ -589,7 +606,26 @@ static void esptool_spec(const struct flash_request *r, struct job_spec *spec, b
 		strvec_push(argv, "--connect-attempts");
 		strvec_pushf(argv, "%u", r->connect_attempts);
 	}
-	push_write_flash(argv, r, v5);
+}
+
+/* The esptool job for r in v4 or v5 spelling. */
+static void esptool_spec(const struct flash_request *r, struct job_spec *spec, bool v5)
+{
+	push_connect(&spec->argv, r, v5);
+	push_write_flash(&spec->argv, r, v5);
+	esptool_push_env(&spec->env);
+	spec->timeout_ms = r->timeout_ms;
+}
+
+void esptool_read_mac_spec(const struct esptool *t, const struct flash_request *r,
+			   struct job_spec *spec)
+{
+	bool v5 = t->major >= 5;
+
+	push_connect(&spec->argv, r, v5);
+	/* the ROM loader reads the eFuses: no stub to upload */
+	strvec_push(&spec->argv, "--no-stub");
+	strvec_push(&spec->argv, v5 ? "read-mac" : "read_mac");
 	esptool_push_env(&spec->env);
 	spec->timeout_ms = r->timeout_ms;
 }

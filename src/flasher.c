@@ -15,7 +15,7 @@ static const char *const phase_names[PHASE__COUNT] = {
 	[PHASE_CONNECT] = "Connect", [PHASE_ERASE] = "Erase",     [PHASE_FLASH] = "Flash",
 	[PHASE_VERIFY] = "Verify",   [PHASE_RESET] = "Reset",     [PHASE_CONFIG] = "Config",
 	[PHASE_BUILD] = "Build",     [PHASE_SERVICE] = "Service", [PHASE_REAPPEAR] = "Reappear",
-	[PHASE_DONE] = "Done",
+	[PHASE_UNIT] = "Unit",       [PHASE_DONE] = "Done",       [PHASE_TEST] = "Test",
 };
 
 const char *phase_name(enum phase phase)
@@ -57,6 +57,11 @@ static const struct outcome_text outcomes[OUTCOME__COUNT] = {
 	[OUTCOME_SERVICE_FAILED] = { "service_failed", "stopping or starting the printer service failed" },
 	[OUTCOME_PRINTER_BUSY] = { "printer_busy", "the printer is printing or paused" },
 	[OUTCOME_INTERRUPTED] = { "interrupted", "flashbay was interrupted mid-attempt" },
+	[OUTCOME_TEST_FAILED] = { "test_failed", "the test after flashing failed" },
+	[OUTCOME_TEST_TIMEOUT] = { "test_timeout",
+				   "the test after flashing did not pass in time" },
+	[OUTCOME_UNIT_FAILED] = { "unit_failed",
+				  "the per-unit data could not be made ([unit] command, serial or MAC)" },
 };
 
 const char *outcome_name(enum outcome o)

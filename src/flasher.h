@@ -33,7 +33,9 @@ enum phase {
 	PHASE_BUILD,
 	PHASE_SERVICE,
 	PHASE_REAPPEAR, /* waiting for the board to come back */
+	PHASE_UNIT,     /* per-unit data: read_mac, serial, the unit command */
 	PHASE_DONE,
+	PHASE_TEST,     /* the test after flashing reads the board (teststep.h) */
 	PHASE__COUNT
 };
 
@@ -64,6 +66,11 @@ enum outcome {
 	OUTCOME_SERVICE_FAILED,
 	OUTCOME_PRINTER_BUSY,       /* Moonraker: printing or paused */
 	OUTCOME_INTERRUPTED,        /* flashbay died mid-attempt (set by history) */
+	/* the test after flashing (teststep.h) */
+	OUTCOME_TEST_FAILED,        /* [test] fail matched a line */
+	OUTCOME_TEST_TIMEOUT,       /* [test] pass matched no line in time */
+	/* per-unit data (unit.h) */
+	OUTCOME_UNIT_FAILED,        /* no MAC, no serial, or the unit command failed */
 	OUTCOME__COUNT
 };
 
@@ -102,6 +109,8 @@ struct flash_progress {
 	double kbps;              /* the tool's last rate; 0 if none yet */
 	int verified;             /* images (or passes) the tool confirmed it verified */
 	bool complete;            /* the tool's own success marker was seen */
+	int skipped;              /* images the tool found already in flash, not written */
+	uint64_t deadline_ms;     /* CLOCK_MONOTONIC end of a timed step (Test), 0: none */
 	enum outcome error;       /* class of the first error line; OUTCOME_OK if none */
 	char message[256];        /* that error line (raw) */
 	struct flash_facts facts;
@@ -138,6 +147,10 @@ struct flash_request {
 	 * header as built, the option not passed) */
 	const char *flash_mode, *flash_freq, *flash_size;
 	bool erase_all;
+	/* skip if identical (esptool): v5 write-flash --skip-flashed; v4 has
+	 * no such option, so verify_only asks for a verify_flash of the images
+	 * instead (exit 0: the flash holds them all) */
+	bool skip_identical, verify_only;
 };
 
 struct flasher {

@@ -77,6 +77,9 @@ static int read_attempt(const struct jv *d, struct attempt *a, int64_t *id, stru
 	a->bytes_written = int_or(d, "bytes_written", -1);
 	if (!jv_num(d, "kbps", &a->kbps) || a->kbps < 0)
 		a->kbps = 0;
+	a->serial = STR("serial");
+	a->unit_sha256 = STR("unit_sha256");
+	a->unit_label = STR("unit_label");
 	a->output = STR("output");
 	return 0;
 }

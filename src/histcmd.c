@@ -155,6 +155,10 @@ void histcol_fill(const struct history_row *r, struct histcol col[HISTCOL_COUNT]
 	c->name = "reached";
 	c->kind = a->outcome ? HC_BOOL : HC_NULL;
 	c++->i = r->reached;
+	/* schema 5: per-unit data */
+	col_text(c++, "serial", a->serial);
+	col_text(c++, "unit_sha256", a->unit_sha256);
+	col_text(c++, "unit_label", a->unit_label);
 	col_text(c++, "output", a->output);
 }
 

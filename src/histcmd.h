@@ -50,7 +50,7 @@ struct histcol {
 	char buf[8];
 };
 
-#define HISTCOL_COUNT 30
+#define HISTCOL_COUNT 33
 void histcol_fill(const struct history_row *r, struct histcol col[HISTCOL_COUNT]);
 /* The columns of r as the members of the JSON object jw is in (`history
  * --json`, the attempts a station publishes over MQTT). */

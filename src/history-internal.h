@@ -125,6 +125,9 @@ int history_finish_row(struct history *h, int64_t id, const struct attempt *a);
  * id while it runs; a MAC joins the row to its board now, as a finish would.
  * SQLite code (SQLITE_NOTFOUND: no row id). */
 int history_note_row(struct history *h, int64_t id, const char *chip, const char *mac);
+/* Inside a transaction: row id's serial, unit_sha256 and unit_label from a
+ * (those set; history-serials.c). SQLite code. */
+int history_unit_row(struct history *h, int64_t id, const struct attempt *a);
 /* The failure classes of the station (history_station_class()), NULL-ended. */
 extern const char *const history_station_classes[];
 /* Did finished attempt a reach its board (see history_counters())? 1 or 0. */

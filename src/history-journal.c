@@ -61,6 +61,9 @@ static const struct jfield {
 	{ "bytes_written", J_I64, offsetof(struct attempt, bytes_written) },
 	{ "kbps", J_DBL, offsetof(struct attempt, kbps) },
 	{ "output", J_STR, offsetof(struct attempt, output) },
+	{ "serial", J_STR, offsetof(struct attempt, serial) },
+	{ "unit_sha256", J_STR, offsetof(struct attempt, unit_sha256) },
+	{ "unit_label", J_STR, offsetof(struct attempt, unit_label) },
 };
 
 static const char *const kinds[] = { "begin", "record", "finish", "note" };

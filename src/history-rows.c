@@ -17,7 +17,7 @@ static const char row_columns[] =
 	" a.station, a.slot, a.port, a.by_path, a.vid, a.pid, a.usb_serial, a.unit, a.board,"
 	" a.method, a.firmware, a.firmware_sha256, a.firmware_size, a.chip, a.mac, a.outcome,"
 	" a.failure_class, a.message, a.exit_code, a.duration_ms, a.bytes_written, a.kbps,"
-	" a.owner, a.device, a.by_id, a.reached";
+	" a.owner, a.device, a.by_id, a.reached, a.serial, a.unit_sha256, a.unit_label";
 
 /* Text of column i, or NULL. */
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -70,7 +70,10 @@ static void row_read(const struct history *h, sqlite3_stmt *st, struct history_r
 	a->device = col_text(st, 29);
 	a->by_id = col_text(st, 30);
 	r->reached = sqlite3_column_int(st, 31) != 0;
-	a->output = with_output ? col_text(st, 32) : NULL;
+	a->serial = col_text(st, 32);
+	a->unit_sha256 = col_text(st, 33);
+	a->unit_label = col_text(st, 34);
+	a->output = with_output ? col_text(st, 35) : NULL;
 	if (history_row_orphaned(h, a->outcome, col_text(st, 28))) {
 		a->outcome = "interrupted";
 		a->failure_class = "interrupted";

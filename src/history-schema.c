@@ -11,7 +11,8 @@
  * never did (reached: a cancelled or station-side attempt is no board's
  * first attempt), keys the tallies by it, and stores the port's canonical
  * device and by-id name. Version 4 adds the MQTT outbox and the origin id
- * of attempts received from other stations. A database that is not ours (application_id, or tables without a
+ * of attempts received from other stations. Version 5 adds per-unit data: the attempt's serial,
+ * unit image SHA-256 and label, and the table of serials handed out. A database that is not ours (application_id, or tables without a
  * version) or newer than this program is refused and left untouched.
  */
 #include "autoconf.h"
@@ -323,6 +324,26 @@ static const char v4_sql[] =
 	"CREATE UNIQUE INDEX attempts_origin ON attempts(station, origin_id)\n"
 	"	WHERE origin_id IS NOT NULL;\n";
 
+/* v5: per-unit data - each attempt's serial, unit image and label, and the
+ * serials handed out (history-serials.c): a serial is its table's key, so
+ * it is never given twice, whatever the source. */
+static const char v5_unit[] =
+	"ALTER TABLE attempts ADD COLUMN serial TEXT;\n"
+	"ALTER TABLE attempts ADD COLUMN unit_sha256 TEXT;\n"
+	"ALTER TABLE attempts ADD COLUMN unit_label TEXT;\n"
+	"CREATE INDEX attempts_serial ON attempts(serial) WHERE serial IS NOT NULL;\n"
+	"CREATE TABLE serials (\n"
+	"	serial TEXT PRIMARY KEY,\n"
+	"	source TEXT NOT NULL,\n"
+	"	seq INTEGER,\n"
+	"	mac TEXT NOT NULL,\n"
+	"	station TEXT,\n"
+	"	allocated_ms INTEGER NOT NULL,\n"
+	"	allocated_at TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX serials_mac ON serials(mac, source, allocated_ms);\n"
+	"CREATE INDEX serials_seq ON serials(source, seq);\n";
+
 /* Run one step of SQL; on error say which file could not be upgraded. */
 static int run(struct history *h, const char *sql, struct strbuf *err)
 {
@@ -388,6 +409,12 @@ static int migrate_v4(struct history *h, struct strbuf *err)
 	return run(h, v4_sql, err);
 }
 
+/* Version 4 (or 3) -> 5. */
+static int migrate_v5(struct history *h, struct strbuf *err)
+{
+	return run(h, v5_unit, err);
+}
+
 int history_schema_check(struct history *h, int64_t *version, struct strbuf *err)
 {
 	int64_t app = 0, tables = 0;
@@ -438,6 +465,8 @@ static int migrate_from(struct history *h, int64_t v, struct strbuf *err)
 		r = migrate_v3(h, err);
 	if (!r && v < 4)
 		r = migrate_v4(h, err);
+	if (!r && v < 5)
+		r = migrate_v5(h, err);
 	if (!r) {
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", HISTORY_SCHEMA_VERSION);
 		r = run(h, sql, err);

@@ -496,6 +496,8 @@ int history_insert_row(struct history *h, const struct attempt *a, bool finished
 	board_id = board_identity(h, finished ? a : &start, &rc);
 	if (rc == SQLITE_OK)
 		rc = insert_step(h, a, finished, period, started_ms, board_id, id);
+	if (rc == SQLITE_OK)
+		rc = history_unit_row(h, *id, a);
 	if (rc == SQLITE_OK && !*board_id)
 		rc = own_board(h, *id, &board_id);
 	if (rc == SQLITE_OK && finished)
@@ -597,13 +599,15 @@ static int update_row(struct history *h, int64_t id, const struct attempt *a, co
 		"UPDATE attempts SET finished_ms = ?19, finished_at = ?20,"
 		" chip = coalesce(?21, chip), mac = coalesce(?22, mac), outcome = ?23,"
 		" failure_class = ?24, message = ?25, exit_code = ?26, duration_ms = ?27,"
-		" bytes_written = ?28, kbps = ?29, reached = ?32 WHERE id = ?1");
+		" bytes_written = ?28, kbps = ?29, reached = ?32,"
+		" method = coalesce(?13, method) WHERE id = ?1");
 	char finished_at[32];
 	int rc;
 
 	if (!st)
 		return sqlite3_extended_errcode(h->db);
 	sqlite3_bind_int64(st, 1, id);
+	history_bind_text(st, 13, a->method); /* "identical" is known only at the end */
 	bind_finish(st, a, mac, a->finished_ms ? a->finished_ms : wall_ms(), finished_at);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -644,6 +648,8 @@ int history_finish_row(struct history *h, int64_t id, const struct attempt *a)
 
 	if (rc == SQLITE_OK)
 		rc = update_row(h, id, a, mac);
+	if (rc == SQLITE_OK)
+		rc = history_unit_row(h, id, a);
 	if (rc == SQLITE_OK)
 		rc = put_output(h, id, a->output);
 	if (rc == SQLITE_OK && (mac || ri.mac))

@@ -54,10 +54,16 @@ struct attempt {
 	int64_t bytes_written;
 	double kbps;              /* 0: unknown */
 	const char *output;       /* the last 40 lines of tool output, '\n'-separated */
+
+	/* per-unit data (schema 5; unit.h): written at the start and at the
+	 * end when known; NULL keeps the stored value */
+	const char *serial;       /* the unit's serial ([unit] serials) */
+	const char *unit_sha256;  /* SHA-256 of the unit image written */
+	const char *unit_label;   /* the label scanned or given (--label) */
 };
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define HISTORY_SCHEMA_VERSION 4
+#define HISTORY_SCHEMA_VERSION 5
 
 /* Open (creating if needed) the database at path. On error returns -errno
  * (or -EIO etc.) with one line in err naming the file and the problem:

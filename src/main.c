@@ -60,7 +60,8 @@ static const struct cmd commands[] = {
 	  "                          does not know it (a pty); repeatable\n"
 	  FIRMWARE_HELP },
 	{ "flash", cmd_flash, "flash ESP32 boards in parallel with esptool",
-	  "BOARDS [IMAGES] [--baud N] [--json]\n\n"
+	  "BOARDS [IMAGES] [--baud N] [--skip-identical] [--json]\n"
+	  "                        [--label TEXT] [--new-serial]\n\n"
 	  "Flash the boards named, up to [station] max_workers at once. BOARDS: --port\n"
 	  "and --slot (each repeatable, mixed as you like), or --all.\n\n"
 	  "  --port DEV              the board on serial port DEV (any tty path, links\n"
@@ -69,7 +70,11 @@ static const struct cmd commands[] = {
 	  "  --all                   every ESP32 board connected\n"
 	  FIRMWARE_HELP
 	  "  --baud N                esptool's baud rate (default: [esp32] baud)\n"
-	  "  --json                  one JSON object per board, then a summary object\n\n"
+	  "  --skip-identical        write nothing to a board whose flash already holds\n"
+	  "                          every image (as [esp32] skip_identical = yes)\n"
+	  "  --json                  one JSON object per board, then a summary object\n"
+	  "  --label TEXT            the unit's label (one board), kept with its attempt\n"
+	  "  --new-serial            with [unit]: new serials, even for boards with one\n\n"
 	  "Exit 0 if every board passed, 1 if any failed, 2 on usage or configuration\n"
 	  "errors (nothing is flashed), 130 if interrupted.\n" },
 	{ "monitor", cmd_monitor, "flash every ESP32 board the moment it is plugged in",
@@ -83,6 +88,8 @@ static const struct cmd commands[] = {
 	  "  --baud N                esptool's baud rate (default: [esp32] baud)\n"
 	  "  --count N               stop once N boards have finished (never more than\n"
 	  "                          N started)\n"
+	  "  --skip-identical        write nothing to a board whose flash already holds\n"
+	  "                          every image (as [esp32] skip_identical = yes)\n"
 	  "  --json                  one JSON object per board, then a summary object\n" },
 
 	/* history */

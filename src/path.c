@@ -1,11 +1,12 @@
 /* path.c - path names: XDG base directories, "~/", joining and splitting,
- * and making or removing directory trees. */
+ * and making or removing directory trees, finding a program on $PATH. */
 #include "autoconf.h"
 
 #include "path.h"
 
 #include <errno.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -128,4 +129,35 @@ int remove_tree(const char *path)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+}
+
+/* An executable regular file? */
+static bool is_executable(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+char *path_which(const char *name)
+{
+	const char *path = getenv("PATH"), *p;
+
+	if (strchr(name, '/'))
+		return is_executable(name) ? xstrdup(name) : NULL;
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p++) {
+		size_t n = strcspn(p, ":");
+		char *dir = n ? xstrndup(p, n) : xstrdup(".");
+		char *cand = path_join(dir, name);
+
+		free(dir);
+		if (is_executable(cand))
+			return cand;
+		free(cand);
+		p += n;
+		if (!*p)
+			return NULL;
+	}
 }

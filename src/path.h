@@ -26,6 +26,10 @@ const char *path_basename(const char *path);
 /* mkdir -p with mode for every created directory. */
 int mkdir_p(const char *path, mode_t mode);
 
+/* name itself if it has a '/', else the first match on $PATH (unset or
+ * empty: /usr/local/bin:/usr/bin:/bin), if it is an executable regular
+ * file. Caller frees; NULL if none. */
+char *path_which(const char *name);
 /* rm -rf path (no links followed); 0 if it does not exist. */
 int remove_tree(const char *path);
 

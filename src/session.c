@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "mqtt-station.h"
 #include "text.h"
+#include "unit.h"
 
 int session_config(struct session *s, struct globals *g, const char *cmd)
 {
@@ -111,7 +112,9 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 	int r = 0;
 
 	if (s->g->demo) {
-		/* the demo brings its own boards, flasher, firmware and history */
+		/* the demo brings its own boards, flasher, firmware and history,
+		 * and has no per-unit data */
+		config_set_str(&s->cfg.unit_command, NULL);
 		firmware_release(&s->fw);
 		s->demo = demo_new(s->g->demo, monitor, &s->cfg, &s->dopts, &s->fw, &err);
 		r = s->demo ? 0 : -EINVAL;
@@ -119,6 +122,8 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 		r = check_lock_dir(&s->cfg, &err);
 		if (!r && fw != SESSION_FW_NONE)
 			r = load_firmware(s, fw == SESSION_FW_REQUIRED, &err);
+		if (!r && fw != SESSION_FW_NONE)
+			r = unit_config_check(&s->cfg, &s->fw, !s->g->no_history, &err, &warn);
 		if (!r)
 			firmware_warnings(&s->fw, &warn);
 		print_warnings(s, warn.buf);

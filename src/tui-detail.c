@@ -106,6 +106,10 @@ static void add_identity(struct tui_detail *d, const struct app_board *b)
 	add_field(d, role, "State", state);
 	add_field(d, ROLE_NORMAL, "Chip", b->chip[0] ? b->chip : "- (not known yet)");
 	add_field(d, ROLE_NORMAL, "MAC", b->mac[0] ? b->mac : "- (not known yet)");
+	if (b->serial[0])
+		add_field(d, ROLE_NORMAL, "Serial", b->serial);
+	if (b->label[0])
+		add_field(d, ROLE_NORMAL, "Label", b->label);
 	strbuf_release(&sb);
 }
 
@@ -153,6 +157,10 @@ static int add_attempt(const struct history_row *r, void *data)
 		strbuf_addf(&sb, "  %s", a->chip);
 	if (a->mac)
 		strbuf_addf(&sb, "  %s", a->mac);
+	if (a->serial)
+		strbuf_addf(&sb, "  serial %s", a->serial);
+	if (a->unit_label)
+		strbuf_addf(&sb, "  label %s", a->unit_label);
 	if (a->method)
 		strbuf_addf(&sb, "  %s", a->method);
 	add_line(d, 4, ok ? ROLE_PASS : a->failure_class ? ROLE_FAIL : ROLE_ACTIVE, "  %s", sb.buf);

@@ -25,6 +25,7 @@ static const char *const help_lines[] = {
 	"M             monitor mode on/off: flash each ESP32 board when plugged",
 	"r             rescan the devices",
 	"x             reset the statistics (asks first; nothing is deleted)",
+	"L             scan a label (monitor: the next board's)   N  new serial",
 	"l             focus the log: keys scroll it, nothing else (l, Esc: back)",
 	"?, F1         this help",
 	"q, Ctrl-C     quit: with attempts running, asks to wait, cancel or stay",
@@ -57,6 +58,7 @@ void tui_dialog_close(struct tui *t)
 	if (t->dialog->files)
 		tui_files_free(t->dialog->files);
 	tui_detail_free(t->dialog->detail);
+	free(t->dialog->label);
 	free(t->dialog);
 	t->dialog = NULL;
 	tui_dirty(t);
@@ -98,6 +100,9 @@ void tui_dialog_key(struct tui *t, int key)
 		break;
 	case DIALOG_DETAIL:
 		tui_detail_key(t, key);
+		break;
+	case DIALOG_LABEL:
+		tui_label_key(t, key);
 		break;
 	case DIALOG_QUIT:
 		quit_key(t, key);
@@ -207,6 +212,10 @@ void tui_dialog_draw(struct tui *t)
 	w = w > 60 ? 60 : w;
 	y = (t->rows - h) / 2;
 	x = (t->cols - w) / 2;
+	if (d->kind == DIALOG_LABEL)
+		h++; /* the field, under the prompt */
 	box_at(t, y, x, h, w, d->title);
 	text_lines(t, y + 1, x + 2, h - 2, w - 4, d->text);
+	if (d->kind == DIALOG_LABEL)
+		tui_label_draw(t, y + h - 2, x + 2, w - 4);
 }

@@ -40,6 +40,17 @@ static void select_all(struct tui *t)
 		tui_toggle_select(t, tui_board(t, i)->slot);
 }
 
+/* N: the current board's next attempt takes a new serial ([unit]). */
+static void new_serial(struct tui *t, struct app_board *b)
+{
+	if (!b || !b->dev || !b->dev->present || !kind_is_esp32(b->dev->kind)) {
+		tui_note(t, true, "no ESP32 board here to give a new serial");
+		return;
+	}
+	app_want_new_serial(t->app, b);
+	tui_note(t, false, "slot %u: its next attempt takes a new serial", b->slot);
+}
+
 /* Is b a Klipper/Katapult board (menuconfig is for those)? */
 static bool klipper_row(const struct app_board *b)
 {
@@ -249,6 +260,8 @@ static void command_key(struct tui *t, int key)
 		break;
 	case 'o': tui_files_open(t); break;
 	case 'i': tui_detail_open(t); break;
+	case 'L': tui_label_open(t); break;
+	case 'N': new_serial(t, b); break;
 	case 'm': menuconfig_row(t, b); break;
 	case 'M': toggle_monitor(t); break;
 	case 'r':

@@ -43,6 +43,13 @@ static void clock_text(uint64_t ms, char out[16])
 		snprintf(out, 16, "%u:%02u", (unsigned)(s / 60), (unsigned)(s % 60));
 }
 
+unsigned tui_seconds_left(const struct flash_progress *p)
+{
+	uint64_t now = now_ms();
+
+	return p->deadline_ms > now ? (unsigned)((p->deadline_ms - now + 999) / 1000) : 0;
+}
+
 /* The estimates of b's running attempt (ETA, kbit/s) as last shown. */
 static struct tui_estimate *estimate_for(struct tui *t, const struct app_board *b)
 {
@@ -117,6 +124,8 @@ static void draw_progress_line(struct tui *t, int y, struct app_board *b)
 
 	if (p->phase == PHASE_FLASH && p->images > 1)
 		snprintf(phase, sizeof phase, "%s %d/%d", phase_name(p->phase), p->image, p->images);
+	else if (p->phase == PHASE_TEST)
+		snprintf(phase, sizeof phase, "Test %us", tui_seconds_left(p));
 	else
 		snprintf(phase, sizeof phase, "%s", phase_name(p->phase));
 	snprintf(left, sizeof left, "%3u %-8.8s %-9.9s", b->slot, sport, phase);

@@ -26,6 +26,8 @@ enum tui_role tui_state_text(const struct app_board *b, char *out, size_t n)
 			snprintf(out, n, "Flash %d/%d %.0f%%", p->image, p->images, p->overall_pct);
 		else if (p->phase == PHASE_FLASH)
 			snprintf(out, n, "Flash %.0f%%", p->overall_pct);
+		else if (p->phase == PHASE_TEST)
+			snprintf(out, n, "Test %us", tui_seconds_left(p));
 		else
 			snprintf(out, n, "%s", phase_name(p->phase));
 		return ROLE_ACTIVE;
@@ -45,13 +47,15 @@ enum tui_role tui_state_text(const struct app_board *b, char *out, size_t n)
 }
 
 /* The board table's columns; a width of 0 leaves the column out. */
-enum { COL_SLOT, COL_PORT, COL_KIND, COL_CHIP, COL_MAC, COL_STATE, COL_LAST, COL__COUNT };
+enum { COL_SLOT, COL_PORT, COL_KIND, COL_CHIP, COL_MAC, COL_UNIT, COL_STATE, COL_LAST,
+       COL__COUNT };
 struct cols {
 	int w[COL__COUNT];
 };
 
 /* The cell texts of b's row (raw), except STATE and LAST. */
-static void board_cells(const struct app_board *b, const char *cell[COL__COUNT], char slot[16])
+static void board_cells(const struct app_board *b, const char *cell[COL__COUNT], char slot[16],
+			char unit[UNIT_SERIAL_MAX + UNIT_LABEL_MAX + 2])
 {
 	const struct device *d = b->dev;
 
@@ -64,6 +68,10 @@ static void board_cells(const struct app_board *b, const char *cell[COL__COUNT],
 	cell[COL_KIND] = d ? kind_name(d->kind) : "";
 	cell[COL_CHIP] = b->chip[0] ? b->chip : d && d->kind_what ? d->kind_what : "";
 	cell[COL_MAC] = b->mac[0] ? b->mac : d && d->serial ? d->serial : "";
+	/* per-unit data: the serial and the label, when there are any */
+	snprintf(unit, UNIT_SERIAL_MAX + UNIT_LABEL_MAX + 2, "%s%s%s", b->serial,
+		 b->serial[0] && b->label[0] ? " " : "", b->label);
+	cell[COL_UNIT] = unit;
 	cell[COL_STATE] = cell[COL_LAST] = "";
 }
 
@@ -96,20 +104,22 @@ static void chip_cut(char *chip, int w)
  * states), LAST 5 ("09:41"); the PORT column holds the '!' mark too. */
 static struct cols natural_cols(struct tui *t, int *chip_min)
 {
-	struct cols c = { { 4, 4 + 1, 4, 8, 10, 18, 5 } };
+	struct cols c = { { 4, 4 + 1, 4, 8, 10, 0, 18, 5 } };
 
 	*chip_min = 8;
 
 	for (size_t i = 0; i < tui_board_count(t); i++) {
 		const char *cell[COL__COUNT];
-		char slot[16];
+		char slot[16], unit[UNIT_SERIAL_MAX + UNIT_LABEL_MAX + 2];
 
-		board_cells(tui_board(t, i), cell, slot);
-		for (int k = COL_SLOT; k <= COL_MAC; k++) {
+		board_cells(tui_board(t, i), cell, slot, unit);
+		for (int k = COL_SLOT; k <= COL_UNIT; k++) {
 			char *safe = tui_safe(t, cell[k]);
 			int w = (int)text_width(safe) + (k == COL_PORT);
 
 			free(safe);
+			if (k == COL_UNIT && w && w < 4)
+				w = 4; /* its heading */
 			if (w > c.w[k])
 				c.w[k] = w;
 			if (k == COL_CHIP) {
@@ -154,6 +164,8 @@ static struct cols table_cols(struct tui *t)
 	int chip_min, width = t->cols, more;
 	struct cols c = natural_cols(t, &chip_min);
 
+	if (cols_width(&c) > width) /* the serial and label: only if there is room */
+		c.w[COL_UNIT] = 0;
 	shrink(&c, COL_CHIP, chip_min, width);
 	shrink(&c, COL_CHIP, 10, width);
 	shrink(&c, COL_MAC, 17, width);
@@ -231,12 +243,12 @@ static void draw_board(struct tui *t, int y, struct app_board *b, bool cursor, s
 {
 	const struct device *d = b->dev;
 	const char *cell[COL__COUNT];
-	char state[48], last[32], slot[16], chip[96];
+	char state[48], last[32], slot[16], chip[96], unit[UNIT_SERIAL_MAX + UNIT_LABEL_MAX + 2];
 	enum tui_role role = tui_state_text(b, state, sizeof state);
 	attr_t base = cursor ? t->role[ROLE_CURSOR] : !d || !d->present ? t->role[ROLE_DIM] : A_NORMAL;
 	int x = 2;
 
-	board_cells(b, cell, slot);
+	board_cells(b, cell, slot, unit);
 	if ((int)strlen(cell[COL_CHIP]) > c.w[COL_CHIP]) {
 		chip_brief(cell[COL_CHIP], chip, sizeof chip);
 		chip_cut(chip, c.w[COL_CHIP]);
@@ -249,7 +261,7 @@ static void draw_board(struct tui *t, int y, struct app_board *b, bool cursor, s
 	x = put_col_aligned(t, y, x, c.w[COL_SLOT], cell[COL_SLOT], true);
 	x = put_col(t, y, x, c.w[COL_PORT] - 1, cell[COL_PORT]) - 1;
 	x = put_col(t, y, x, 1, d && d->dup_by_id ? "!" : " ");
-	for (int k = COL_KIND; k <= COL_MAC; k++)
+	for (int k = COL_KIND; k <= COL_UNIT; k++)
 		if (c.w[k])
 			x = put_col(t, y, x, c.w[k], cell[k]);
 	/* the state keeps its own attributes on the cursor row too: readable
@@ -265,7 +277,7 @@ static void draw_board(struct tui *t, int y, struct app_board *b, bool cursor, s
 static void draw_headings(struct tui *t, int y, struct cols c)
 {
 	static const char *const names[] = { "SLOT", "PORT", "KIND", "CHIP/MCU", "MAC/SERIAL",
-					     "STATE", "LAST" };
+					     "UNIT", "STATE", "LAST" };
 	int x = 2;
 
 	attrset(A_BOLD);

@@ -9,8 +9,8 @@
  *
  * Shared by tui.c (core), tui-draw.c (frame: header, key bar, layout),
  * tui-table.c (board table), tui-progress.c (progress pane), tui-log.c (log
- * pane), tui-keys.c (commands), tui-dialog.c (help, confirmations, messages)
- * and tui-files.c (firmware browser).
+ * pane), tui-keys.c (commands), tui-dialog.c (help, confirmations, messages),
+ * tui-files.c (firmware browser) and tui-label.c (the label scan field).
  */
 #ifndef FLASHBAY_TUI_H
 #define FLASHBAY_TUI_H
@@ -25,6 +25,7 @@
 
 struct app;
 struct app_board;
+struct flash_progress;
 struct config;
 struct job_spec;
 struct strvec;
@@ -142,6 +143,8 @@ char *tui_safe(struct tui *t, const char *raw);
 void tui_wrap(const char *s, int width, int indent, struct strvec *out);
 /* A horizontal rule across row y with a title (reversed when focused). */
 void tui_rule(struct tui *t, int y, const char *title, bool focused);
+/* Whole seconds left of a timed step (the Test countdown), rounded up. */
+unsigned tui_seconds_left(const struct flash_progress *p);
 /* n bytes as a short human size ("1.1M", "340K", "512") into out. */
 void tui_human(uint64_t n, char out[16]);
 
@@ -164,7 +167,7 @@ void tui_ask_quit(struct tui *t);
 
 /* tui-dialog.c */
 enum dialog_kind { DIALOG_HELP, DIALOG_CONFIRM, DIALOG_QUIT, DIALOG_MESSAGE, DIALOG_FILES,
-		   DIALOG_DETAIL };
+		   DIALOG_DETAIL, DIALOG_LABEL };
 struct tui_dialog {
 	enum dialog_kind kind;
 	char title[64];
@@ -173,6 +176,7 @@ struct tui_dialog {
 	void (*no)(struct tui *t);   /* DIALOG_CONFIRM: n, Esc, or closed unanswered (may be NULL) */
 	void *files;                 /* DIALOG_FILES state (tui-files.c) */
 	void *detail;                /* DIALOG_DETAIL state (tui-detail.c) */
+	void *label;                 /* DIALOG_LABEL state (tui-label.c; freed with the dialog) */
 };
 void tui_dialog_open(struct tui *t, enum dialog_kind kind, const char *title, const char *text,
 		     void (*yes)(struct tui *t));
@@ -186,6 +190,13 @@ void tui_files_open(struct tui *t);
 void tui_files_key(struct tui *t, int key);
 void tui_files_draw(struct tui *t, int y, int x, int h, int w);
 void tui_files_free(void *files);
+
+/* tui-label.c: the scan field (L): a label for the current board, or in
+ * monitor mode for the next board plugged in (app_set_label()); its field
+ * is drawn on row y from column x, w columns wide. */
+void tui_label_open(struct tui *t);
+void tui_label_key(struct tui *t, int key);
+void tui_label_draw(struct tui *t, int y, int x, int w);
 
 /* tui-detail.c: one board's details (i) */
 void tui_detail_open(struct tui *t);

@@ -197,19 +197,10 @@ static int cmd_build(int argc, char **argv)
 
 /* ------------------------------------------------------------ flash */
 
-/* Outcome names for the test output (flasher.c's outcome_name() lives in
- * another branch; these follow the enum order of flasher.h). */
+/* Outcome names for the test output. */
 static const char *oname(enum outcome o)
 {
-	static const char *const names[] = {
-		"ok", "no_sync", "port_busy", "permission", "no_port", "stopped_responding",
-		"verify_failed", "timeout", "cancelled", "tool_missing", "unplugged", "other",
-		"config_missing", "mcu_mismatch", "build_failed", "not_in_bootloader",
-		"did_not_return", "service_failed", "printer_busy", "interrupted",
-	};
-
-	_Static_assert(sizeof names / sizeof names[0] == OUTCOME__COUNT, "one name per outcome");
-	return names[o];
+	return outcome_name(o);
 }
 
 struct fjob {

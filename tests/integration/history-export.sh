@@ -6,7 +6,7 @@
 
 out=$(fb export --csv - 2>"$T/err")
 is "$?" 0 "export without a history: exit 0"
-is "$out" "$(printf 'id,period,started_at,finished_at,station,slot,port,by_path,vid,pid,usb_serial,unit,chip,mac,board,method,outcome,failure_class,message,exit_code,duration_ms,bytes_written,kbps,firmware_sha256,firmware_size,firmware,device,by_id,reached,output\r')" \
+is "$out" "$(printf 'id,period,started_at,finished_at,station,slot,port,by_path,vid,pid,usb_serial,unit,chip,mac,board,method,outcome,failure_class,message,exit_code,duration_ms,bytes_written,kbps,firmware_sha256,firmware_size,firmware,device,by_id,reached,serial,unit_sha256,unit_label,output\r')" \
 	"... writes the header row only"
 like "$(cat "$T/err")" "no history yet at .*history.db; writing the header only" "... and says why"
 [ ! -e "$DB" ]
@@ -63,7 +63,7 @@ PYEOF
 is "$(sed -n 1p "$T/cmp")" "rows 14 14" "every row is exported"
 is "$(sed -n 2p "$T/cmp")" "bad []" "Python's csv module reads back every value as stored"
 is "$(sed -n 3p "$T/cmp")" "crlf True" "records end in CRLF"
-like "$(sed -n 4p "$T/cmp")" "^header id,period,started_at,finished_at,station,slot,port,by_path,vid,pid,usb_serial,unit,chip,mac,board,method,outcome,failure_class,message,exit_code,duration_ms,bytes_written,kbps,firmware_sha256,firmware_size,firmware,device,by_id,reached,output$" \
+like "$(sed -n 4p "$T/cmp")" "^header id,period,started_at,finished_at,station,slot,port,by_path,vid,pid,usb_serial,unit,chip,mac,board,method,outcome,failure_class,message,exit_code,duration_ms,bytes_written,kbps,firmware_sha256,firmware_size,firmware,device,by_id,reached,serial,unit_sha256,unit_label,output$" \
 	"the header names every column"
 
 csv=$(cat "$T/out/h.csv")

@@ -1,14 +1,18 @@
 #!/bin/sh
-# Schema versions: a database made by an older schema (version 1 or 2) is
-# upgraded at open with its data intact; a newer or foreign one is refused
-# and left untouched.
+# Schema versions: a database made by an older schema (version 1, 2 or 3) is
+# upgraded at open with its data intact (and the per-unit columns and
+# serials table of schema 5 added); a newer or foreign one is refused and
+# left untouched. The current version is the one a new database gets.
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/integration/history-lib.sh"
 
-mkdir -p "$T/state" "$T/cur"
-# the schema version this flashbay writes: that of a database it creates
-"$TH" "$T/cur/h.db" add unit=x >/dev/null
-CUR=$(DB="$T/cur/h.db" sql 'PRAGMA user_version')
+mkdir -p "$T/state" "$T/fresh"
+"$TH" "$T/fresh/h.db" open > /dev/null
+CUR=$(DB=$T/fresh/h.db sql 'PRAGMA user_version')
+# unit_schema DB: the per-unit columns (all NULL) and the empty serials table
+unit_schema() {
+	DB=$1 sql "SELECT count(*) || ' ' || count(serial) || count(unit_sha256) || count(unit_label) || ' ' || (SELECT count(*) FROM serials) FROM attempts"
+}
 # The version 1 schema as flashbay 0.1 created it, with its rows.
 "$PY" - "$DB" <<'PYEOF'
 import sqlite3, sys
@@ -69,6 +73,7 @@ is "$(sql 'PRAGMA user_version')" "1" "... and it is still version 1"
 j=$(fb history --json --limit 0)
 is "$?" 0 "a reading command opens the version 1 database"
 is "$(sql 'PRAGMA user_version')" "$CUR" "it was upgraded to the current version ($CUR)"
+is "$(unit_schema "$DB")" "4 000 0" "... with the per-unit columns (serial, unit_sha256, unit_label) and the serials table"
 is "$(printf '%s\n' "$j" | py 'len(d)')" "4" "every attempt is there"
 
 # every version 1 column has the same value in version 2
@@ -117,6 +122,7 @@ j=$("$FLASHBAY" --db "$V2" stats --json)
 is "$(DB=$V2 sql 'PRAGMA user_version')" "$CUR" "... upgraded to the current version by a reader"
 is "$(DB=$V2 sql "SELECT count(*) FROM sqlite_master WHERE name IN ('outbox', 'attempts_origin')")" "2" \
 	"... with the MQTT outbox and the index of received attempts (schema 4)"
+is "$(unit_schema "$V2")" "8 000 0" "... with the per-unit columns and the serials table"
 is "$(printf '%s\n' "$j" | py 'd["attempts"], d["ok"], d["failed"], d["cancelled"], d["not_started"]')" \
 	"(8, 3, 1, 2, 2)" "cancelled and never-started attempts are no longer failures"
 is "$(printf '%s\n' "$j" | py 'd["boards"], d["boards_first_pass"], round(d["first_pass_yield"], 4)')" \
@@ -136,13 +142,39 @@ is "$(DB=$V2 sql "SELECT group_concat(reached, '') FROM (SELECT reached FROM att
 is "$("$FLASHBAY" --db "$V2" stats --json | py 'd["boards"], d["boards_first_pass"], d["cancelled"]')" \
 	"(4, 3, 3)" "the triggers of version 3 keep the tallies after the upgrade"
 
+# A version 3 history (tests/fixtures/history-v3.sql, as schema 3 wrote it):
+# the upgrade keeps every row and value and adds the per-unit columns
+V3="$T/v3/h.db"
+mkdir -p "$T/v3"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read())' \
+	"$V3" "$srcdir/tests/fixtures/history-v3.sql"
+is "$(DB=$V3 sql 'PRAGMA user_version')" "3" "a version 3 database with three attempts"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute("SELECT * FROM attempts ORDER BY id").fetchall())' \
+	"$V3" > "$T/v3/before"
+j=$("$FLASHBAY" --db "$V3" stats --json)
+is "$(DB=$V3 sql 'PRAGMA user_version')" "$CUR" "... upgraded to the current version by a reader"
+is "$(unit_schema "$V3")" "3 000 0" "... with the per-unit columns (all NULL) and an empty serials table"
+"$PY" - "$V3" "$T/v3/before" <<'PYEOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+old = open(sys.argv[2]).read().strip()
+n = len(c.execute("SELECT * FROM attempts LIMIT 1").description) - 3
+new = str([r[:n] for r in c.execute("SELECT * FROM attempts ORDER BY id").fetchall()])
+sys.exit(0 if new == old else 1)
+PYEOF
+ok $? "... every version 3 value of every row unchanged"
+is "$(printf '%s\n' "$j" | py 'd["attempts"], d["ok"], d["failed"], d["boards"], d["boards_first_pass"]')" \
+	"(3, 2, 1, 2, 1)" "... and counted as before"
+is "$("$FLASHBAY" --db "$V3" history --json --limit 0 | py '[(r["serial"], r["unit_sha256"], r["unit_label"]) for r in d]')" \
+	"[(None, None, None), (None, None, None), (None, None, None)]" "... history --json names the new fields, null"
+
 # newer than this program: refused, untouched
 mkdir -p "$T/newer"
-"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript("PRAGMA application_id = 1178747225; CREATE TABLE attempts (id INTEGER PRIMARY KEY, future TEXT); PRAGMA user_version = 99;")' "$T/newer/h.db"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript("PRAGMA application_id = 1178747225; CREATE TABLE attempts (id INTEGER PRIMARY KEY, future TEXT); PRAGMA user_version = 999;")' "$T/newer/h.db"
 sum=$(cksum < "$T/newer/h.db")
 err=$("$FLASHBAY" --db "$T/newer/h.db" stats 2>&1)
 is "$?" 2 "a newer schema: exit 2 (nothing was done)"
-like "$err" "^flashbay stats: cannot open history database '$T/newer/h.db': its schema version 99 is newer than this flashbay knows \($CUR\)" \
+like "$err" "^flashbay stats: cannot open history database '$T/newer/h.db': its schema version 999 is newer than this flashbay knows \($CUR\)" \
 	"... saying so, with the file"
 err=$("$TH" "$T/newer/h.db" add unit=x 2>&1)
 is "$?" 1 "a station refuses it too"

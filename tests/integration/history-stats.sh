@@ -76,7 +76,7 @@ is "$(fb history --board printer | awk 'NR > 1 { print $1 }')" "7" "--board KEY"
 is "$(fb history --port /dev/ttyUSB1 | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" "8 3 2 " "--port DEV"
 j=$(fb history --json --limit 0)
 is "$(printf '%s\n' "$j" | py 'len(d), d[0]["id"], d[-1]["id"]')" "(9, 9, 1)" "--json: every row, newest first"
-is "$(printf '%s\n' "$j" | py 'sorted(d[-1].keys()) == sorted(["id", "period", "started_at", "finished_at", "station", "slot", "port", "by_path", "vid", "pid", "usb_serial", "unit", "chip", "mac", "board", "method", "outcome", "failure_class", "message", "exit_code", "duration_ms", "bytes_written", "kbps", "firmware_sha256", "firmware_size", "firmware", "output", "device", "by_id", "reached"])')" \
+is "$(printf '%s\n' "$j" | py 'sorted(d[-1].keys()) == sorted(["id", "period", "started_at", "finished_at", "station", "slot", "port", "by_path", "vid", "pid", "usb_serial", "unit", "chip", "mac", "board", "method", "outcome", "failure_class", "message", "exit_code", "duration_ms", "bytes_written", "kbps", "firmware_sha256", "firmware_size", "firmware", "output", "device", "by_id", "reached", "serial", "unit_sha256", "unit_label"])')" \
 	"True" "--json: full rows"
 is "$(printf '%s\n' "$j" | py 'd[-1]["started_at"], d[-1]["firmware_size"], d[0]["outcome"]')" \
 	"('2025-06-01T10:00:00.000Z', 1048576, 'running')" "--json: values"

@@ -78,6 +78,14 @@ wait_for "octopus: configuration saved"
 ok $? "saved: the log says so (decided by the file, not the exit status)"
 ok "$(grep -q '^# CONFIG_LOW_LEVEL_OPTIONS is not set$' "$CONFIGS/octopus/.config"; echo $?)" "the change is in the board's cached config"
 
+# a label for the Klipper board (L), recorded with its attempt (issue 15)
+keys L
+wait_for "Scan or type the label of slot 2"
+ok $? "L on the Klipper row: the scan field names it"
+keys -l "KLP-9"
+keys Enter
+wait_for "slot 2 labelled"
+
 # f on the Klipper row: the Klipper plan (build, one stop, Katapult, one start, reappear)
 : >"$CALLS"
 keys f
@@ -90,6 +98,8 @@ wait_until 15 passed
 ok $? "the Klipper row ends PASS once the board is back"
 is "$(cat "$CALLS")" "systemctl stop klipper
 systemctl start klipper" "one stop, one start"
+label=$("$FLASHBAY" history --json --board octopus | "${PYTHON3:-python3}" -c 'import json, sys; print(json.load(sys.stdin)[0]["unit_label"])')
+is "$label" "KLP-9" "the Klipper attempt is recorded with the label"
 keys q
 wait_for "[exit 0]"
 ok $? "quit: exit 0"

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "files.h"
 #include "path.h"
+#include "teststep.h"
 
 static char dir[] = "/tmp/fb-config-XXXXXX";
 
@@ -228,6 +229,41 @@ static void specials(void)
 	strbuf_release(&warn);
 }
 
+/* [test] and skip_identical: defaults, on with pass, the whole-section checks. */
+static void test_section(void)
+{
+	struct config cfg;
+	struct strbuf err = STRBUF_INIT, warn = STRBUF_INIT;
+	const char *path = put("test.conf", "[esp32]\nskip_identical = yes\n"
+					    "[test]\npass = ^selftest: (PASS|OK)$\nfail = FAIL\n"
+					    "send = run\ntimeout = 1500ms\nbaud = 921600\n");
+
+	config_init(&cfg);
+	is_int(config_load(&cfg, NULL, &err, &warn), 0, "no [test]: fine");
+	ok(!test_enabled(&cfg) && cfg.test_baud == 115200 && cfg.test_timeout_ms == 10000 &&
+		   !cfg.skip_identical,
+	   "[test] off by default; baud 115200, timeout 10 s; skip_identical no");
+	config_release(&cfg);
+	config_init(&cfg);
+	is_int(config_load(&cfg, path, &err, &warn), 0, "a full [test] loads");
+	ok(test_enabled(&cfg) && cfg.skip_identical && cfg.test_timeout_ms == 1500 &&
+		   cfg.test_baud == 921600 && !strcmp(cfg.test_send, "run"),
+	   "pass switches it on; the values are kept");
+	cfg.test_on = 1;
+	ok(!test_enabled(&cfg), "enabled = no switches it off");
+	config_release(&cfg);
+	ok(test_baud_ok(115200) && test_baud_ok(4000000) && !test_baud_ok(12345) && !test_baud_ok(0),
+	   "termios rates only");
+	strbuf_reset(&err);
+	ok(test_regex_check("a(b", &err) < 0 && err.len, "a bad regex is refused with regerror's words");
+	expect_error("[test]\npass = [z-a]\n", "[test] pass: '[z-a]' is not a regular expression",
+		     "bad range in pass");
+	expect_error("[test]\nenabled = maybe\n", "[test] enabled: 'maybe' is not one of",
+		     "enabled is auto/no/yes");
+	strbuf_release(&err);
+	strbuf_release(&warn);
+}
+
 int main(void)
 {
 	char buf[600];
@@ -244,6 +280,7 @@ int main(void)
 	errors();
 	message_order();
 	specials();
+	test_section();
 	snprintf(buf, sizeof buf, "rm -rf '%s'", dir);
 	if (system(buf))
 		diag("cleanup failed");

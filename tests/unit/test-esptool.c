@@ -563,7 +563,39 @@ static void argv_building(const char *dir)
 	got = flash_argv(4, &r);
 	ok(!strstr(got, "--flash_mode"), "a flash_args 'keep' wins too: the option is not passed");
 	free(got);
+	r.skip_identical = true;
+	got = flash_argv(5, &r);
+	ok(!strstr(got, "--skip-flashed"), "v5 skip_identical: never with --erase-all");
+	free(got);
+	r.erase_all = false;
+	got = flash_argv(5, &r);
+	ok(strstr(got, " write-flash --skip-flashed ") != NULL, "v5 skip_identical: --skip-flashed");
+	free(got);
+	r.verify_only = true;
+	got = flash_argv(4, &r);
+	snprintf(want, sizeof want,
+		 "--port /dev/ttyUSB0 --baud 921600 --chip esp32 --before no_reset --after no_reset_stub --connect-attempts 3 verify_flash --flash_freq 80m --flash_size 4MB 0x1000 %s/boot.bin 0x10000 %s/app.bin",
+		 dir, dir);
+	is_str(got, want, "v4 skip_identical's pass: verify_flash with the same images and options");
+	free(got);
 	firmware_release(&fw);
+}
+
+/* v5 --skip-flashed: an image found in flash counts as written and verified. */
+static void skipped_images(void)
+{
+	static const uint64_t sizes[] = { 4096, 65536 };
+	struct flash_progress p;
+	struct job_status st = { .exited = true, .code = 0 };
+
+	flash_progress_init(&p, 2, sizes);
+	flasher_esptool_v5.parse(&p, JOB_STDOUT, "'boot.bin' at 0x00001000 already in flash, skipping write.", 58, false);
+	flasher_esptool_v5.parse(&p, JOB_STDOUT, "'app.bin' at 0x00010000 already in flash, skipping write.", 57, false);
+	is_int(p.skipped, 2, "v5: both images skipped");
+	is_int(flasher_esptool_v5.finish(&p, &st), OUTCOME_OK, "v5: every image skipped is ok with exit 0");
+	flash_progress_init(&p, 2, sizes);
+	flasher_esptool_v5.parse(&p, JOB_STDOUT, "'boot.bin' at 0x00001000 already in flash, skipping write.", 58, false);
+	is_int(flasher_esptool_v5.finish(&p, &st), OUTCOME_OTHER, "v5: one of two skipped and nothing written is no success");
 }
 
 static void version_detection(void)
@@ -654,6 +686,7 @@ static void names(void)
 		"verify_failed", "timeout", "cancelled", "tool_missing", "unplugged", "other",
 		"config_missing", "mcu_mismatch", "build_failed", "not_in_bootloader",
 		"did_not_return", "service_failed", "printer_busy", "interrupted",
+		"test_failed", "test_timeout", "unit_failed",
 	};
 	bool all = true;
 
@@ -672,6 +705,7 @@ static void names(void)
 	   "no_sync message: download mode, hold BOOT");
 	is_str(phase_name(PHASE_FLASH), "Flash", "phase name Flash");
 	is_str(phase_name(PHASE_CONNECT), "Connect", "phase name Connect");
+	is_str(phase_name(PHASE_TEST), "Test", "phase name Test");
 	is_str(phase_name(PHASE__COUNT), "?", "out of range phase");
 	ok(flasher_find("esptool-v4") == &flasher_esptool_v4 &&
 		   flasher_find("esptool-v5") == &flasher_esptool_v5 &&
@@ -747,6 +781,7 @@ int main(void)
 	other_last_words();
 	mac_lines();
 	argv_building(dir);
+	skipped_images();
 	version_detection();
 	resolve(dir);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
