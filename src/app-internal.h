@@ -64,6 +64,7 @@ struct app {
 		void *data;
 	} subs[ATTEMPT_SUBS_MAX];    /* attempt_subscribe() */
 	size_t nsubs;
+	char *link_status;           /* app_link_status() (app-link.c), NULL: none */
 };
 
 /* Tell the view. */

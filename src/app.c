@@ -243,6 +243,7 @@ void app_free(struct app *app)
 	history_close(app->hist);
 	firmware_release(&app->fw);
 	strbuf_release(&app->fw_json);
+	free(app->link_status);
 	free(app->lock_dir);
 	free(app);
 }

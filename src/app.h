@@ -199,6 +199,12 @@ unsigned app_history_errors(const struct app *app);
  * (app_free() does it too, for those who do not). */
 void app_history_finish(struct app *app);
 
+/* The station's link to the line (app-link.c): one line the publisher
+ * (mqtt-station.c) keeps up to date, e.g. "MQTT: down (connection refused),
+ * 3 waiting"; "" when there is none. A change is an APP_EV_HEADER. */
+void app_set_link_status(struct app *app, const char *line);
+const char *app_link_status(const struct app *app);
+
 /* Unit labels and serials (app-unit.c). Give b's unit a label (made safe
  * with unit_label_clean(); "" clears it): recorded with its running attempt,
  * else with its next one, and kept on its row for this plug-in. b NULL: the

@@ -27,10 +27,11 @@ int attempt_subscribe(struct app *app, attempt_sub_fn *fn, void *data)
 }
 
 /* Tell every subscriber. */
-static void attempt_publish(struct app *app, enum attempt_event ev, const struct attempt *a)
+static void attempt_publish(struct app *app, enum attempt_event ev, const struct attempt *a,
+			    int64_t id)
 {
 	for (size_t i = 0; i < app->nsubs; i++)
-		app->subs[i].fn(app->subs[i].data, ev, a);
+		app->subs[i].fn(app->subs[i].data, ev, a, id);
 }
 
 void attempt_clock(struct attempt_rec *r)
@@ -105,7 +106,8 @@ void attempt_begin(struct app *app, struct attempt_rec *r, struct attempt *a)
 		app_history_failed(app, "record an attempt in", &err);
 	}
 	app_history_watch(app);
-	attempt_publish(app, ATTEMPT_BEGUN, a);
+	if (r->hist_id)
+		attempt_publish(app, ATTEMPT_BEGUN, a, r->hist_id);
 	strbuf_release(&err);
 }
 
@@ -113,6 +115,7 @@ void attempt_end(struct app *app, struct attempt_rec *r, struct attempt *a, enum
 		 const char *message)
 {
 	struct strbuf err = STRBUF_INIT;
+	int64_t id = r->hist_id;
 
 	if (!app->hist || !r->hist_id)
 		return;
@@ -127,7 +130,7 @@ void attempt_end(struct app *app, struct attempt_rec *r, struct attempt *a, enum
 		app_history_failed(app, "complete an attempt in", &err);
 	r->hist_id = 0;
 	r->start_wall = 0;
-	attempt_publish(app, ATTEMPT_ENDED, a);
+	attempt_publish(app, ATTEMPT_ENDED, a, id);
 	strbuf_release(&err);
 }
 

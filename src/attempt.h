@@ -37,8 +37,11 @@ enum attempt_event {
 	ATTEMPT_ENDED, /* it ended (a: every field, outcome included) */
 };
 
-/* A subscriber: called after the history row was written (or failed to be). */
-typedef void attempt_sub_fn(void *data, enum attempt_event ev, const struct attempt *a);
+/* A subscriber: called after the history row was written (or failed to be).
+ * id is the attempt's history row id (> 0), or < 0 when the history kept the
+ * row for later (database locked, disk full: history_begin()). */
+typedef void attempt_sub_fn(void *data, enum attempt_event ev, const struct attempt *a,
+			    int64_t id);
 
 /* Add a subscriber to app's attempts; at most ATTEMPT_SUBS_MAX.
  * Returns 0, or -ENOSPC when the list is full. */

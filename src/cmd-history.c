@@ -148,22 +148,9 @@ static int print_row(const struct history_row *r, void *data)
 static int json_row(const struct history_row *r, void *data)
 {
 	struct jw *jw = data;
-	struct histcol col[HISTCOL_COUNT];
 
-	histcol_fill(r, col);
 	jw_object_begin(jw, NULL);
-	for (size_t i = 0; i < HISTCOL_COUNT; i++) {
-		if (col[i].kind == HC_TEXT)
-			jw_str(jw, col[i].name, col[i].s);
-		else if (col[i].kind == HC_INT)
-			jw_int(jw, col[i].name, col[i].i);
-		else if (col[i].kind == HC_REAL)
-			jw_double(jw, col[i].name, col[i].d);
-		else if (col[i].kind == HC_BOOL)
-			jw_bool(jw, col[i].name, col[i].i != 0);
-		else
-			jw_null(jw, col[i].name);
-	}
+	histcol_json(jw, r);
 	jw_object_end(jw);
 	return 0;
 }

@@ -16,7 +16,7 @@
 struct stats_opts {
 	const char *since;
 	int64_t since_ms;
-	bool all, json, reset;
+	bool all, json, reset, by_station;
 };
 
 /* Parse the options; 0, or an exit code after a usage error. */
@@ -35,6 +35,8 @@ static int parse_opts(int argc, char **argv, struct stats_opts *o)
 			o->json = true;
 		else if (!strcmp(argv[i], "--reset"))
 			o->reset = true;
+		else if (!strcmp(argv[i], "--by-station"))
+			o->by_station = true;
 		else
 			return cmd_usage_error("stats", "unknown argument '%s'", argv[i]);
 	}
@@ -281,6 +283,50 @@ static int periods_report(struct histcmd *c, struct jw *jw, struct strbuf *err)
 	return r;
 }
 
+/* --by-station: a row per station (JSON: the "by_station" array). */
+static int stations_report(struct histcmd *c, const struct history_scope *sc, struct jw *jw,
+			   struct strbuf *err)
+{
+	struct history_station_count *st;
+	size_t n;
+	int r = history_station_stats(c->h, sc, &st, &n, err);
+
+	if (r)
+		return r;
+	if (jw)
+		jw_array_begin(jw, "by_station");
+	else
+		printf("\nBy station:\n  %-20s %8s %7s %7s %7s %9s %8s\n", "STATION", "ATTEMPTS",
+		       "OK", "FAILED", "BOARDS", "1ST-PASS", "UNITS/H");
+	for (size_t i = 0; i < n; i++) {
+		const struct history_station_count *x = &st[i];
+		char *name = text_sanitize_dup(x->station, false);
+
+		if (!jw) {
+			printf("  %-20s %8ld %7ld %7ld %7ld %8.1f%% %8.1f\n", name, x->attempts, x->ok,
+			       x->failed, x->boards, x->first_pass_yield * 100, x->units_per_hour);
+		} else {
+			jw_object_begin(jw, NULL);
+			jw_str(jw, "station", x->station);
+			jw_int(jw, "attempts", x->attempts);
+			jw_int(jw, "ok", x->ok);
+			jw_int(jw, "failed", x->failed);
+			jw_int(jw, "cancelled", x->cancelled);
+			jw_int(jw, "not_started", x->not_started);
+			jw_int(jw, "boards", x->boards);
+			jw_int(jw, "boards_first_pass", x->boards_first_ok);
+			jw_double(jw, "first_pass_yield", x->first_pass_yield);
+			jw_double(jw, "units_per_hour", x->units_per_hour);
+			jw_object_end(jw);
+		}
+		free(name);
+	}
+	if (jw)
+		jw_array_end(jw);
+	history_station_stats_free(st, n);
+	return 0;
+}
+
 /* Compute and print the statistics the options ask for. */
 static int report(struct histcmd *c, const struct stats_opts *o)
 {
@@ -301,6 +347,8 @@ static int report(struct histcmd *c, const struct stats_opts *o)
 			jw_time(&jw, "since", o->since_ms);
 		json_figures(&jw, &s);
 		r = o->all ? periods_report(c, &jw, &err) : 0;
+		if (!r && o->by_station)
+			r = stations_report(c, &sc, &jw, &err);
 		jw_object_end(&jw);
 		if (!r)
 			printf("%s\n", out.buf);
@@ -309,6 +357,8 @@ static int report(struct histcmd *c, const struct stats_opts *o)
 		title(head, sizeof head, o, &s);
 		if (!r)
 			text_report(head, &s);
+		if (!r && o->by_station)
+			r = stations_report(c, &sc, NULL, &err);
 	}
 	if (r)
 		histcmd_fail(c, err.buf);

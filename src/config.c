@@ -35,6 +35,7 @@ enum key_type {
 	K_HEX32,    /* 0x... */
 	K_USBID_LIST, /* "vid:pid" words, pid may be "*" */
 	K_URL,      /* http(s)://... or empty */
+	K_BOOL,     /* yes/no, true/false, on/off, 1/0 */
 	K_REGEX,    /* a POSIX extended regular expression (teststep.h), or empty */
 	K_SOURCE,   /* "counter:..." kept as it is, else a path (as K_PATH) */
 };
@@ -62,6 +63,8 @@ static const char *const size_choices[] = { "keep",  "detect", "256KB", "512KB",
 					    "2MB",   "4MB",    "8MB",   "16MB",  "32MB",
 					    "64MB",  "128MB",  NULL };
 static const char *const method_choices[] = { "katapult", "make_flash", NULL };
+static const char *const bool_choices[] = { "no", "yes", "false", "true", "off", "on",
+					    "0", "1", NULL };
 static const char *const no_yes_choices[] = { "no", "yes", NULL };
 static const char *const test_on_choices[] = { "auto", "no", "yes", NULL };
 
@@ -113,6 +116,17 @@ static const struct key_def keys[] = {
 	{ "klipper", "boards", K_PATH, F(boards_file), 0, 0, NULL },
 	{ "klipper", "configs_dir", K_PATH, F(configs_dir), 0, 0, NULL },
 
+	{ "mqtt", "enabled", K_BOOL, F(mqtt_enabled), 0, 0, NULL },
+	{ "mqtt", "broker", K_STR, F(mqtt_broker), 0, 0, NULL },
+	{ "mqtt", "topic", K_STR, F(mqtt_topic), 0, 0, NULL },
+	{ "mqtt", "client_id", K_STR, F(mqtt_client_id), 0, 0, NULL },
+	{ "mqtt", "username", K_STR, F(mqtt_username), 0, 0, NULL },
+	{ "mqtt", "password_file", K_PATH, F(mqtt_password_file), 0, 0, NULL },
+	{ "mqtt", "ca_file", K_PATH, F(mqtt_ca_file), 0, 0, NULL },
+	{ "mqtt", "cert_file", K_PATH, F(mqtt_cert_file), 0, 0, NULL },
+	{ "mqtt", "key_file", K_PATH, F(mqtt_key_file), 0, 0, NULL },
+	{ "mqtt", "qos", K_UINT, F(mqtt_qos), 0, 2, NULL },
+	{ "mqtt", "keepalive", K_DURATION, F(mqtt_keepalive_ms), 5, 3600, NULL },
 	{ "test", "enabled", K_ENUM, F(test_on), 0, 0, test_on_choices },
 	{ "test", "baud", K_UINT, F(test_baud), 300, 12000000, NULL },
 	{ "test", "send", K_STR, F(test_send), 0, 0, NULL },
@@ -132,7 +146,6 @@ static const struct key_def keys[] = {
 
 #undef F
 
-_Static_assert(sizeof keys / sizeof keys[0] <= 64, "set_list() tracks keys in a 64-bit mask");
 
 void config_init(struct config *cfg)
 {
@@ -243,6 +256,7 @@ void config_defaults(struct config *cfg)
 	cfg->glyphs = GLYPHS_AUTO;
 	cfg->color = COLOR_AUTO;
 	cfg->fps = 10;
+	config_mqtt_defaults(cfg);
 	cfg->test_baud = 115200;
 	cfg->test_timeout_ms = 10000;
 	free(state);
@@ -262,7 +276,7 @@ struct parse {
 	struct strbuf *err, *warn;
 	struct strbuf msgs; /* this file's errors and warnings, in line order */
 	int errors;
-	uint64_t lists_set; /* bit i: list key i already set by this file */
+	bool lists_set[ARRAY_SIZE(keys)]; /* list key i already set by this file */
 };
 
 static void perr(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -365,11 +379,9 @@ static void set_number(struct parse *p, const struct key_def *k, void *field, co
 static void set_list(struct parse *p, const struct key_def *k, struct strvec *sv, const char *v)
 {
 	struct strvec words = STRVEC_INIT;
-	uint64_t bit = 1ull << (k - keys);
-
-	if (!(p->lists_set & bit)) {
+	if (!p->lists_set[k - keys]) {
 		strvec_release(sv);
-		p->lists_set |= bit;
+		p->lists_set[k - keys] = true;
 	}
 
 	strvec_split(&words, v, " \t,");
@@ -404,6 +416,16 @@ static void set_enum(struct parse *p, const struct key_def *k, void *field, cons
 		*(int *)field = i;
 	else
 		config_set_str(field, k->choices[i]);
+}
+
+/* A yes/no value (odd choices are yes). */
+static void set_bool(struct parse *p, const struct key_def *k, bool *field, const char *v)
+{
+	int i = config_find_choice(bool_choices, v);
+
+	if (i < 0)
+		perr(p, "[%s] %s: '%s' is not yes or no", k->section, k->name, v);
+	*field = i < 0 ? *field : i & 1;
 }
 
 /* A regular expression, compiled once here to refuse a bad one (empty: none). */
@@ -456,6 +478,9 @@ static void set_key(struct parse *p, const struct key_def *k, const char *v)
 		break;
 	case K_ENUM: case K_ENUMSTR:
 		set_enum(p, k, field, v);
+		break;
+	case K_BOOL:
+		set_bool(p, k, field, v);
 		break;
 	case K_REGEX:
 		set_regex(p, k, field, v);
@@ -715,6 +740,8 @@ int config_load(struct config *cfg, const char *extra, struct strbuf *err, struc
 	if (extra && config_read_file(cfg, extra, true, err, warn) < 0)
 		ret = -EINVAL;
 	if (!ret && test_config_check(cfg, err))
+		ret = -EINVAL;
+	if (!ret && cfg->mqtt_enabled && config_mqtt_check(cfg, true, err))
 		ret = -EINVAL;
 	free(user);
 	free(xdg);

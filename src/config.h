@@ -121,6 +121,17 @@ struct config {
 	int color;  /* enum color_mode */
 	unsigned fps;
 
+	/* [mqtt] (checked by config_mqtt_check(), config-mqtt.c) */
+	bool mqtt_enabled;
+	char *mqtt_broker;      /* mqtt://host[:port] or mqtts://host[:port] */
+	char *mqtt_topic;       /* the prefix: <topic>/<station>/{attempts,status} */
+	char *mqtt_client_id;   /* NULL: the station name */
+	char *mqtt_username;
+	char *mqtt_password_file; /* its first line is the password; 0600 */
+	char *mqtt_ca_file, *mqtt_cert_file, *mqtt_key_file;
+	unsigned mqtt_qos;
+	uint64_t mqtt_keepalive_ms;
+
 	/* bookkeeping */
 	struct strvec files_read;
 	int images_from_file; /* index into files_read that set the images, -1: none */
@@ -141,6 +152,21 @@ int config_load(struct config *cfg, const char *extra, struct strbuf *err, struc
 
 /* Apply --db and friends given on the command line (NULL: unchanged). */
 void config_set_str(char **field, const char *value);
+
+/* [mqtt] as a whole (config-mqtt.c): the broker URL, the topic, the TLS
+ * and password files (a password file other users can read is refused),
+ * and - when station is true - the station name, which becomes a topic
+ * level: [A-Za-z0-9_-] only. One "flashbay: ..." line per problem in err;
+ * 0 or -EINVAL. config_load() runs it when [mqtt] enabled = yes. */
+int config_mqtt_check(const struct config *cfg, bool station, struct strbuf *err);
+
+/* [mqtt]'s defaults (config_defaults() sets them). */
+void config_mqtt_defaults(struct config *cfg);
+
+/* An MQTT broker URL: mqtt://HOST[:PORT] (1883) or mqtts://HOST[:PORT]
+ * (8883); HOST may be [IPv6]. 0, or -EINVAL with why in err. *host is
+ * malloc'ed (NULL-able out). */
+int config_mqtt_url(const char *url, char **host, int *port, bool *tls, struct strbuf *err);
 
 /* The lock directory to use (never NULL). Caller frees. */
 char *config_lock_dir(const struct config *cfg);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "json.h"
 #include "str.h"
 #include "text.h"
 
@@ -159,4 +160,23 @@ void histcol_fill(const struct history_row *r, struct histcol col[HISTCOL_COUNT]
 	col_text(c++, "unit_sha256", a->unit_sha256);
 	col_text(c++, "unit_label", a->unit_label);
 	col_text(c++, "output", a->output);
+}
+
+void histcol_json(struct jw *jw, const struct history_row *r)
+{
+	struct histcol col[HISTCOL_COUNT];
+
+	histcol_fill(r, col);
+	for (size_t i = 0; i < HISTCOL_COUNT; i++) {
+		if (col[i].kind == HC_TEXT)
+			jw_str(jw, col[i].name, col[i].s);
+		else if (col[i].kind == HC_INT)
+			jw_int(jw, col[i].name, col[i].i);
+		else if (col[i].kind == HC_REAL)
+			jw_double(jw, col[i].name, col[i].d);
+		else if (col[i].kind == HC_BOOL)
+			jw_bool(jw, col[i].name, col[i].i != 0);
+		else
+			jw_null(jw, col[i].name);
+	}
 }

@@ -52,5 +52,9 @@ struct histcol {
 
 #define HISTCOL_COUNT 33
 void histcol_fill(const struct history_row *r, struct histcol col[HISTCOL_COUNT]);
+/* The columns of r as the members of the JSON object jw is in (`history
+ * --json`, the attempts a station publishes over MQTT). */
+struct jw;
+void histcol_json(struct jw *jw, const struct history_row *r);
 
 #endif

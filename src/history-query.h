@@ -76,6 +76,24 @@ int history_stats(struct history *h, const struct history_scope *scope, struct h
 		  struct strbuf *err);
 void history_stats_release(struct history_stats *s);
 
+/* One station's figures (`stats --by-station`; a fleet's database). Its
+ * boards are counted at that station: a board's first attempt there is its
+ * first that reached it and was not cancelled; units_per_hour = boards that
+ * passed there / hours from its first start to its last end. ALL covers the
+ * whole history at once (not period by period). */
+struct history_station_count {
+	char *station; /* "" when unknown */
+	long attempts, ok, failed, cancelled, not_started;
+	long boards, boards_first_ok, boards_passed;
+	double first_pass_yield, units_per_hour;
+};
+
+/* The stations of scope, by name. *out is malloc'ed: free with
+ * history_station_stats_free(). */
+int history_station_stats(struct history *h, const struct history_scope *scope,
+			  struct history_station_count **out, size_t *n, struct strbuf *err);
+void history_station_stats_free(struct history_station_count *c, size_t n);
+
 struct history_period {
 	int64_t id;
 	int64_t start_ms;
@@ -107,6 +125,9 @@ struct history_filter {
 	long limit;        /* at most this many; 0: all */
 	bool newest_first; /* else oldest first */
 	bool with_output;  /* also read the tool output (a.output) */
+	int64_t id;        /* only the attempt with this id; 0: any */
+	bool outbox;       /* only the attempts in the MQTT outbox, in its order
+			      (history-outbox.h; newest_first is ignored) */
 };
 
 /* The names a port given as `history --port` may be stored under: the

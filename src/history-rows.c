@@ -90,6 +90,8 @@ static void build_query(struct strbuf *sql, const struct history_filter *f)
 	strbuf_addstr(sql, f->with_output ? ", o.output FROM attempts a LEFT JOIN attempt_output o"
 					    " ON o.attempt_id = a.id"
 					  : " FROM attempts a");
+	if (f->outbox)
+		strbuf_addstr(sql, " JOIN outbox x ON x.attempt_id = a.id");
 	strbuf_addstr(sql, " WHERE a.started_ms >= ?1");
 	if (f->ports)
 		strbuf_addstr(sql, " AND (a.port IN names OR a.device IN names OR a.by_path IN names"
@@ -98,8 +100,13 @@ static void build_query(struct strbuf *sql, const struct history_filter *f)
 		strbuf_addstr(sql, " AND a.mac = ?3 COLLATE NOCASE");
 	if (f->board)
 		strbuf_addstr(sql, " AND a.board = ?4");
-	strbuf_addstr(sql, f->newest_first ? " ORDER BY a.started_ms DESC, a.id DESC"
-					   : " ORDER BY a.started_ms, a.id");
+	if (f->id)
+		strbuf_addstr(sql, " AND a.id = ?6");
+	if (f->outbox)
+		strbuf_addstr(sql, " ORDER BY x.seq");
+	else
+		strbuf_addstr(sql, f->newest_first ? " ORDER BY a.started_ms DESC, a.id DESC"
+						   : " ORDER BY a.started_ms, a.id");
 	strbuf_addstr(sql, " LIMIT ?5");
 }
 
@@ -168,6 +175,8 @@ int history_rows(struct history *h, const struct history_filter *f, history_row_
 	if (f->board)
 		sqlite3_bind_text(st, 4, f->board, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, f->limit > 0 ? f->limit : -1);
+	if (f->id)
+		sqlite3_bind_int64(st, 6, f->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_read(h, st, &row, f->with_output);
 		ret = fn(&row, data);

@@ -10,7 +10,8 @@
  * table. Version 3 tells attempts that reached their board from those that
  * never did (reached: a cancelled or station-side attempt is no board's
  * first attempt), keys the tallies by it, and stores the port's canonical
- * device and by-id name. Version 5 adds per-unit data: the attempt's serial,
+ * device and by-id name. Version 4 adds the MQTT outbox and the origin id
+ * of attempts received from other stations. Version 5 adds per-unit data: the attempt's serial,
  * unit image SHA-256 and label, and the table of serials handed out. A database that is not ours (application_id, or tables without a
  * version) or newer than this program is refused and left untouched.
  */
@@ -311,6 +312,18 @@ static const char v3_finish[] =
 	"	finished_ms, duration_ms ON attempts BEGIN\n" TALLY3_SUB("old") TALLY3_ADD("new")
 	"END;\n";
 
+/* v4 (MQTT): the outbox of attempts not yet acknowledged by the broker, in
+ * the order they ended; and, in a fleet's database, the id an attempt has at
+ * the station that made it (origin_id), unique per station. */
+static const char v4_sql[] =
+	"CREATE TABLE outbox (\n"
+	"	seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"	attempt_id INTEGER NOT NULL UNIQUE REFERENCES attempts(id) ON DELETE CASCADE\n"
+	");\n"
+	"ALTER TABLE attempts ADD COLUMN origin_id INTEGER;\n"
+	"CREATE UNIQUE INDEX attempts_origin ON attempts(station, origin_id)\n"
+	"	WHERE origin_id IS NOT NULL;\n";
+
 /* v5: per-unit data - each attempt's serial, unit image and label, and the
  * serials handed out (history-serials.c): a serial is its table's key, so
  * it is never given twice, whatever the source. */
@@ -390,6 +403,12 @@ static int migrate_v3(struct history *h, struct strbuf *err)
 	return r;
 }
 
+/* Version 3 -> 4. */
+static int migrate_v4(struct history *h, struct strbuf *err)
+{
+	return run(h, v4_sql, err);
+}
+
 /* Version 4 (or 3) -> 5. */
 static int migrate_v5(struct history *h, struct strbuf *err)
 {
@@ -444,6 +463,8 @@ static int migrate_from(struct history *h, int64_t v, struct strbuf *err)
 		r = migrate_v2(h, err);
 	if (!r && v < 3)
 		r = migrate_v3(h, err);
+	if (!r && v < 4)
+		r = migrate_v4(h, err);
 	if (!r && v < 5)
 		r = migrate_v5(h, err);
 	if (!r) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd-fleet.h"
 #include "config.h"
 #include "demo.h"
 #include "log.h"
@@ -93,13 +94,14 @@ static const struct cmd commands[] = {
 
 	/* history */
 	{ "stats", cmd_stats, "yield, units per hour and failures of the flash history",
-	  "[--since TIME | --all] [--json] [--reset]\n\n"
+	  "[--since TIME | --all] [--json] [--by-station] [--reset]\n\n"
 	  "Statistics of the current period: attempts, first-pass yield, units per hour,\n"
 	  "duration p50/p95, failures by class, slot and firmware.\n"
 	  "  --since TIME   attempts started since TIME (2026-11-21, 2026-11-21T08:00,\n"
 	  "                 8h, 2d)\n"
 	  "  --all          every period, and each one\n"
 	  "  --json         machine-readable output\n"
+	  "  --by-station   also a row per station (a fleet's database: 'fleet --db')\n"
 	  "  --reset        start a new statistics period (nothing is deleted)\n" },
 	{ "history", cmd_history, "recent flash attempts, newest first",
 	  "[--port DEV] [--mac MAC] [--board KEY] [--limit N]\n"
@@ -113,6 +115,22 @@ static const struct cmd commands[] = {
 	  "--csv FILE|- [--since TIME]\n\n"
 	  "  --csv FILE     write RFC 4180 CSV to FILE (atomically), or - for stdout\n"
 	  "  --since TIME   only attempts started since TIME\n" },
+
+	/* a line of stations */
+	{ "fleet", cmd_fleet, "the line's stations over MQTT: status, yield, every attempt",
+	  "[--broker URL] [--topic T] [--json]\n\n"
+	  "Subscribe to <topic>/+/status and <topic>/+/attempts on the broker of [mqtt]\n"
+	  "(or --broker, --topic) and show each station: online/offline, mode, firmware,\n"
+	  "ok/fail, first-pass yield, units/h, busy slots, last result, and the line's\n"
+	  "totals. On a terminal: the fleet dashboard; otherwise one line per event.\n\n"
+	  "  --broker URL   mqtt://HOST[:PORT] or mqtts://HOST[:PORT]\n"
+	  "  --topic T      the topic prefix (default: [mqtt] topic, flashbay)\n"
+	  "  --json         print the state once, when the retained statuses have come\n"
+	  "                 (at most 5 s), and exit\n"
+	  "  --db FILE      (global option) store every attempt received in FILE, once\n"
+	  "                 per station and attempt id: 'flashbay --db FILE stats' and\n"
+	  "                 'export' then give line-wide figures. The broker keeps what\n"
+	  "                 comes while the fleet is away (a persistent session)\n" },
 
 	/* klipper */
 	{ "board", cmd_board, "Klipper/Kalico boards: register, menuconfig, build, flash",

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "demo.h"
 #include "loop.h"
+#include "mqtt-station.h"
 #include "text.h"
 #include "unit.h"
 
@@ -93,6 +94,16 @@ static int check_lock_dir(const struct config *cfg, struct strbuf *err)
 	return r;
 }
 
+/* [mqtt] enabled: publish. Without a history there is no outbox: only the status. */
+static int start_mqtt(struct session *s, struct strbuf *err)
+{
+	if (s->g->no_history)
+		print_warnings(s, "--no-history: attempts are not published over MQTT (they go "
+				  "through the history's outbox); the status is");
+	s->mqtt = mqtt_station_new(s->loop, s->app, &s->cfg, err);
+	return s->mqtt ? 0 : -EINVAL;
+}
+
 int session_start(struct session *s, bool monitor, enum session_fw fw)
 {
 	struct app_opts opts = { .cfg = &s->cfg, .devices = &s->dopts,
@@ -122,6 +133,8 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 		s->app = app_new(s->loop, &opts, &err);
 		r = s->app ? 0 : -EINVAL;
 	}
+	if (!r && s->cfg.mqtt_enabled)
+		r = start_mqtt(s, &err);
 	if (r) {
 		char *safe = text_sanitize_dup(err.buf, false);
 
@@ -138,7 +151,9 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 
 void session_end(struct session *s)
 {
+	mqtt_station_close(s->mqtt, SESSION_MQTT_FLUSH_MS);
 	app_free(s->app);
+	mqtt_station_free(s->mqtt);
 	loop_free(s->loop);
 	demo_free(s->demo);
 	firmware_release(&s->fw);

@@ -13,6 +13,7 @@ struct globals;
 struct loop;
 struct app;
 struct demo;
+struct mqtt_station;
 
 /* getopt values of the image options (any command may list them). */
 enum { CLI_OPT_FIRMWARE = 1000, CLI_OPT_IMAGE, CLI_OPT_FLASH_ARGS };
@@ -31,6 +32,7 @@ struct session {
 	struct demo *demo;
 	struct loop *loop;
 	struct app *app;
+	struct mqtt_station *mqtt; /* [mqtt] enabled: the publisher (mqtt-station.h) */
 };
 
 /* Load the configuration (global options applied). 0 or EXIT_USAGE (printed). */
@@ -47,7 +49,9 @@ enum session_fw {
 /* Firmware from the options, else [firmware] (or the demo's), as fw says.
  * Then the loop and the engine (history, devices). 0 or EXIT_USAGE (printed). */
 int session_start(struct session *s, bool monitor, enum session_fw fw);
-/* Free everything (the engine reaps what is left). */
+/* Free everything (the engine reaps what is left; the MQTT publisher first
+ * gets up to SESSION_MQTT_FLUSH_MS for the broker to acknowledge what was sent). */
+#define SESSION_MQTT_FLUSH_MS 2000
 void session_end(struct session *s);
 
 #endif

@@ -215,6 +215,23 @@ static void draw_header_top(struct tui *t)
 		tui_put(t, 0, t->cols - rw, rw, right, true);
 }
 
+/* The link to the line (MQTT) on the right of header line 2, a warning
+ * unless connected; cut to fit, leaving the firmware 30 columns. */
+static void draw_link(struct tui *t)
+{
+	char *safe = tui_safe(t, app_link_status(t->app));
+	int w = (int)text_width(safe) + 2;
+
+	if (w > t->cols - 30)
+		w = t->cols - 30;
+	if (w > 8) {
+		attrset(strstr(safe, "connected,") ? A_NORMAL : t->role[ROLE_WARN]);
+		tui_put(t, 1, t->cols - w, 1, " ", true);
+		tui_put(t, 1, t->cols - w + 1, w - 1, safe, true);
+	}
+	free(safe);
+}
+
 /* Header line 2: the firmware, then what is going on. */
 static void draw_header_fw(struct tui *t)
 {
@@ -242,6 +259,8 @@ static void draw_header_fw(struct tui *t)
 
 		attrset(app_history_errors(t->app) ? t->role[ROLE_FAIL] | A_REVERSE : t->role[ROLE_WARN]);
 		tui_put(t, 1, t->cols - w, w, note, false);
+	} else if (*app_link_status(t->app)) {
+		draw_link(t);
 	}
 	attrset(A_NORMAL);
 	strbuf_release(&sb);

@@ -120,6 +120,8 @@ mkdir -p "$T/v2"
 is "$(DB=$V2 sql 'PRAGMA user_version')" "2" "a version 2 database with eight attempts"
 j=$("$FLASHBAY" --db "$V2" stats --json)
 is "$(DB=$V2 sql 'PRAGMA user_version')" "$CUR" "... upgraded to the current version by a reader"
+is "$(DB=$V2 sql "SELECT count(*) FROM sqlite_master WHERE name IN ('outbox', 'attempts_origin')")" "2" \
+	"... with the MQTT outbox and the index of received attempts (schema 4)"
 is "$(unit_schema "$V2")" "8 000 0" "... with the per-unit columns and the serials table"
 is "$(printf '%s\n' "$j" | py 'd["attempts"], d["ok"], d["failed"], d["cancelled"], d["not_started"]')" \
 	"(8, 3, 1, 2, 2)" "cancelled and never-started attempts are no longer failures"
@@ -153,10 +155,10 @@ j=$("$FLASHBAY" --db "$V3" stats --json)
 is "$(DB=$V3 sql 'PRAGMA user_version')" "$CUR" "... upgraded to the current version by a reader"
 is "$(unit_schema "$V3")" "3 000 0" "... with the per-unit columns (all NULL) and an empty serials table"
 "$PY" - "$V3" "$T/v3/before" <<'PYEOF'
-import sqlite3, sys
+import ast, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 old = open(sys.argv[2]).read().strip()
-n = len(c.execute("SELECT * FROM attempts LIMIT 1").description) - 3
+n = len(ast.literal_eval(old)[0])  # the version 3 columns; later versions add theirs after them
 new = str([r[:n] for r in c.execute("SELECT * FROM attempts ORDER BY id").fetchall()])
 sys.exit(0 if new == old else 1)
 PYEOF

@@ -47,6 +47,10 @@ static void defaults(void)
 	is_str(cfg.services.n == 1 ? cfg.services.v[0] : NULL, "klipper", "service defaults to klipper");
 	is_int(cfg.build_timeout_ms, 300000, "build timeout 300 s");
 	is_str(cfg.moonraker, "http://localhost:7125", "moonraker URL default");
+	ok(!cfg.mqtt_enabled && !strcmp(cfg.mqtt_broker, "mqtt://localhost:1883") &&
+	   !strcmp(cfg.mqtt_topic, "flashbay") && cfg.mqtt_qos == 1 &&
+	   cfg.mqtt_keepalive_ms == 60000 && !cfg.mqtt_client_id,
+	   "[mqtt]: off; mqtt://localhost:1883, topic flashbay, qos 1, keepalive 60 s");
 	config_release(&cfg);
 	strbuf_release(&err);
 	strbuf_release(&warn);
