@@ -23,6 +23,28 @@ static int run_id(struct history *h, const char *sql, int64_t id, struct strbuf 
 	return 0;
 }
 
+/* Is the outbox on? 1 yes, 0 no, < 0 an SQLite error. */
+static int outbox_is_on(struct history *h)
+{
+	sqlite3_stmt *st = history_prepare(h, "SELECT 1 FROM outbox_on");
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int history_outbox_enable(struct history *h, bool on, struct strbuf *err)
+{
+	int is = outbox_is_on(h);
+
+	if (is < 0)
+		return history_fail(h, "read", err);
+	if (is == on)
+		return 0;
+	return run_id(h, on ? "INSERT OR IGNORE INTO outbox_on (one) VALUES (?1)"
+			    : "DELETE FROM outbox_on WHERE one = ?1", 1, err);
+}
+
 int history_outbox_add(struct history *h, int64_t id, struct strbuf *err)
 {
 	return run_id(h, "INSERT OR IGNORE INTO outbox (attempt_id) VALUES (?1)", id, err);

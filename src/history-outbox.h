@@ -15,6 +15,13 @@
 
 #include "history-query.h"
 
+/* A station publishes (on) or not: while on, every attempt that ends
+ * enters the outbox in the same write as its outcome (a trigger), also a
+ * result written late (kept while the database was busy, or from the
+ * journal) and a row of a killed flashbay turned interrupted. Off leaves
+ * what waits in the outbox (published when a station publishes again).
+ * Writes only when the setting changes. */
+int history_outbox_enable(struct history *h, bool on, struct strbuf *err);
 /* Put attempt id in the outbox (again: nothing changes). */
 int history_outbox_add(struct history *h, int64_t id, struct strbuf *err);
 /* Take attempt id out of the outbox (not there: 0). */

@@ -314,15 +314,26 @@ static const char v3_finish[] =
 
 /* v4 (MQTT): the outbox of attempts not yet acknowledged by the broker, in
  * the order they ended; and, in a fleet's database, the id an attempt has at
- * the station that made it (origin_id), unique per station. */
+ * the station that made it (origin_id), unique per station. While
+ * outbox_on has its row (a station publishes: history_outbox_enable()),
+ * every attempt of this station that ends - finished, a result kept while
+ * the database was busy and written later, a journal replayed, a row left
+ * running by a killed flashbay turned interrupted - enters the outbox in
+ * the same write, whichever path wrote it. */
 static const char v4_sql[] =
 	"CREATE TABLE outbox (\n"
 	"	seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
 	"	attempt_id INTEGER NOT NULL UNIQUE REFERENCES attempts(id) ON DELETE CASCADE\n"
 	");\n"
+	"CREATE TABLE outbox_on (one INTEGER PRIMARY KEY CHECK (one = 1));\n"
 	"ALTER TABLE attempts ADD COLUMN origin_id INTEGER;\n"
 	"CREATE UNIQUE INDEX attempts_origin ON attempts(station, origin_id)\n"
-	"	WHERE origin_id IS NOT NULL;\n";
+	"	WHERE origin_id IS NOT NULL;\n"
+	"CREATE TRIGGER attempts_outbox AFTER UPDATE OF outcome ON attempts\n"
+	"	WHEN old.outcome = 'running' AND new.outcome <> 'running'\n"
+	"	AND new.origin_id IS NULL AND EXISTS (SELECT 1 FROM outbox_on) BEGIN\n"
+	"	INSERT OR IGNORE INTO outbox (attempt_id) VALUES (new.id);\n"
+	"END;\n";
 
 /* v5: per-unit data - each attempt's serial, unit image and label, and the
  * serials handed out (history-serials.c): a serial is its table's key, so

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "histcmd.h"
 #include "history-outbox.h"
+#include "history.h"
 #include "json.h"
 #include "log.h"
 #include "loop.h"
@@ -21,6 +22,8 @@
 #include "xalloc.h"
 
 #define STATUS_EVERY_MS 1000
+/* At most this many attempts handed to libmosquitto at a time. */
+#define WINDOW 32
 
 /* A message handed to libmosquitto, waiting for its PUBACK. */
 struct sent {
@@ -38,7 +41,8 @@ struct mqtt_station {
 	struct sent *sent;
 	size_t nsent, sent_alloc;
 	long waiting;            /* attempts in the outbox */
-	bool missed;             /* an outbox row could not be handed over: try on up */
+	bool missed;             /* the outbox may hold rows not handed over yet */
+	bool kept;               /* an attempt ended while the history kept its result */
 	bool closed;             /* mqtt_station_close(): outbox only */
 	unsigned long status_sig;
 	uint64_t status_ms;      /* when the status was last published */
@@ -93,8 +97,18 @@ static bool handed(const struct mqtt_station *ms, int64_t id)
 	return false;
 }
 
-/* Publish one attempt row (an outbox row) unless libmosquitto has it. While
- * the broker is away it stays in the outbox (published when it is back). */
+/* Attempts handed to libmosquitto and not acknowledged yet. */
+static size_t in_flight(const struct mqtt_station *ms)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ms->nsent; i++)
+		n += ms->sent[i].id > 0;
+	return n;
+}
+
+/* Publish one attempt row (an outbox row) unless libmosquitto has it; stop
+ * the walk (1) once WINDOW attempts are in flight. */
 static int publish_row(const struct history_row *r, void *data)
 {
 	struct mqtt_station *ms = data;
@@ -104,6 +118,10 @@ static int publish_row(const struct history_row *r, void *data)
 
 	if (handed(ms, r->id))
 		return 0;
+	if (in_flight(ms) >= WINDOW) {
+		ms->missed = true;
+		return 1;
+	}
 	jw_init(&jw, &out);
 	jw_object_begin(&jw, NULL);
 	histcol_json(&jw, r);
@@ -118,6 +136,29 @@ static int publish_row(const struct history_row *r, void *data)
 			(long long)r->id);
 	strbuf_release(&out);
 	return 0;
+}
+
+/* Hand the outbox's next attempts, in order, to libmosquitto: only while
+ * the broker is there, and at most WINDOW at a time (each PUBACK makes room
+ * for the next), so an outage of any length costs the station no memory -
+ * what waits, waits in the database. */
+static void refill(struct mqtt_station *ms)
+{
+	struct history *h = app_history(ms->app);
+	struct strbuf err = STRBUF_INIT;
+
+	if (!h || ms->closed)
+		return;
+	if (mqtt_state(ms->m) != MQTT_UP || in_flight(ms) >= WINDOW) {
+		ms->missed = true;
+		return;
+	}
+	ms->missed = false;
+	if (history_outbox_rows(h, 0, publish_row, ms, &err) < 0) {
+		log_msg(LOG_ERROR, NULL, "MQTT outbox: %s", err.buf);
+		ms->missed = true;
+	}
+	strbuf_release(&err);
 }
 
 /* Publish the status now. */
@@ -149,6 +190,11 @@ static void status_hook(void *data)
 
 	if (ms->closed)
 		return;
+	if (ms->kept && app_history(ms->app) && !history_pending(app_history(ms->app))) {
+		ms->kept = false; /* the results kept are written: in the outbox now */
+		refill(ms);
+		recount(ms);
+	}
 	update_link(ms);
 	if (mqtt_state(ms->m) != MQTT_UP || ms->status_timer.armed ||
 	    mqtt_status_signature(ms->app) == ms->status_sig)
@@ -163,21 +209,14 @@ static void status_hook(void *data)
 static void on_up(void *data)
 {
 	struct mqtt_station *ms = data;
-	struct history *h = app_history(ms->app);
-	struct strbuf err = STRBUF_INIT;
 
 	log_msg(LOG_INFO, NULL, "MQTT: connected to %s (%ld %s waiting)", ms->cfg->mqtt_broker,
 		ms->waiting, ms->waiting == 1 ? "result" : "results");
 	publish_status(ms);
-	/* what could not be handed over while away, in order (libmosquitto
-	 * sends again by itself what it had) */
-	if (h && !ms->closed && ms->missed) {
-		ms->missed = false;
-		if (history_outbox_rows(h, 0, publish_row, ms, &err))
-			log_msg(LOG_ERROR, NULL, "MQTT outbox: %s", err.buf);
-	}
+	/* what waits in the outbox, in order (libmosquitto sends again by
+	 * itself what it had in flight) */
+	refill(ms);
 	update_link(ms);
-	strbuf_release(&err);
 }
 
 static void on_down(void *data, const char *why)
@@ -206,6 +245,8 @@ static void on_published(void *data, int mid)
 		ms->sent[i] = ms->sent[--ms->nsent];
 		break;
 	}
+	if (ms->missed)
+		refill(ms);
 	recount(ms);
 	strbuf_release(&err);
 }
@@ -219,7 +260,6 @@ static void on_attempt(void *data, enum attempt_event ev, const struct attempt *
 {
 	struct mqtt_station *ms = data;
 	struct history *h = app_history(ms->app);
-	struct strbuf err = STRBUF_INIT;
 
 	if (ev != ATTEMPT_ENDED || !h)
 		return;
@@ -229,16 +269,11 @@ static void on_attempt(void *data, enum attempt_event ev, const struct attempt *
 	snprintf(ms->last.message, sizeof ms->last.message, "%s", a->message ? a->message : "");
 	ms->last.slot = a->slot;
 	ms->last.finished_ms = a->finished_ms;
-	if (id <= 0)
-		log_msg(LOG_WARN, NULL, "MQTT: an attempt the history could not write yet is "
-					"not published");
-	else if (history_outbox_add(h, id, &err))
-		log_msg(LOG_ERROR, NULL, "MQTT outbox: %s (attempt %lld is not published)", err.buf,
-			(long long)id);
-	else if (!ms->closed && history_outbox_rows(h, id, publish_row, ms, &err))
-		log_msg(LOG_ERROR, NULL, "MQTT outbox: %s", err.buf);
+	(void)id; /* its row entered the outbox with its outcome (history-outbox.h) */
+	if (history_pending(h))
+		ms->kept = true; /* published once the history took it (status_hook) */
+	refill(ms);
 	recount(ms);
-	strbuf_release(&err);
 }
 
 /* topic/station/leaf */
@@ -272,11 +307,13 @@ struct mqtt_station *mqtt_station_new(struct loop *loop, struct app *app,
 		mqtt_station_free(ms);
 		return NULL;
 	}
+	if (app_history(app) && history_outbox_enable(app_history(app), true, err)) {
+		mqtt_station_free(ms);
+		return NULL;
+	}
 	attempt_subscribe(app, on_attempt, ms);
 	loop_hook_add(loop, status_hook, ms);
-	if (app_history(app)) /* what an earlier run left, in order */
-		history_outbox_rows(app_history(app), 0, publish_row, ms, err);
-	strbuf_reset(err);
+	ms->missed = true; /* what an earlier run left: published once connected */
 	update_link(ms);
 	return ms;
 }

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "demo.h"
 #include "loop.h"
+#include "history-outbox.h"
 #include "mqtt-station.h"
 #include "text.h"
 #include "unit.h"
@@ -104,6 +105,18 @@ static int start_mqtt(struct session *s, struct strbuf *err)
 	return s->mqtt ? 0 : -EINVAL;
 }
 
+/* [mqtt] off: attempts no longer enter the outbox (what waits there stays,
+ * for when a station publishes again). */
+static void stop_outbox(struct session *s)
+{
+	struct history *h = app_history(s->app);
+	struct strbuf err = STRBUF_INIT;
+
+	if (h && history_outbox_enable(h, false, &err))
+		print_warnings(s, err.buf);
+	strbuf_release(&err);
+}
+
 int session_start(struct session *s, bool monitor, enum session_fw fw)
 {
 	struct app_opts opts = { .cfg = &s->cfg, .devices = &s->dopts,
@@ -135,6 +148,8 @@ int session_start(struct session *s, bool monitor, enum session_fw fw)
 	}
 	if (!r && s->cfg.mqtt_enabled)
 		r = start_mqtt(s, &err);
+	else if (!r)
+		stop_outbox(s);
 	if (r) {
 		char *safe = text_sanitize_dup(err.buf, false);
 
