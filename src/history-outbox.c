@@ -45,11 +45,6 @@ int history_outbox_enable(struct history *h, bool on, struct strbuf *err)
 			    : "DELETE FROM outbox_on WHERE one = ?1", 1, err);
 }
 
-int history_outbox_add(struct history *h, int64_t id, struct strbuf *err)
-{
-	return run_id(h, "INSERT OR IGNORE INTO outbox (attempt_id) VALUES (?1)", id, err);
-}
-
 int history_outbox_remove(struct history *h, int64_t id, struct strbuf *err)
 {
 	return run_id(h, "DELETE FROM outbox WHERE attempt_id = ?1", id, err);

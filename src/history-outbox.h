@@ -22,8 +22,6 @@
  * what waits in the outbox (published when a station publishes again).
  * Writes only when the setting changes. */
 int history_outbox_enable(struct history *h, bool on, struct strbuf *err);
-/* Put attempt id in the outbox (again: nothing changes). */
-int history_outbox_add(struct history *h, int64_t id, struct strbuf *err);
 /* Take attempt id out of the outbox (not there: 0). */
 int history_outbox_remove(struct history *h, int64_t id, struct strbuf *err);
 /* How many attempts wait in the outbox; -1 when it cannot be read. */
