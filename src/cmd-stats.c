@@ -303,8 +303,11 @@ static int stations_report(struct histcmd *c, const struct history_scope *sc, st
 		char *name = text_sanitize_dup(x->station, false);
 
 		if (!jw) {
-			printf("  %-20s %8ld %7ld %7ld %7ld %8.1f%% %8.1f\n", name, x->attempts, x->ok,
-			       x->failed, x->boards, x->first_pass_yield * 100, x->units_per_hour);
+			char y[16];
+
+			pct(y, x->boards_first_ok, x->boards);
+			printf("  %-20s %8ld %7ld %7ld %7ld %9s %8.1f\n", name, x->attempts, x->ok,
+			       x->failed, x->boards, y, x->units_per_hour);
 		} else {
 			jw_object_begin(jw, NULL);
 			jw_str(jw, "station", x->station);
@@ -315,7 +318,10 @@ static int stations_report(struct histcmd *c, const struct history_scope *sc, st
 			jw_int(jw, "not_started", x->not_started);
 			jw_int(jw, "boards", x->boards);
 			jw_int(jw, "boards_first_pass", x->boards_first_ok);
-			jw_double(jw, "first_pass_yield", x->first_pass_yield);
+			if (x->boards) /* a yield over no boards is no number */
+				jw_double(jw, "first_pass_yield", x->first_pass_yield);
+			else
+				jw_null(jw, "first_pass_yield");
 			jw_double(jw, "units_per_hour", x->units_per_hour);
 			jw_object_end(jw);
 		}

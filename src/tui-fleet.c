@@ -72,7 +72,7 @@ static void draw_header(struct fleet_tui *t)
 {
 	struct fleet_totals tot;
 	enum mqtt_state st = mqtt_state(t->c->m);
-	char line[256];
+	char line[256], y[16];
 
 	fleet_totals(&t->c->f, &tot);
 	attrset(t->role[FR_TITLE]);
@@ -82,9 +82,10 @@ static void draw_header(struct fleet_tui *t)
 		 *mqtt_why(t->c->m) ? ": " : "", mqtt_why(t->c->m));
 	put(t, 0, 16, t->cols - 16, line);
 	attrset(A_BOLD);
-	snprintf(line, sizeof line, " line: %ld/%ld online  ok %ld  fail %ld  1st-pass %s%.1f%%  "
+	fleet_yield_text(y, tot.yield, tot.boards);
+	snprintf(line, sizeof line, " line: %ld/%ld online  ok %ld  fail %ld  1st-pass %s  "
 		 "%.1f/h  busy %ld  waiting %ld", tot.online, tot.stations, tot.ok, tot.failed,
-		 "", tot.yield * 100, tot.units_per_hour, tot.busy, tot.waiting);
+		 y, tot.units_per_hour, tot.busy, tot.waiting);
 	put(t, 1, 0, t->cols, line);
 	attrset(A_NORMAL);
 }
@@ -102,20 +103,21 @@ static void last_text(const struct fleet_station *s, char *out, size_t n)
 }
 
 /* A station row: its columns, and where LAST starts. */
-#define ROW_FMT " %-12.12s %-7s %-7.7s %5ld %4ld %5.1f%% %6.1f %5s %s"
+#define ROW_FMT " %-12.12s %-7s %-7.7s %5ld %4ld %6s %6.1f %5s %s"
 #define LAST_COL 61
 
 /* One station row. */
 static void draw_row(struct fleet_tui *t, int y, const struct fleet_station *s, bool cur)
 {
-	char line[512], last[200], busy[16];
+	char line[512], last[200], busy[16], yield[16];
 	attr_t a = !s->has_status || !s->online ? t->role[FR_DIM] : A_NORMAL;
 
 	last_text(s, last, sizeof last);
+	fleet_yield_text(yield, s->yield, s->boards);
 	snprintf(busy, sizeof busy, "%ld/%zu", s->busy, s->nslots);
 	snprintf(line, sizeof line, ROW_FMT, s->name,
 		 !s->has_status ? "?" : s->online ? "online" : "offline", s->mode, s->ok,
-		 s->failed, s->yield * 100, s->units_per_hour, busy, last);
+		 s->failed, yield, s->units_per_hour, busy, last);
 	attrset(cur ? t->role[FR_CURSOR] : a);
 	put(t, y, 0, t->cols, line);
 	if (!cur && s->last_outcome[0] && strcmp(s->last_outcome, "ok") && t->cols > LAST_COL) {

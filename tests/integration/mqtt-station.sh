@@ -144,6 +144,8 @@ is "$?" 0 "--no-history with [mqtt]: exit 0"
 like "$(cat "$T/n.err")" "warning: --no-history: attempts are not published over MQTT" "... saying attempts are not published"
 status=$(mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t fbt/st-n/status -C 1 -W 5)
 is "$(printf '%s\n' "$status" | json_field status)" "offline" "... its status is"
+is "$(printf '%s\n' "$status" | "$PY" -c 'import json, sys; c = json.load(sys.stdin)["counters"]; print(c["boards"], c["first_pass_yield"])')" \
+	"0 None" "... a yield over no boards is null, not 0"
 is "$(grep -c '^fbt/st-n/attempts ' "$T/sub-all.out")" 0 "... no attempt message"
 
 # a broker that takes the connection and never answers: a warning after the
