@@ -1,5 +1,7 @@
-/* cmd-export.c - `flashbay export --csv FILE|-`: every attempt as RFC 4180
- * CSV, written to a temporary file next to FILE and renamed into place. */
+/* cmd-export.c - `flashbay export --csv FILE|-` / `--json FILE|-`: every
+ * attempt as RFC 4180 CSV, or as a JSON array of the objects `history
+ * --json` prints (the same fields), written to a temporary file next to FILE
+ * and renamed into place. */
 #include "autoconf.h"
 
 #include <errno.h>
@@ -13,18 +15,22 @@
 #include "fd.h"
 #include "files.h"
 #include "histcmd.h"
+#include "json.h"
 
 #define FLUSH_AT 65536
 
 struct export_opts {
-	const char *csv, *since;
+	const char *csv, *json, *since;
+	const char *path; /* the one of csv and json given */
 	int64_t since_ms;
 };
 
 struct csv_out {
 	int fd;
 	struct strbuf buf;
-	int err; /* -errno of the first failed write */
+	int err;     /* -errno of the first failed write */
+	bool json;   /* a JSON array, written through jw */
+	struct jw jw;
 };
 
 /* Parse the options; 0, or an exit code after a usage error. */
@@ -34,14 +40,20 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 		int r = histcmd_opt("export", argc, argv, &i, "--csv", &o->csv);
 
 		if (!r)
+			r = histcmd_opt("export", argc, argv, &i, "--json", &o->json);
+		if (!r)
 			r = histcmd_opt("export", argc, argv, &i, "--since", &o->since);
 		if (r < 0)
 			return EXIT_USAGE;
 		if (!r)
 			return cmd_usage_error("export", "unknown argument '%s'", argv[i]);
 	}
-	if (!o->csv || !*o->csv)
-		return cmd_usage_error("export", "say where to write: --csv FILE (or - for stdout)");
+	if (o->csv && o->json)
+		return cmd_usage_error("export", "--csv and --json: one format at a time");
+	o->path = o->csv ? o->csv : o->json;
+	if (!o->path || !*o->path)
+		return cmd_usage_error("export", "say where to write: --csv FILE or --json FILE "
+						 "(- for stdout)");
 	o->since_ms = INT64_MIN;
 	if (o->since && histcmd_since("export", o->since, &o->since_ms))
 		return EXIT_USAGE;
@@ -95,8 +107,19 @@ static int row(const struct history_row *r, void *data)
 	return flush(o, false);
 }
 
-/* Header and rows into o (no history: the header only); name is where
- * they go, for messages. Every error is printed. */
+/* One attempt as the object `history --json` prints. */
+static int json_row(const struct history_row *r, void *data)
+{
+	struct csv_out *o = data;
+
+	jw_object_begin(&o->jw, NULL);
+	histcol_json(&o->jw, r);
+	jw_object_end(&o->jw);
+	return flush(o, false);
+}
+
+/* Header and rows into o (no history: the header only, or []); name is
+ * where they go, for messages. Every error is printed. */
 static int write_csv(struct histcmd *c, const struct export_opts *eo, struct csv_out *o,
 		     const char *name)
 {
@@ -104,9 +127,19 @@ static int write_csv(struct histcmd *c, const struct export_opts *eo, struct csv
 	struct strbuf err = STRBUF_INIT;
 	int r = 0;
 
-	header(o);
+	o->json = eo->json != NULL;
+	if (o->json) {
+		jw_init(&o->jw, &o->buf);
+		jw_array_begin(&o->jw, NULL);
+	} else {
+		header(o);
+	}
 	if (c->h)
-		r = history_rows(c->h, &f, row, o, &err);
+		r = history_rows(c->h, &f, o->json ? json_row : row, o, &err);
+	if (!r && o->json) {
+		jw_array_end(&o->jw);
+		strbuf_addch(&o->buf, '\n');
+	}
 	if (!r)
 		r = flush(o, true);
 	if (o->err)
@@ -126,19 +159,19 @@ static int export_file(struct histcmd *c, const struct export_opts *eo)
 	bool reported = false;
 	int r;
 
-	o.fd = atomic_open(eo->csv, 0644, &tmp);
+	o.fd = atomic_open(eo->path, 0644, &tmp);
 	if (o.fd < 0) {
 		r = o.fd;
-	} else if (write_csv(c, eo, &o, eo->csv)) {
+	} else if (write_csv(c, eo, &o, eo->path)) {
 		close(o.fd);
 		unlink(tmp);
 		r = -EIO;
 		reported = true;
 	} else {
-		r = atomic_commit(o.fd, tmp, eo->csv);
+		r = atomic_commit(o.fd, tmp, eo->path);
 	}
 	if (r && !reported) {
-		strbuf_addf(&msg, "cannot write '%s': %s", eo->csv, strerror(-r));
+		strbuf_addf(&msg, "cannot write '%s': %s", eo->path, strerror(-r));
 		histcmd_fail(c, msg.buf);
 	}
 	free(tmp);
@@ -159,12 +192,13 @@ int cmd_export(struct globals *g, int argc, char **argv)
 	if (r == -ENOENT) {
 		struct strbuf msg = STRBUF_INIT;
 
-		strbuf_addf(&msg, "no history yet at %s; writing the header only", c.cfg.database);
+		strbuf_addf(&msg, "no history yet at %s; writing %s", c.cfg.database,
+			    eo.json ? "an empty list" : "the header only");
 		histcmd_fail(&c, msg.buf);
 		strbuf_release(&msg);
 	}
 	if (r == -ENOENT || !r) {
-		if (!strcmp(eo.csv, "-")) {
+		if (!strcmp(eo.path, "-")) {
 			struct csv_out o = { .fd = STDOUT_FILENO, .buf = STRBUF_INIT };
 
 			r = write_csv(&c, &eo, &o, "standard output") ? EXIT_FAIL : EXIT_OK;

@@ -111,9 +111,11 @@ static const struct cmd commands[] = {
 	  "  --board KEY    attempts on this named Klipper board\n"
 	  "  --limit N      at most N attempts (default 20; 0: all)\n"
 	  "  --json         a JSON array of full rows, tool output included\n" },
-	{ "export", cmd_export, "write the flash history as CSV",
-	  "--csv FILE|- [--since TIME]\n\n"
+	{ "export", cmd_export, "write the flash history as CSV or JSON",
+	  "--csv FILE|- | --json FILE|- [--since TIME]\n\n"
 	  "  --csv FILE     write RFC 4180 CSV to FILE (atomically), or - for stdout\n"
+	  "  --json FILE    write a JSON array of the attempts, the fields of\n"
+	  "                 'history --json' (tool output included), the same way\n"
 	  "  --since TIME   only attempts started since TIME\n" },
 
 	/* a line of stations */

@@ -97,4 +97,15 @@ is "$?" 2 "export without --csv: exit 2"
 fb export --csv - --since soon >/dev/null 2>&1
 is "$?" 2 "export with a bad --since: exit 2"
 
+# --json: the objects history --json prints, every attempt, atomically
+fb export --json "$T/out/h.json"
+is "$?" 0 "export --json FILE: exit 0"
+fb history --json --limit 0 > "$T/hist.json"
+is "$("$PY" -c 'import json, sys; a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2])); print(len(a), sorted(x["id"] for x in a) == sorted(x["id"] for x in b), all(sorted(x) == sorted(b[0]) for x in a), all(k in a[0] for k in ("serial", "unit_sha256", "unit_label", "mac", "chip")))' "$T/out/h.json" "$T/hist.json")" \
+	"14 True True True" "... every attempt, with the fields of history --json (serial, unit_sha256, unit_label included)"
+is "$(fb export --json - --since 2025-06-02T09:02:00Z | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')" \
+	"3" "--json - with --since: to stdout, only those since then"
+fb export --json - --csv - >/dev/null 2>&1
+is "$?" 2 "--json and --csv together: exit 2"
+
 done_testing
