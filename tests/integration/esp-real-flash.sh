@@ -30,11 +30,6 @@ fb() {
 	"$FLASHBAY" --config "$T/$v.conf" --no-udev --sysfs-root "$T/sys" --dev-root "$T/dev" \
 		--db "$T/history.db" "$@"
 }
-mac_of() { printf '24:0a:c4:%02x:00:%02x' "$2" "$1"; } # board index, version number
-landed_all() {
-	sim_landed "$1" 0x1000 "$T/fw/boot.bin" && sim_landed "$1" 0x8000 "$T/fw/part.bin" &&
-		sim_landed "$1" 0x10000 "$T/fw/app.bin"
-}
 
 # check_results VER VNUM FILE: every board's JSON result (and the summary)
 check_results() {
@@ -85,7 +80,7 @@ for v in $ESPTOOLS; do
 	ports=""
 	i=0
 	while [ $i -lt $N ]; do
-		sim_start "${v}b$i" "$(mac_of $i $vn)" || diag "$v: simulator ${v}b$i did not start"
+		sim_start "${v}b$i" "$(sim_mac $i $vn)" || diag "$v: simulator ${v}b$i did not start"
 		ports="$ports --port $SIMDEV/${v}b$i"
 		i=$((i + 1))
 	done
@@ -99,7 +94,7 @@ for v in $ESPTOOLS; do
 	unlike "$(grep -v '^{' "$T/$v.json")" . "$v: --json: nothing but JSON objects on stdout"
 	i=0
 	while [ $i -lt $N ]; do
-		landed_all "${v}b$i"
+		sim_landed_fw "${v}b$i"
 		ok $? "$v: board $i: bootloader, partition table and app at 0x1000, 0x8000, 0x10000"
 		i=$((i + 1))
 	done
@@ -118,7 +113,7 @@ for v in $ESPTOOLS; do
 		like "$out" "^\[Flash\] slot $s ${v}b$b [123]/3 [0-9]+%\$" \
 			"$v: line output: [Flash] board $b, image n/3 and percent"
 		like "$out" "^\[Verify\] slot $s ${v}b$b\$" "$v: line output: [Verify] board $b"
-		like "$out" "^\[Done\] slot $s ${v}b$b PASS $CHIP_RE $(mac_of $b $vn) [0-9.]+m?s\$" \
+		like "$out" "^\[Done\] slot $s ${v}b$b PASS $CHIP_RE $(sim_mac $b $vn) [0-9.]+m?s\$" \
 			"$v: line output: [Done] board $b with chip and MAC"
 	done
 	like "$out" "2 boards: 2 passed, 0 failed" "$v: line output: the summary"
@@ -127,7 +122,7 @@ for v in $ESPTOOLS; do
 	fb "$v" flash --port "$SIMDEV/${v}b7" --flash-args "$T/idf/build/flash_args" --json \
 		> "$T/$v.fa" 2> "$T/$v.err"
 	is "$?" 0 "$v: flash_args: flashed"
-	landed_all "${v}b7"
+	sim_landed_fw "${v}b7"
 	ok $? "$v: flash_args: the three images at their offsets"
 	fb "$v" history --json --limit 1 > "$T/$v.hist" 2>&1
 	like "$("$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["output"])' < "$T/$v.hist")" \

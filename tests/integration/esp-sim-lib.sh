@@ -22,6 +22,9 @@
 #   sim_stop_all       ends every simulator (also done at exit)
 #   sim_landed NAME OFFSET FILE
 #                      true if FILE's bytes are in NAME's flash at OFFSET
+#   sim_landed_fw NAME true if $T/fw/boot.bin, part.bin and app.bin are in
+#                      NAME's flash at 0x1000, 0x8000 and 0x10000
+#   sim_mac I VNUM     the MAC of board I for esptool vVNUM (24:0a:c4:VV:00:II)
 #   sim_conf FILE VER [EXTRA INI TEXT]
 #                      writes a flashbay config for esptool VER (no_reset both
 #                      ways: a pty has no DTR/RTS), locks in $T/simlocks
@@ -102,6 +105,12 @@ img = open(sys.argv[3], "rb").read()
 sys.exit(0 if flash[off:off + len(img)] == img else 1)
 PY
 }
+
+sim_landed_fw() {
+	sim_landed "$1" 0x1000 "$T/fw/boot.bin" && sim_landed "$1" 0x8000 "$T/fw/part.bin" &&
+		sim_landed "$1" 0x10000 "$T/fw/app.bin"
+}
+sim_mac() { printf '24:0a:c4:%02x:00:%02x' "$2" "$1"; }
 
 make_image() {
 	"$SIM_PY" - "$1" "$2" "$3" <<'PY'

@@ -10,6 +10,8 @@
 #   landed PORT        true if the images are in PORT's fake flash at their offsets
 #   json_field FIELD   reads JSON lines on stdin, prints FIELD of each object (one per line)
 #   fakes_running      how many fake esptool processes run now
+#   db_lock DB         another process holds DB's write lock (BEGIN EXCLUSIVE;
+#                      in WAL mode readers go on) until db_unlock (or the end)
 
 FAKE_DIR=$(cd "$srcdir/tests/fake" && pwd)
 mkdir -p "$T/bin" "$T/v4" "$T/py" "$T/ports" "$T/flash" "$T/locks" "$T/sys/class/tty" \
@@ -98,3 +100,26 @@ with_conf() {
 
 fakes_running() { pgrep -f "$T/bin/esptool|$T/v4/esptool.py" 2>/dev/null | wc -l; }
 no_fakes() { [ "$(fakes_running)" -eq 0 ]; }
+
+db_locker=
+db_lock() {
+	rm -f "$T/lock.ready"
+	"${PYTHON3:-python3}" - "$1" "$T/lock.ready" <<'PYEOF' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute("BEGIN EXCLUSIVE")
+c.execute("SELECT count(*) FROM attempts").fetchall()
+open(sys.argv[2], "w").close()
+time.sleep(120)
+PYEOF
+	db_locker=$!
+	wait_until 15 test -e "$T/lock.ready"
+}
+db_unlock() {
+	[ -n "$db_locker" ] || return 0
+	kill "$db_locker" 2>/dev/null
+	wait "$db_locker" 2>/dev/null
+	db_locker=
+	true
+}
+on_exit db_unlock

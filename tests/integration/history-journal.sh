@@ -35,23 +35,6 @@ stop_ptys() { kill "$ptyholder" 2>/dev/null; wait "$ptyholder" 2>/dev/null; true
 on_exit stop_ptys
 wait_until 10 test -e "$T/ptys.ready" || skip_all "cannot make ptys"
 
-# lock: another process holds the write lock (BEGIN EXCLUSIVE; in WAL mode
-# readers go on) until unlock
-lock() {
-	rm -f "$T/lock.ready"
-	"$PY" - "$DB" "$T/lock.ready" <<'PYEOF' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-c.execute("BEGIN EXCLUSIVE")
-c.execute("SELECT count(*) FROM attempts").fetchall()
-open(sys.argv[2], "w").close()
-time.sleep(120)
-PYEOF
-	locker=$!
-	wait_until 15 test -e "$T/lock.ready"
-}
-unlock() { kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null; true; }
-on_exit unlock
 running_rows() { [ "$(sql "SELECT count(*) FROM attempts WHERE outcome = 'running'")" = "$1" ]; }
 flashing() { kill -0 "$fbpid" 2>/dev/null; }
 
@@ -65,10 +48,10 @@ FAKE_ESPTOOL_BEHAVIOUR='ttyUSB0=slow:300,ttyUSB1=slow:2500' \
 fbpid=$!
 wait_until 20 running_rows 2
 ok $? "two attempts begin (running rows)"
-lock
+db_lock "$DB"
 wait_until 20 grep -q "keeping 1 result" "$T/err1"
 ok $? "the first board ends while the database is locked: flashbay says it keeps the result"
-unlock
+db_unlock
 first_landed() { [ "$(sql "SELECT count(*) FROM attempts WHERE outcome = 'ok' AND port LIKE '%ttyUSB0'")" = 1 ]; }
 wait_until 10 first_landed
 ok $? "the lock released: the kept result lands"
@@ -87,7 +70,7 @@ FAKE_ESPTOOL_BEHAVIOUR='slow:300' FAKE_ESPTOOL_MAC='ttyUSB0=24:0a:c4:aa:00:01,tt
 	fb flash --port "$T/ports/ttyUSB0" --port "$T/ports/ttyUSB1" > "$T/out2" 2> "$T/err2" &
 fbpid=$!
 wait_until 20 running_rows 2
-lock
+db_lock "$DB"
 wait "$fbpid"
 rc=$?
 is "$rc" 1 "the results cannot be written before exit: exit 1"
@@ -97,7 +80,7 @@ like "$(cat "$T/out2")" "2 boards: 2 passed, 0 failed" "the boards themselves pa
 test -s "$DB.pending"
 ok $? "the journal exists beside the database"
 is "$(wc -l < "$DB.pending")" 2 "... one line per result"
-unlock
+db_unlock
 is "$(sql "SELECT count(*) FROM attempts WHERE outcome = 'running'")" 2 "the rows are still running in the database"
 cp "$DB.pending" "$T/journal.copy"
 j=$("$FLASHBAY" --db "$DB" stats --json)
@@ -114,13 +97,13 @@ is "$(sql "SELECT count(*) FROM attempts"):$(sql "SELECT count(*) FROM attempts 
 	"$n:$n" "a journal replayed twice changes nothing"
 
 # 3. locked before the attempts begin: whole results are kept and journaled
-lock
+db_lock "$DB"
 FAKE_ESPTOOL_BEHAVIOUR='slow:100' FAKE_ESPTOOL_MAC='24:0a:c4:bb:00:01' \
 	fb flash --port "$T/ports/ttyUSB0" > "$T/out3" 2> "$T/err3"
 is "$?" 1 "locked from the start: exit 1"
 like "$(cat "$T/err3")" "1 RESULT NOT IN THE FLASH HISTORY" "... said loudly"
 like "$(cat "$T/out3")" "1 board: 1 passed" "... the board passed"
-unlock
+db_unlock
 "$FLASHBAY" --db "$DB" history --json > "$T/h3"
 is "$(py '[(r["outcome"], r["mac"]) for r in d if r["mac"] == "24:0a:c4:bb:00:01"]' < "$T/h3")" \
 	"[('ok', '24:0a:c4:bb:00:01')]" "the next reader applies it: one ok row"
@@ -128,7 +111,7 @@ is "$(py '[(r["outcome"], r["mac"]) for r in d if r["mac"] == "24:0a:c4:bb:00:01
 ok $? "... and removes the journal"
 
 # 4. the journal cannot be written either: LOST, said loudly, exit 1
-lock
+db_lock "$DB"
 chmod 500 "$T" 2>/dev/null
 if [ "$(id -u)" != 0 ]; then
 	FAKE_ESPTOOL_BEHAVIOUR='slow:100' fb flash --port "$T/ports/ttyUSB0" > "$T/out4" 2> "$T/err4"
@@ -138,6 +121,6 @@ else
 	diag "root: an unwritable folder cannot be made; the lost case is not run"
 fi
 chmod 700 "$T"
-unlock
+db_unlock
 
 done_testing

@@ -36,21 +36,6 @@ for l in sys.stdin:
     if d["attempt_id"] == int(sys.argv[1]):
         print(d["outcome"], d.get("failure_class"))' "$1" | head -n 1
 }
-lock() {
-	rm -f "$T/lock.ready"
-	"$PY" - "$DB" "$T/lock.ready" <<'PYEOF' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-c.execute("BEGIN EXCLUSIVE")
-c.execute("SELECT count(*) FROM attempts").fetchall()
-open(sys.argv[2], "w").close()
-time.sleep(120)
-PYEOF
-	locker=$!
-	wait_until 15 test -e "$T/lock.ready"
-}
-unlock() { kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null; true; }
-on_exit unlock
 
 broker_start
 sub_start all -c -i fbt-watch -q 1 -t 'fbt/#'
@@ -80,10 +65,10 @@ FAKE_ESPTOOL_BEHAVIOUR='ttyUSB3=slow:300,ttyUSB4=slow:3000' \
 	fb flash --port "$T/ports/ttyUSB3" --port "$T/ports/ttyUSB4" > /dev/null 2> "$T/err1" &
 fbpid=$!
 wait_until 20 running_rows 2
-lock
+db_lock "$DB"
 check "the first board ends while the history is locked: its result is kept" \
 	wait_until 20 grep -q "keeping 1 result" "$T/err1"
-unlock
+db_unlock
 check "... the lock released, the attempt is published" wait_until 15 seen 4
 kill -0 "$fbpid" 2>/dev/null
 ok $? "... while flashbay still runs"
@@ -95,10 +80,10 @@ check "... and the second is published too" wait_until 10 seen 5
 FAKE_ESPTOOL_BEHAVIOUR='slow:300' fb flash --port "$T/ports/ttyUSB5" > /dev/null 2> "$T/err2" &
 fbpid=$!
 wait_until 20 running_rows 1
-lock
+db_lock "$DB"
 wait "$fbpid"
 is "$?" 1 "locked until the end: the result goes to the journal (exit 1)"
-unlock
+db_unlock
 test -s "$DB.pending"
 ok $? "... the journal is there"
 fb flash --port "$T/ports/ttyUSB6" > /dev/null 2>&1

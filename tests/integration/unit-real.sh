@@ -30,11 +30,6 @@ fb() {
 	"$FLASHBAY" --config "$T/$v.conf" --no-udev --sysfs-root "$T/sys" --dev-root "$T/dev" \
 		--db "$T/$v.db" "$@"
 }
-mac_of() { printf '24:0a:c4:%02x:00:%02x' "$2" "$1"; } # board index, version number
-landed_fw() {
-	sim_landed "$1" 0x1000 "$T/fw/boot.bin" && sim_landed "$1" 0x8000 "$T/fw/part.bin" &&
-		sim_landed "$1" 0x10000 "$T/fw/app.bin"
-}
 # jq-less: field F of the JSON line of port P in FILE
 result() {
 	"$PY" - "$1" "$2" "$3" <<'PY'
@@ -58,7 +53,7 @@ for v in $ESPTOOLS; do
 	ports=""
 	i=0
 	while [ $i -lt $N ]; do
-		sim_start "${v}b$i" "$(mac_of $i $vn)" || diag "$v: simulator ${v}b$i did not start"
+		sim_start "${v}b$i" "$(sim_mac $i $vn)" || diag "$v: simulator ${v}b$i did not start"
 		ports="$ports --port $SIMDEV/${v}b$i"
 		i=$((i + 1))
 	done
@@ -73,11 +68,11 @@ for v in $ESPTOOLS; do
 		s=$(result "$T/$v.json" "$b" serial)
 		serials="$serials $s"
 		is "$(result "$T/$v.json" "$b" outcome)" ok "$v: board $i passed (serial $s)"
-		landed_fw "$b"
+		sim_landed_fw "$b"
 		ok $? "$v: board $i: the firmware's three images at 0x1000, 0x8000, 0x10000"
 		sim_landed "$b" 0x9000 "$T/copies/$s.bin"
 		ok $? "$v: board $i: its unit image at 0x9000, byte for byte"
-		like "$(head -c 200 "$T/copies/$s.bin" | tr -d '\0' | tr '\n' ' ')" "^SERIAL=$s MAC=$(mac_of $i $vn) CHIP=ESP32-D0WD-V3 SLOT=$((i + 1)) " \
+		like "$(head -c 200 "$T/copies/$s.bin" | tr -d '\0' | tr '\n' ' ')" "^SERIAL=$s MAC=$(sim_mac $i $vn) CHIP=ESP32-D0WD-V3 SLOT=$((i + 1)) " \
 			"$v: board $i: the command was told its serial, MAC, chip and slot"
 		is "$(row "$v" "$b" serial) $(row "$v" "$b" unit_sha256)" "$s $(sha "$T/copies/$s.bin")" \
 			"$v: board $i: its history row has the serial and the unit image's SHA-256"
@@ -108,7 +103,7 @@ for v in $ESPTOOLS; do
 	fb "$v" flash --port "$SIMDEV/${v}b3" > "$T/$v.out" 2> "$T/$v.err"
 	s3=$(result "$T/$v.json" "${v}b3" serial)
 	like "$(cat "$T/$v.out")" "^\[Unit\] slot 1 ${v}b3\$" "$v: line output: [Unit] while read_mac and the command run"
-	like "$(cat "$T/$v.out")" "^\[Done\] slot 1 ${v}b3 PASS .* $(mac_of 3 $vn) serial $s3 [0-9.]+m?s\$" \
+	like "$(cat "$T/$v.out")" "^\[Done\] slot 1 ${v}b3 PASS .* $(sim_mac 3 $vn) serial $s3 [0-9.]+m?s\$" \
 		"$v: line output: [Done] with the serial"
 	like "$(fb "$v" history --limit 1)" "^ +[0-9]+ .* ok +$s3\$" "$v: history: the Serial column"
 	like "$(fb "$v" history --limit 1 | head -n 1)" " Serial\$" "$v: ... named in the header"
