@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -203,6 +204,12 @@ static int open_port(struct teststep *ts, const struct config *cfg, const char *
 		return -1;
 	}
 	r = setup_port(ts->fd, cfg->test_baud);
+	/* release DTR and RTS together (as idf.py monitor does): opening the port
+	 * raised both, and a board whose RTS drives EN directly would be held in
+	 * reset; the usual two-transistor circuit runs either way. A port with
+	 * no modem lines (a pty) says ENOTTY/EINVAL: nothing to release. */
+	if (!r)
+		ioctl(ts->fd, TIOCMBIC, &(int){ TIOCM_DTR | TIOCM_RTS });
 	if (r < 0) {
 		strbuf_addf(err, "cannot set up %s for the test: %s", port, strerror(-r));
 		return -1;

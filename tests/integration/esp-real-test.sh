@@ -178,6 +178,22 @@ is "$?" 0 "double: the board answers the send line and passes"
 like "$(cat "$T/app-send.err")" "host wrote: b'selftest run\\\\n'" "double: send + newline reached the board"
 wait "$dpid" 2>/dev/null
 
+# the modem lines, released together once the port is open for the test:
+# seen at the kernel boundary (a pty has no modem lines to look at)
+if command -v strace > /dev/null 2>&1 && strace -qq -e trace=none -o /dev/null true 2> /dev/null; then
+	dconf 'pass = PASS\ntimeout = 10\n'
+	double lines 'w:selftest: PASS\r\n'
+	strace -f -qq -e trace=ioctl -o "$T/strace.out" "$FLASHBAY" --config "$T/d.conf" \
+		--db "$T/d.db" flash --port "$SIMDEV/lines" --image 0x10000="$T/img.bin" \
+		> "$T/dout-lines" 2>&1
+	is "$?" 0 "double: a board tested under strace passes"
+	grep -q 'TIOCMBIC, \[TIOCM_DTR|TIOCM_RTS\]' "$T/strace.out"
+	ok $? "double: ... DTR and RTS released together once the port is open (so RTS on EN does not hold the board in reset)"
+	wait "$dpid" 2>/dev/null
+else
+	ok 0 "double: DTR and RTS released # SKIP strace is not installed, or may not trace here"
+fi
+
 dconf 'pass = PASS\ntimeout = 20\n'
 double gone 'w:booting\r\n' 'ms:300' 'close'
 dflash gone
