@@ -18,7 +18,8 @@
 # The cases the simulator cannot produce use tests/helper/app-pty.py as the
 # board's application (and flashbay's own _sim-esptool as the flasher): a
 # line split across reads with garbage bytes, a fail line before the pass
-# line, a board answering what `send` wrote, a port that vanishes mid-test,
+# line, a board answering what `send` wrote, DTR and RTS released once the
+# port is open (the ioctl seen with strace), a port that vanishes mid-test,
 # and Ctrl-C during the test.
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/integration/esp-sim-lib.sh"
