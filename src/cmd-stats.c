@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "histcmd.h"
+#include "yield.h"
 #include "json.h"
 #include "text.h"
 #include "xalloc.h"
@@ -118,10 +119,7 @@ static void json_figures(struct jw *jw, const struct history_stats *s)
 	jw_int(jw, "boards", s->boards);
 	jw_int(jw, "boards_first_pass", s->boards_first_ok);
 	jw_int(jw, "boards_passed", s->boards_passed);
-	if (s->boards) /* a yield over no boards is no number */
-		jw_double(jw, "first_pass_yield", s->first_pass_yield);
-	else
-		jw_null(jw, "first_pass_yield");
+	yield_json(jw, s->first_pass_yield, s->boards);
 	jw_double(jw, "units_per_hour", s->units_per_hour);
 	jw_time(jw, "first_started_at", s->first_ms);
 	jw_time(jw, "last_ended_at", s->last_ms);
@@ -135,7 +133,7 @@ static void json_figures(struct jw *jw, const struct history_stats *s)
 	json_lists(jw, s);
 }
 
-/* "91.7%"; "-" over nothing */
+/* "12.5%" of whole; "-" over nothing */
 static void pct(char out[16], long part, long whole)
 {
 	if (!whole)
@@ -152,7 +150,7 @@ static void text_figures(const struct history_stats *s)
 	printf("Attempts:          %ld (ok %ld, failed %ld, cancelled %ld, not started %ld, "
 	       "running %ld)\n", s->attempts, s->ok, s->failed, s->cancelled, s->not_started,
 	       s->running);
-	pct(p, s->boards_first_ok, s->boards);
+	yield_text(p, s->first_pass_yield, s->boards, 1);
 	printf("First-pass yield:  %s (%ld of %ld boards passed on their first attempt)\n", p,
 	       s->boards_first_ok, s->boards);
 	format_duration((uint64_t)(s->last_ms - s->first_ms), a);
@@ -269,7 +267,7 @@ static int periods_report(struct histcmd *c, struct jw *jw, struct strbuf *err)
 			jw_object_end(jw);
 		} else if (!r) {
 			histcmd_time(p[i].start_ms, t);
-			pct(y, s.boards_first_ok, s.boards);
+			yield_text(y, s.first_pass_yield, s.boards, 1);
 			printf("  %6lld  %s  %8ld  %8ld  %8ld  %6s  %7.1f\n", (long long)p[i].id, t,
 			       s.attempts, s.ok, s.failed, y, s.units_per_hour);
 		}
@@ -305,7 +303,7 @@ static int stations_report(struct histcmd *c, const struct history_scope *sc, st
 		if (!jw) {
 			char y[16];
 
-			pct(y, x->boards_first_ok, x->boards);
+			yield_text(y, x->first_pass_yield, x->boards, 1);
 			printf("  %-20s %8ld %7ld %7ld %7ld %9s %8.1f\n", name, x->attempts, x->ok,
 			       x->failed, x->boards, y, x->units_per_hour);
 		} else {
@@ -318,10 +316,7 @@ static int stations_report(struct histcmd *c, const struct history_scope *sc, st
 			jw_int(jw, "not_started", x->not_started);
 			jw_int(jw, "boards", x->boards);
 			jw_int(jw, "boards_first_pass", x->boards_first_ok);
-			if (x->boards) /* a yield over no boards is no number */
-				jw_double(jw, "first_pass_yield", x->first_pass_yield);
-			else
-				jw_null(jw, "first_pass_yield");
+			yield_json(jw, x->first_pass_yield, x->boards);
 			jw_double(jw, "units_per_hour", x->units_per_hour);
 			jw_object_end(jw);
 		}

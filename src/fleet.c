@@ -13,6 +13,7 @@
 #include "json.h"
 #include "jsonp.h"
 #include "xalloc.h"
+#include "yield.h"
 
 void fleet_init(struct fleet *f, const char *topic, struct history *db)
 {
@@ -37,22 +38,6 @@ bool fleet_name_ok(const char *name, size_t len)
 			    name[i]) || !name[i])
 			return false;
 	return true;
-}
-
-void fleet_yield_json(struct jw *jw, double yield, long boards)
-{
-	if (boards) /* a yield over no boards is no number */
-		jw_double(jw, "first_pass_yield", yield);
-	else
-		jw_null(jw, "first_pass_yield");
-}
-
-void fleet_yield_text(char out[16], double yield, long boards)
-{
-	if (boards)
-		snprintf(out, 16, "%.1f%%", yield * 100);
-	else
-		snprintf(out, 16, "-");
 }
 
 /* Copy a bounded string member (absent or not a string: ""). */
@@ -256,7 +241,7 @@ static void station_json(struct jw *jw, const struct fleet_station *s)
 	jw_int(jw, "ok", s->ok);
 	jw_int(jw, "failed", s->failed);
 	jw_int(jw, "boards", s->boards);
-	fleet_yield_json(jw, s->yield, s->boards);
+	yield_json(jw, s->yield, s->boards);
 	jw_double(jw, "units_per_hour", s->units_per_hour);
 	jw_int(jw, "busy_slots", busy);
 	jw_int(jw, "slots", (long long)s->nslots);
@@ -295,7 +280,7 @@ void fleet_json(const struct fleet *f, struct strbuf *out)
 	jw_int(&jw, "ok", t.ok);
 	jw_int(&jw, "failed", t.failed);
 	jw_int(&jw, "boards", t.boards);
-	fleet_yield_json(&jw, t.yield, t.boards);
+	yield_json(&jw, t.yield, t.boards);
 	jw_double(&jw, "units_per_hour", t.units_per_hour);
 	jw_int(&jw, "busy_slots", t.busy);
 	jw_int(&jw, "waiting", t.waiting);

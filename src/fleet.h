@@ -87,12 +87,6 @@ void fleet_totals(const struct fleet *f, struct fleet_totals *t);
 /* The state as one JSON object: {"stations":[...],"totals":{...}}. */
 void fleet_json(const struct fleet *f, struct strbuf *out);
 
-/* A first-pass yield over boards: "first_pass_yield" (null over no
- * boards), and as text ("91.7%", "-" over no boards). */
-struct jw;
-void fleet_yield_json(struct jw *jw, double yield, long boards);
-void fleet_yield_text(char out[16], double yield, long boards);
-
 /* Is name a station name a topic may carry ([A-Za-z0-9_-], 1..64)? */
 bool fleet_name_ok(const char *name, size_t len);
 

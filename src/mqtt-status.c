@@ -7,6 +7,7 @@
 #include "config.h"
 #include "json.h"
 #include "mqtt-station.h"
+#include "yield.h"
 
 static const char *const state_names[] = { "empty", "idle", "queued", "running", "pass", "fail" };
 
@@ -41,10 +42,7 @@ static void counters_json(struct jw *jw, const struct history_counters *c)
 	jw_int(jw, "cancelled", c->cancelled);
 	jw_int(jw, "not_started", c->not_started);
 	jw_int(jw, "boards", c->boards);
-	if (c->boards) /* a yield over no boards is no number */
-		jw_double(jw, "first_pass_yield", c->first_pass_yield);
-	else
-		jw_null(jw, "first_pass_yield");
+	yield_json(jw, c->first_pass_yield, c->boards);
 	jw_double(jw, "units_per_hour", c->units_per_hour);
 	jw_object_end(jw);
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "strvec.h"
 #include "text.h"
+#include "yield.h"
 
 char *tui_safe(struct tui *t, const char *raw)
 {
@@ -159,10 +160,7 @@ static int counters_text(const struct history_counters *c, bool shortform, char 
 {
 	char y[16], wait[48] = "";
 
-	if (!c->boards)
-		snprintf(y, sizeof y, "-");
-	else
-		snprintf(y, sizeof y, shortform ? "%.0f%%" : "%.1f%%", c->first_pass_yield * 100.0);
+	yield_text(y, c->first_pass_yield, c->boards, shortform ? 0 : 1);
 	if (c->pending)
 		snprintf(wait, sizeof wait, shortform ? "%zu unwritten " : "%zu to write  ", c->pending);
 	if (shortform)

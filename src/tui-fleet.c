@@ -21,6 +21,7 @@
 #include "mqtt.h"
 #include "text.h"
 #include "xalloc.h"
+#include "yield.h"
 
 enum fleet_role { FR_NORMAL, FR_TITLE, FR_PASS, FR_FAIL, FR_WARN, FR_DIM, FR_CURSOR, FR__COUNT };
 enum fleet_view { FV_TABLE, FV_STATION, FV_HELP };
@@ -82,7 +83,7 @@ static void draw_header(struct fleet_tui *t)
 		 *mqtt_why(t->c->m) ? ": " : "", mqtt_why(t->c->m));
 	put(t, 0, 16, t->cols - 16, line);
 	attrset(A_BOLD);
-	fleet_yield_text(y, tot.yield, tot.boards);
+	yield_text(y, tot.yield, tot.boards, 1);
 	snprintf(line, sizeof line, " line: %ld/%ld online  ok %ld  fail %ld  1st-pass %s  "
 		 "%.1f/h  busy %ld  waiting %ld", tot.online, tot.stations, tot.ok, tot.failed,
 		 y, tot.units_per_hour, tot.busy, tot.waiting);
@@ -113,7 +114,7 @@ static void draw_row(struct fleet_tui *t, int y, const struct fleet_station *s, 
 	attr_t a = !s->has_status || !s->online ? t->role[FR_DIM] : A_NORMAL;
 
 	last_text(s, last, sizeof last);
-	fleet_yield_text(yield, s->yield, s->boards);
+	yield_text(yield, s->yield, s->boards, 1);
 	snprintf(busy, sizeof busy, "%ld/%zu", s->busy, s->nslots);
 	snprintf(line, sizeof line, ROW_FMT, s->name,
 		 !s->has_status ? "?" : s->online ? "online" : "offline", s->mode, s->ok,
