@@ -77,13 +77,7 @@ PY
 for v in $ESPTOOLS; do
 	case $v in v4) vn=4 ;; v5) vn=5 ;; *) vn=9 ;; esac
 	sim_conf "$T/$v.conf" "$v" "$FW"
-	ports=""
-	i=0
-	while [ $i -lt $N ]; do
-		sim_start "${v}b$i" "$(sim_mac $i $vn)" || diag "$v: simulator ${v}b$i did not start"
-		ports="$ports --port $SIMDEV/${v}b$i"
-		i=$((i + 1))
-	done
+	sim_boards "$v" "$vn" "$N"
 
 	# shellcheck disable=SC2086
 	fb "$v" flash $ports --json > "$T/$v.json" 2> "$T/$v.err"

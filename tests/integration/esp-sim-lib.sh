@@ -25,6 +25,9 @@
 #   sim_landed_fw NAME true if $T/fw/boot.bin, part.bin and app.bin are in
 #                      NAME's flash at 0x1000, 0x8000 and 0x10000
 #   sim_mac I VNUM     the MAC of board I for esptool vVNUM (24:0a:c4:VV:00:II)
+#   sim_boards VER VNUM N
+#                      start boards VERb0 .. VERb(N-1) (MACs from sim_mac) and
+#                      set $ports to "--port ..." for each
 #   sim_conf FILE VER [EXTRA INI TEXT]
 #                      writes a flashbay config for esptool VER (no_reset both
 #                      ways: a pty has no DTR/RTS), locks in $T/simlocks
@@ -111,6 +114,15 @@ sim_landed_fw() {
 		sim_landed "$1" 0x10000 "$T/fw/app.bin"
 }
 sim_mac() { printf '24:0a:c4:%02x:00:%02x' "$2" "$1"; }
+sim_boards() {
+	ports=""
+	_i=0
+	while [ $_i -lt "$3" ]; do
+		sim_start "$1b$_i" "$(sim_mac $_i "$2")" || diag "$1: simulator $1b$_i did not start"
+		ports="$ports --port $SIMDEV/$1b$_i"
+		_i=$((_i + 1))
+	done
+}
 
 make_image() {
 	"$SIM_PY" - "$1" "$2" "$3" <<'PY'
