@@ -143,10 +143,8 @@ void kb_finish(struct kboard *k, enum outcome o, const char *message, const stru
 	else
 		log_msg(LOG_INFO, NULL, "%s: FAIL %s: %s", k->pub.key, outcome_name(o),
 		        k->pub.message);
-	if (k->at.log) {
-		fprintf(k->at.log, "# result: %s %s\n", outcome_name(o), k->pub.message);
-		attempt_close_log(&k->at);
-	}
+	attempt_log_result(&k->at, o, k->pub.message);
+	attempt_close_log(&k->at);
 	if (k->run)
 		row_finish(k);
 	batch_emit(bt, k, APP_KEV_FINISHED, at, NULL);

@@ -682,6 +682,7 @@ void app_run_rearm(struct app_run *run, enum outcome o, const char *message, con
 	app_board_keep_facts(run->b);
 	record_end(run, o, message, code, job ? out.buf : NULL);
 	strbuf_release(&out);
+	attempt_log_result(&run->at, o, message);
 	attempt_close_log(&run->at);
 	run->started = false;
 	run->task = NULL;
@@ -707,6 +708,7 @@ void app_run_finish_output(struct app_run *run, enum outcome o, const char *mess
 	app_board_keep_facts(b);
 	record_end(run, o, message, exit_code, output);
 	portlock_release(run->lock);
+	attempt_log_result(&run->at, o, message);
 	attempt_close_log(&run->at);
 	b->run = NULL;
 	b->outcome = o;

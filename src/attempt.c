@@ -71,6 +71,12 @@ void attempt_log(struct attempt_rec *r, const char *prefix, const char *line)
 		fprintf(r->log, "%s%s\n", prefix, line);
 }
 
+void attempt_log_result(struct attempt_rec *r, enum outcome o, const char *message)
+{
+	if (r->log)
+		fprintf(r->log, "# result: %s %s\n", outcome_name(o), message ? message : "");
+}
+
 void attempt_output(struct attempt_rec *r, enum job_stream s, const char *line)
 {
 	attempt_log(r, s == JOB_STDERR ? "! " : "", line);

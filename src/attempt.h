@@ -55,6 +55,8 @@ void attempt_clock(struct attempt_rec *r);
 void attempt_open_log(struct app *app, struct attempt_rec *r, const char *what);
 /* A line for r's log file, after prefix (nothing without a log file). */
 void attempt_log(struct attempt_rec *r, const char *prefix, const char *line);
+/* The attempt's last line in its log file: "# result: OUTCOME MESSAGE". */
+void attempt_log_result(struct attempt_rec *r, enum outcome o, const char *message);
 /* A line of tool output for r's log file ("! " before stderr lines). */
 void attempt_output(struct attempt_rec *r, enum job_stream s, const char *line);
 /* Close r's log file (if open). */

@@ -68,6 +68,9 @@ for v in $ESPTOOLS; do
 		'^[0-9]+ [0-9]+$' "$v pass: esptool's lines and the test's are both kept"
 	grep -rqx "test: selftest: PASS mac=$mac" "$XDG_STATE_HOME/flashbay/logs"
 	ok $? "$v pass: ... and in the attempt's log file"
+	log=$(grep -rlx "test: selftest: PASS mac=$mac" "$XDG_STATE_HOME/flashbay/logs" | head -n 1)
+	like "$(tail -n 1 "$log")" "^# result: ok .*test passed: selftest: PASS mac=$mac\$" \
+		"$v pass: ... which ends with the attempt's result"
 	sim_stop "p$vn"
 
 	# --- fail ----------------------------------------------------------------

@@ -105,6 +105,8 @@ assert r["chip"] == "stm32h723xx", r
 assert "Programming Complete" in r["output"] and "Verification Complete" in r["output"], r
 EOF
 ok $? "history: katapult ok, the artifact's SHA-256, the MCU, the tool's output"
+grep -rqx "# result: ok .*" "$XDG_STATE_HOME/flashbay/logs"
+ok $? "the attempt's log file ends with its result"
 
 # --- the bootloader is another MCU's: flashtool's error, no make flash ---------------------
 : >"$CALLS"
@@ -128,6 +130,8 @@ assert (r["method"], r["outcome"], r["failure_class"]) == ("katapult", "failed",
 assert "Katapult MCU: stm32f446xx" in r["output"], r
 EOF
 ok $? "history: katapult failed, mcu_mismatch"
+grep -rqx "# result: mcu_mismatch MCU returned by Katapult does not match .*" "$XDG_STATE_HOME/flashbay/logs"
+ok $? "... and its log file ends with that result"
 sim_stop
 
 done_testing
