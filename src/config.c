@@ -28,6 +28,7 @@ enum key_type {
 	K_PATH,     /* ~ expanded, relative to the file's folder */
 	K_CMD,      /* a command: words; the first resolved like a path if it has a '/' */
 	K_UINT,     /* decimal in [min, max] */
+	K_UINT0,    /* the same, or empty: 0 ("the default": no retry, CPUs, esptool's) */
 	K_DURATION, /* "120", "120s", "500ms", "2m" -> ms, in [min, max] seconds */
 	K_ENUM,     /* one of choices; stored as the index */
 	K_ENUMSTR,  /* one of choices, '-' and '_' equivalent; stored normalised */
@@ -88,13 +89,13 @@ static const struct key_def keys[] = {
 	{ "esp32", "baud", K_UINT, F(baud), 300, 12000000, NULL },
 	{ "esp32", "before", K_ENUMSTR, F(before), 0, 0, before_choices },
 	{ "esp32", "after", K_ENUMSTR, F(after), 0, 0, after_choices },
-	{ "esp32", "connect_attempts", K_UINT, F(connect_attempts), 0, 100, NULL },
+	{ "esp32", "connect_attempts", K_UINT0, F(connect_attempts), 0, 100, NULL },
 	{ "esp32", "timeout", K_DURATION, F(flash_timeout_ms), 1, 86400, NULL },
 	{ "esp32", "flash_mode", K_ENUMSTR, F(flash_mode), 0, 0, mode_choices },
 	{ "esp32", "flash_freq", K_ENUMSTR, F(flash_freq), 0, 0, freq_choices },
 	{ "esp32", "flash_size", K_ENUMSTR, F(flash_size), 0, 0, size_choices },
 	{ "esp32", "erase", K_ENUM, F(erase), 0, 0, erase_choices },
-	{ "esp32", "retry_baud", K_UINT, F(retry_baud), 300, 12000000, NULL },
+	{ "esp32", "retry_baud", K_UINT0, F(retry_baud), 300, 12000000, NULL },
 	{ "esp32", "skip_identical", K_ENUM, F(skip_identical), 0, 0, no_yes_choices },
 
 	{ "firmware", "offset", K_HEX32, F(fw_offset), 0, 0, NULL },
@@ -109,7 +110,7 @@ static const struct key_def keys[] = {
 	{ "klipper", "service_timeout", K_DURATION, F(service_timeout_ms), 1, 3600, NULL },
 	{ "klipper", "reappear_timeout", K_DURATION, F(reappear_timeout_ms), 1, 3600, NULL },
 	{ "klipper", "moonraker", K_URL, F(moonraker), 0, 0, NULL },
-	{ "klipper", "jobs", K_UINT, F(make_jobs), 0, 256, NULL },
+	{ "klipper", "jobs", K_UINT0, F(make_jobs), 0, 256, NULL },
 	{ "klipper", "build_dir", K_PATH, F(build_dir), 0, 0, NULL },
 	{ "klipper", "python", K_CMD, F(python), 0, 0, NULL },
 	{ "klipper", "make", K_CMD, F(make), 0, 0, NULL },
@@ -337,7 +338,7 @@ static char *resolve_cmd(struct parse *p, const char *v)
 	return r;
 }
 
-/* Numeric types: K_UINT, K_DURATION, K_HEX32. */
+/* Numeric types: K_UINT, K_UINT0, K_DURATION, K_HEX32. */
 static void set_number(struct parse *p, const struct key_def *k, void *field, const char *v)
 {
 	long n;
@@ -346,9 +347,8 @@ static void set_number(struct parse *p, const struct key_def *k, void *field, co
 
 	switch (k->type) {
 	case K_UINT:
-		if (!*v && (k->off == offsetof(struct config, retry_baud) ||
-			    k->off == offsetof(struct config, make_jobs))) {
-			/* retry_baud = (empty): no retry; jobs = (empty): number of CPUs */
+	case K_UINT0:
+		if (!*v && k->type == K_UINT0) {
 			*(unsigned *)field = 0;
 		} else if (parse_long(v, k->min, k->max, &n)) {
 			perr(p, "[%s] %s: '%s' is not a whole number from %ld to %ld", k->section,

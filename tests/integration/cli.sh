@@ -54,4 +54,21 @@ for line in sys.stdin:
 fi
 unlike "$(grep -ho '"[^"]*"' "$srcdir"/src/*.c)" '[a-z]\(s\)' "no 'board(s)'-style plurals in the messages"
 
+# the sample configuration says what the program does: as shipped it loads,
+# and with every key uncommented (each at the default it shows) it still
+# loads, without an error or an unknown key
+mkdir -p "$T/sample/class/tty"
+sample() {
+	"$FLASHBAY" --config "$1" --db "$T/sample/h.db" --no-udev --sysfs-root "$T/sample" \
+		--dev-root "$T/sample" list > /dev/null 2> "$T/sample/err"
+}
+sample "$srcdir/etc/flashbay.conf"
+is "$?:$(cat "$T/sample/err")" "0:" "the sample configuration as shipped loads"
+sed -E 's/^;([a-z0-9_.-]+ *=)/\1/' "$srcdir/etc/flashbay.conf" > "$T/sample/all.conf"
+n=$(grep -cE '^[a-z0-9_.-]+ *=' "$T/sample/all.conf")
+[ "$n" -ge 60 ]
+ok $? "the sample configuration shows its keys ($n)"
+sample "$T/sample/all.conf"
+is "$?:$(cat "$T/sample/err")" "0:" "... every one of them, uncommented at the default it shows, loads too"
+
 done_testing
