@@ -4,6 +4,8 @@
 # there, no offset or one inside the firmware, a counter without exactly one
 # %d/%0Nd, a CSV that is missing, empty or has no serial column, --no-history;
 # --label for more than one board; an offset off a 4 KiB sector is a warning.
+# Ctrl-C or SIGTERM while the unit command runs: recorded as cancelled, the
+# serial kept with the MAC, the command gone.
 . "$srcdir/tests/lib.sh"
 . "$srcdir/tests/integration/flash-lib.sh"
 make_ports 2
@@ -90,4 +92,27 @@ like "$(cat "$T/err")" "cannot read '$T/nope.csv'" "an unaligned offset: the nex
 conf "$GOOD"
 "$FLASHBAY" --config "$T/unit.conf" --db "$T/history.db" history > /dev/null 2> "$T/err"
 is "$(cat "$T/err")" "" "a good [unit] block: no warning, no error"
+
+# Ctrl-C or SIGTERM while the unit command runs: the attempt is recorded as
+# cancelled, the serial stays with the board's MAC, the command is gone
+sql() { "${PYTHON3:-python3}" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$T/history.db" "$1"; }
+hanging() { pgrep -f "^sleep 600$" > /dev/null; }
+n=0
+for sig in INT TERM; do
+	n=$((n + 1))
+	UNIT_CMD_MODE=hang FAKE_ESPTOOL_MAC="24:0a:c4:55:00:0$n" "$FLASHBAY" --config "$T/unit.conf" \
+		--no-udev --sysfs-root "$T/sys" --dev-root "$T/dev" --db "$T/history.db" \
+		flash --port "$T/ports/ttyUSB0" > "$T/out" 2> "$T/err" &
+	fpid=$!
+	check "SIG$sig: the unit command runs" wait_until 20 hanging
+	kill -"$sig" "$fpid"
+	wait "$fpid"
+	rc=$?
+	[ "$sig" = INT ] && want=130 || want=143
+	is "$rc" "$want" "SIG$sig during the unit command: exit $want"
+	is "$(sql "SELECT outcome || ' ' || failure_class || ' ' || serial FROM attempts ORDER BY id DESC LIMIT 1")" \
+		"failed cancelled $(sql "SELECT serial FROM serials WHERE mac = '24:0a:c4:55:00:0$n'")" \
+		"... recorded as cancelled, with the serial its MAC keeps"
+	check "... the unit command does not outlive flashbay" wait_until 5 sh -c '! pgrep -f "^sleep 600$" > /dev/null'
+done
 done_testing
